@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ninja-build
   libdpdk-dev dpdk dpdk-dev
-  libboost-graph-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
+  libboost-graph-dev libyaml-cpp-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
   libfmt-dev libspdlog-dev libgtest-dev libbenchmark-dev libpcap-dev
   tshark python3-scapy graphviz iproute2 procps
 )
