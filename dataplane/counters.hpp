@@ -1,0 +1,103 @@
+#pragma once
+// Counters of the fast path. Every drop goes to a named reason, so that per
+// router: received = forwarded + sum of drops (+ replicas created, for
+// flooding). Counters are per worker (lcore) and summed when read: no shared
+// writes on the hot path.
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace l2vpn::dp {
+
+// X(name, description)
+#define L2VPN_DROP_REASONS(X)                                                              \
+  X(truncated, "frame too short for the headers it announces")                             \
+  X(too_many_vlan_tags, "more than two VLAN tags")                                         \
+  X(not_mpls, "non-MPLS frame on a port without attachment circuits")                      \
+  X(label_stack_too_deep, "label stack deeper than 8 entries")                             \
+  X(ilm_miss, "top label not in the ILM")                                                  \
+  X(ttl_expired, "MPLS TTL expired (0 or 1 on a label to forward)")                        \
+  X(implicit_null_on_wire, "label 3 (implicit null) received: never valid on the wire")    \
+  X(reserved_label, "reserved label 0-15 we do not serve (router alert, GAL, OAM, ...)")   \
+  X(ip_payload_not_served, "stack popped down to an IP payload: no IP routing here")       \
+  X(bad_entropy_label, "entropy label indicator without an entropy label below it")        \
+  X(mtu_exceeded, "frame larger than the out port MTU")                                    \
+  X(port_down, "out port down and no loop-free alternate")                                 \
+  X(tx_full, "out port queue full")                                                        \
+  X(ac_miss, "frame on an AC port matched no attachment circuit (port, VLAN)")             \
+  X(ac_tag_missing, "tagged-mode AC or PW frame without a VLAN tag")                       \
+  X(pw_down, "pseudowire down or without transport LSP")                                   \
+  X(pw_mtu_exceeded, "AC frame payload larger than the PW MTU")                            \
+  X(pw_bad_stack, "PW label not at the bottom (or flow label missing/unexpected)")         \
+  X(cw_invalid, "control word missing or with nonzero first nibble, flags or FRG")         \
+  X(pw_payload_truncated, "PW payload shorter than an Ethernet header")                    \
+  X(no_headroom, "no mbuf headroom to push headers")                                       \
+  X(unsupported_action, "ILM action this router does not serve")
+
+enum class DropReason : uint8_t {
+#define L2VPN_X(name, desc) name,
+  L2VPN_DROP_REASONS(L2VPN_X)
+#undef L2VPN_X
+      count
+};
+inline constexpr size_t kDropReasonCount = size_t(DropReason::count);
+
+inline constexpr std::array<std::string_view, kDropReasonCount> kDropReasonNames{
+#define L2VPN_X(name, desc) #name,
+    L2VPN_DROP_REASONS(L2VPN_X)
+#undef L2VPN_X
+};
+inline constexpr std::array<std::string_view, kDropReasonCount> kDropReasonDescriptions{
+#define L2VPN_X(name, desc) desc,
+    L2VPN_DROP_REASONS(L2VPN_X)
+#undef L2VPN_X
+};
+
+struct PortStats {
+  uint64_t rx_packets = 0, rx_bytes = 0;
+  uint64_t tx_packets = 0, tx_bytes = 0;
+  PortStats& operator+=(const PortStats& o) {
+    rx_packets += o.rx_packets;
+    rx_bytes += o.rx_bytes;
+    tx_packets += o.tx_packets;
+    tx_bytes += o.tx_bytes;
+    return *this;
+  }
+};
+
+// Per incoming label: ILM hits. For a pseudowire, keyed by its local label:
+// rx = disposition, tx = imposition.
+struct LabelStats {
+  uint64_t rx_packets = 0, rx_bytes = 0;
+  uint64_t tx_packets = 0, tx_bytes = 0;
+  LabelStats& operator+=(const LabelStats& o) {
+    rx_packets += o.rx_packets;
+    rx_bytes += o.rx_bytes;
+    tx_packets += o.tx_packets;
+    tx_bytes += o.tx_bytes;
+    return *this;
+  }
+};
+
+struct RouterStats {
+  uint64_t rx_packets = 0;        // frames taken from ports
+  uint64_t forwarded = 0;         // frames handed to an out port (tx accepted)
+  uint64_t lfa_used = 0;          // forwarded over a loop-free alternate
+  std::array<uint64_t, kDropReasonCount> drops{};
+  uint64_t total_drops() const {
+    uint64_t s = 0;
+    for (auto d : drops) s += d;
+    return s;
+  }
+  RouterStats& operator+=(const RouterStats& o) {
+    rx_packets += o.rx_packets;
+    forwarded += o.forwarded;
+    lfa_used += o.lfa_used;
+    for (size_t i = 0; i < kDropReasonCount; ++i) drops[i] += o.drops[i];
+    return *this;
+  }
+  uint64_t drop(DropReason r) const { return drops[size_t(r)]; }
+};
+
+}  // namespace l2vpn::dp

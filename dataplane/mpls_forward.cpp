@@ -1,0 +1,130 @@
+// The LSR stage: ILM lookup on the top label, reserved labels, TTL, then
+// swap / pop (PHP) / push per the NHLFE, ECMP and LFA choice, and the new
+// MAC header toward the next hop.
+#include "dataplane/router.hpp"
+
+namespace l2vpn::dp {
+
+void Router::mpls_input(const Tables& t, Worker& w, rte_mbuf* m) {
+  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+  const uint32_t len = m->data_len;
+  uint32_t off = kEtherHeaderLen;
+  // Each pass consumes one label at least, so the stack bound ends the loop.
+  for (;;) {
+    LabelStackView st;
+    switch (parse_label_stack(p + off, len - off, kMaxStackDepth, st)) {
+      case StackResult::ok: break;
+      case StackResult::truncated: return drop(w, m, DropReason::truncated);
+      case StackResult::too_deep: return drop(w, m, DropReason::label_stack_too_deep);
+    }
+    const uint32_t label = lse::label(st.top);
+    if (label < kFirstUnreservedLabel) [[unlikely]] {
+      switch (label) {
+        case kLabelIpv4ExplicitNull:
+        case kLabelIpv6ExplicitNull:
+          // RFC 3032/4182: pop and process what is below.
+          if (lse::bos(st.top)) return drop(w, m, DropReason::ip_payload_not_served);
+          off += kMplsLseLen;
+          continue;
+        case kLabelEntropyIndicator:
+          // RFC 6790: the ELI is followed by the entropy label; pop both.
+          if (lse::bos(st.top)) return drop(w, m, DropReason::bad_entropy_label);
+          if (st.depth == 2) return drop(w, m, DropReason::ip_payload_not_served);
+          off += 2 * kMplsLseLen;
+          continue;
+        case kLabelImplicitNull:
+          return drop(w, m, DropReason::implicit_null_on_wire);
+        default:
+          return drop(w, m, DropReason::reserved_label);
+      }
+    }
+    const uint32_t slot = t.ilm_lookup(label);
+    const uint32_t index = ilm_index(slot);
+    switch (ilm_kind(slot)) {
+      case IlmKind::miss:
+        return drop(w, m, DropReason::ilm_miss);
+      case IlmKind::forward: {
+        auto& c = label_counter(w, label);
+        ++c.rx_packets;
+        c.rx_bytes += rte_pktmbuf_pkt_len(m);
+        return forward_labelled(t, w, m, off, st.top, index);
+      }
+      case IlmKind::ecmp: {
+        auto& c = label_counter(w, label);
+        ++c.rx_packets;
+        c.rx_bytes += rte_pktmbuf_pkt_len(m);
+        const CompiledEcmp& g = t.ecmp_groups[index];
+        return forward_labelled(t, w, m, off, st.top, g.nhlfe[st.below_hash % g.n]);
+      }
+      case IlmKind::pw:
+        return pw_disposition(t, w, m, off, st.depth, index);
+      case IlmKind::pop_lookup: {
+        auto& c = label_counter(w, label);
+        ++c.rx_packets;
+        c.rx_bytes += rte_pktmbuf_pkt_len(m);
+        if (lse::bos(st.top)) return drop(w, m, DropReason::ip_payload_not_served);
+        off += kMplsLseLen;
+        continue;
+      }
+      case IlmKind::replicate:
+      default:
+        return drop(w, m, DropReason::unsupported_action);
+    }
+  }
+}
+
+void Router::forward_labelled(const Tables& t, Worker& w, rte_mbuf* m, uint32_t off, uint32_t top,
+                              uint32_t nhlfe) {
+  const CompiledNhlfe* nh = usable_nhlfe(t, w, nhlfe);
+  if (!nh) return drop(w, m, DropReason::port_down);
+  const uint8_t ttl = lse::ttl(top);
+  if (ttl <= 1) return drop(w, m, DropReason::ttl_expired);
+  const uint8_t out_ttl = uint8_t(ttl - 1);
+  const uint8_t tc = nh->tc_set ? nh->tc : lse::tc(top);
+  const uint8_t pushed_ttl = nh->ttl_pipe ? 255 : out_ttl;
+  const auto op = NhlfeOp(nh->op);
+
+  // What stays of the old frame starts at `keep`: below the top label for
+  // swap and pop, at the top label for push (it stays, with the new TTL).
+  uint32_t keep = off + kMplsLseLen;
+  if (op == NhlfeOp::push) {
+    keep = off;
+    uint8_t* q = rte_pktmbuf_mtod(m, uint8_t*) + off;
+    store_be32(q, lse::with_ttl(top, out_ttl));
+  } else if (op == NhlfeOp::pop) {
+    // PHP: what is below must be a label; we do not route IP.
+    if (lse::bos(top)) return drop(w, m, DropReason::ip_payload_not_served);
+    if (!nh->ttl_pipe) {
+      // RFC 3443 uniform: the exposed label inherits the TTL, never raised.
+      uint8_t* q = rte_pktmbuf_mtod(m, uint8_t*) + keep;
+      uint32_t below = load_be32(q);
+      if (lse::ttl(below) > out_ttl) store_be32(q, lse::with_ttl(below, out_ttl));
+    }
+  }
+  const uint32_t head = uint32_t(kEtherHeaderLen + kMplsLseLen * nh->n_labels);
+  const uint32_t new_len = rte_pktmbuf_pkt_len(m) - keep + head;
+  if (new_len - kEtherHeaderLen > t.ports[nh->out_port].mtu)
+    return drop(w, m, DropReason::mtu_exceeded);
+  uint8_t* h;
+  if (head > keep) {
+    h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, uint16_t(head - keep)));
+    if (!h) return drop(w, m, DropReason::no_headroom);
+  } else {
+    h = reinterpret_cast<uint8_t*>(rte_pktmbuf_adj(m, uint16_t(keep - head)));
+  }
+  std::memcpy(h, nh->l2, 12);
+  store_be16(h + 12, kEtherTypeMpls);
+  uint8_t* q = h + kEtherHeaderLen;
+  for (unsigned i = 0; i < nh->n_labels; ++i, q += kMplsLseLen) {
+    const bool last = i + 1 == nh->n_labels;
+    // The last label of a swap takes the old top's place (and its S bit).
+    const bool is_swapped = last && op == NhlfeOp::swap;
+    const uint32_t word = nh->labels[i] | uint32_t(tc) << 9 |
+                          uint32_t(is_swapped && lse::bos(top)) << 8 |
+                          (is_swapped ? out_ttl : pushed_ttl);
+    store_be32(q, word);
+  }
+  send(w, nh->out_port, m);
+}
+
+}  // namespace l2vpn::dp

@@ -1,0 +1,96 @@
+#include "dataplane/port.hpp"
+
+#include <fmt/format.h>
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+
+namespace l2vpn::dp {
+
+void RingDeleter::operator()(rte_ring* r) const { rte_free(r); }
+
+Result<RingPtr> make_ring(const std::string& name, unsigned size, bool mp_mc) {
+  unsigned count = rte_align32pow2(size < 2 ? 2 : size);
+  ssize_t bytes = rte_ring_get_memsize(count);
+  if (bytes < 0) return Error{fmt::format("ring '{}': bad size {}", name, size)};
+  auto* r = static_cast<rte_ring*>(rte_zmalloc(nullptr, size_t(bytes), RTE_CACHE_LINE_SIZE));
+  if (!r) return Error{fmt::format("ring '{}': out of memory for {} slots", name, count)};
+  unsigned flags = mp_mc ? 0 : (RING_F_SP_ENQ | RING_F_SC_DEQ);
+  // The name is only a label here: rings made this way are never looked up.
+  if (rte_ring_init(r, name.substr(0, RTE_RING_NAMESIZE - 1).c_str(), count, flags) != 0) {
+    rte_free(r);
+    return Error{fmt::format("ring '{}': rte_ring_init failed", name)};
+  }
+  return RingPtr(r);
+}
+
+std::string RingPortIo::describe() const {
+  return fmt::format("ring rx={} tx={}", rx_ ? rx_->name : "-", tx_ ? tx_->name : "-");
+}
+
+uint16_t EthdevPortIo::rx_burst(rte_mbuf** pkts, uint16_t n) {
+  return rte_eth_rx_burst(port_, queue_, pkts, n);
+}
+uint16_t EthdevPortIo::tx_burst(rte_mbuf** pkts, uint16_t n) {
+  return rte_eth_tx_burst(port_, queue_, pkts, n);
+}
+std::string EthdevPortIo::describe() const {
+  char name[RTE_ETH_NAME_MAX_LEN] = "?";
+  rte_eth_dev_get_name_by_port(port_, name);
+  return fmt::format("ethdev {} ({}) queue {}", port_, name, queue_);
+}
+
+Result<uint16_t> probe_ethdev(const std::string& devargs) {
+  if (devargs.empty()) return Error{"empty device specification"};
+  std::string name = devargs.substr(0, devargs.find(','));
+  uint16_t port_id = 0;
+  if (rte_eth_dev_get_port_by_name(name.c_str(), &port_id) == 0) return port_id;
+  if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS)
+    return Error{fmt::format("device '{}': DPDK's limit of {} ethdev ports per process is reached",
+                             devargs, RTE_MAX_ETHPORTS)};
+  int rc = rte_dev_probe(devargs.c_str());
+  if (rc != 0)
+    return Error{fmt::format("device '{}': cannot open ({})", devargs, rte_strerror(-rc))};
+  if (rte_eth_dev_get_port_by_name(name.c_str(), &port_id) != 0)
+    return Error{fmt::format("device '{}': probed, but no ethdev named '{}' appeared", devargs,
+                             name)};
+  return port_id;
+}
+
+Status start_ethdev(uint16_t port_id, uint16_t queues, rte_mempool* pool, uint16_t ring_size) {
+  rte_eth_conf conf{};
+  rte_eth_dev_info info{};
+  if (int rc = rte_eth_dev_info_get(port_id, &info); rc != 0)
+    return Error{fmt::format("port {}: no device info ({})", port_id, rte_strerror(-rc))};
+  if (queues > 1) {
+    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+    conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
+  }
+  if (queues > info.max_rx_queues || queues > info.max_tx_queues)
+    return Error{fmt::format("port {} ({}): {} queues asked, device has {} rx / {} tx", port_id,
+                             info.driver_name, queues, info.max_rx_queues, info.max_tx_queues)};
+  if (int rc = rte_eth_dev_configure(port_id, queues, queues, &conf); rc != 0)
+    return Error{fmt::format("port {}: configure failed ({})", port_id, rte_strerror(-rc))};
+  int socket = rte_eth_dev_socket_id(port_id);
+  for (uint16_t q = 0; q < queues; ++q) {
+    if (int rc = rte_eth_rx_queue_setup(port_id, q, ring_size, socket, nullptr, pool); rc != 0)
+      return Error{fmt::format("port {}: rx queue {} setup failed ({})", port_id, q, rte_strerror(-rc))};
+    if (int rc = rte_eth_tx_queue_setup(port_id, q, ring_size, socket, nullptr); rc != 0)
+      return Error{fmt::format("port {}: tx queue {} setup failed ({})", port_id, q, rte_strerror(-rc))};
+  }
+  if (int rc = rte_eth_dev_start(port_id); rc != 0)
+    return Error{fmt::format("port {}: start failed ({})", port_id, rte_strerror(-rc))};
+  rte_eth_promiscuous_enable(port_id);  // ACs carry every customer MAC
+  return Status::success();
+}
+
+Result<rte_mempool*> make_mbuf_pool(const std::string& name, unsigned n_mbufs, uint16_t data_room) {
+  auto* mp = rte_pktmbuf_pool_create(name.c_str(), n_mbufs, 256, 0, data_room, SOCKET_ID_ANY);
+  if (!mp)
+    return Error{fmt::format("mbuf pool '{}' ({} mbufs): {}", name, n_mbufs, rte_strerror(rte_errno))};
+  return mp;
+}
+
+}  // namespace l2vpn::dp

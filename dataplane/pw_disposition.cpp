@@ -1,0 +1,61 @@
+// PW → AC (RFC 4448): the PW label (and flow label) must end the stack;
+// check and strip the control word, remove padding the CW length reveals,
+// then give the inner frame to its attachment circuit: raw mode adds the
+// AC's VLAN tag, tagged mode rewrites the VID of the tag that crossed.
+#include "dataplane/router.hpp"
+
+namespace l2vpn::dp {
+
+void Router::pw_disposition(const Tables& t, Worker& w, rte_mbuf* m, uint32_t off, uint8_t depth,
+                            uint32_t pw_index) {
+  const CompiledPseudowire& pw = t.pseudowires[pw_index];
+  auto& c = label_counter(w, pw.local_label);
+  ++c.rx_packets;
+  c.rx_bytes += rte_pktmbuf_pkt_len(m);
+  if (depth != 1u + pw.flow_label) return drop(w, m, DropReason::pw_bad_stack);
+  uint32_t payload = off + kMplsLseLen * depth;
+  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+  if (pw.control_word) {
+    if (m->data_len < payload + kControlWordLen) return drop(w, m, DropReason::cw_invalid);
+    const uint32_t word = load_be32(p + payload);
+    if (!cw::valid(word)) return drop(w, m, DropReason::cw_invalid);
+    payload += kControlWordLen;
+    if (uint8_t l = cw::length(word)) {
+      // Length covers CW + frame; anything after it is padding.
+      const uint32_t have = rte_pktmbuf_pkt_len(m) - payload + kControlWordLen;
+      if (l > have) return drop(w, m, DropReason::cw_invalid);
+      if (l < have) rte_pktmbuf_trim(m, uint16_t(have - l));
+    }
+  }
+  if (m->data_len < payload + kEtherHeaderLen)
+    return drop(w, m, DropReason::pw_payload_truncated);
+  if (pw.ac == kNone) return drop(w, m, DropReason::unsupported_action);  // VPLS: bridge
+  rte_pktmbuf_adj(m, uint16_t(payload));
+  ac_output(t, w, m, pw.ac);
+}
+
+void Router::ac_output(const Tables& t, Worker& w, rte_mbuf* m, uint32_t ac_index) {
+  const CompiledAc& ac = t.acs[ac_index];
+  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+  if (ac.tagged) {
+    const uint16_t tpid = load_be16(p + 12);
+    if (tpid != kEtherTypeVlan && tpid != kEtherTypeQinQ)
+      return drop(w, m, DropReason::ac_tag_missing);
+    if (ac.vlan) store_be16(p + 14, uint16_t((load_be16(p + 14) & 0xf000) | ac.vlan));
+  } else if (ac.vlan) {
+    uint8_t* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kVlanTagLen));
+    if (!h) return drop(w, m, DropReason::no_headroom);
+    std::memmove(h, p, 12);
+    store_be16(h + 12, kEtherTypeVlan);
+    store_be16(h + 14, ac.vlan);
+    p = h;
+  }
+  EthernetView eth;
+  if (parse_ethernet(p, m->data_len, eth) != ParseResult::ok)
+    return drop(w, m, DropReason::pw_payload_truncated);
+  if (rte_pktmbuf_pkt_len(m) - eth.header_len > t.ports[ac.port].mtu)
+    return drop(w, m, DropReason::mtu_exceeded);
+  send(w, ac.port, m);
+}
+
+}  // namespace l2vpn::dp

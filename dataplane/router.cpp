@@ -1,0 +1,186 @@
+#include "dataplane/router.hpp"
+
+#include <fmt/format.h>
+#include <rte_prefetch.h>
+
+namespace l2vpn::dp {
+
+Router::Router(std::string name, Rcu& rcu, unsigned workers)
+    : name_(std::move(name)), rcu_(rcu), port_up_(new std::atomic<bool>[kMaxPorts]) {
+  for (uint16_t i = 0; i < kMaxPorts; ++i) port_up_[i].store(true);
+  for (unsigned i = 0; i < (workers ? workers : 1); ++i) workers_.push_back(std::make_unique<Worker>());
+}
+
+Router::~Router() {
+  reclaim_all();
+  for (auto& w : workers_) {
+    for (auto& b : w->tx)
+      for (uint16_t i = 0; i < b.n; ++i) rte_pktmbuf_free(b.pkts[i]);
+    for (auto* c : w->labels) delete[] c;
+  }
+}
+
+uint16_t Router::add_port(const std::string& name) {
+  if (auto it = port_by_name_.find(name); it != port_by_name_.end()) return it->second;
+  if (port_names_.size() >= kMaxPorts)
+    throw std::length_error(fmt::format("router '{}': more than {} ports", name_, kMaxPorts));
+  auto idx = uint16_t(port_names_.size());
+  port_names_.push_back(name);
+  port_by_name_[name] = idx;
+  for (auto& w : workers_) {
+    w->ports.resize(port_names_.size());
+    w->tx.resize(port_names_.size());
+    w->io.resize(port_names_.size());
+  }
+  return idx;
+}
+
+void Router::set_port_io(uint16_t port, unsigned worker, std::unique_ptr<PortIo> io) {
+  workers_.at(worker)->io.at(port) = std::move(io);
+}
+
+int Router::port_index(const std::string& name) const {
+  auto it = port_by_name_.find(name);
+  return it == port_by_name_.end() ? -1 : it->second;
+}
+
+Status Router::update(const ForwardingState& state) {
+  // Ports the state names but nobody attached still get an index: frames
+  // sent there are counted as tx_full (no PortIo), never lost silently.
+  for (auto& p : state.ports) add_port(p.name);
+  auto compiled = compile_tables(state, port_by_name_);
+  if (!compiled) return compiled.error();
+  auto next = std::move(compiled).value();
+  // Label counter chunks must exist before a table that hits them is seen.
+  for (uint32_t c = 0; c < kIlmChunks; ++c)
+    if (next->chunk_used(c))
+      for (auto& w : workers_)
+        if (!w->labels[c]) w->labels[c] = new LabelStats[kIlmChunkSize]();
+  const Tables* raw = next.get();
+  tables_.store(raw, std::memory_order_release);
+  if (current_) retired_.push_back({std::move(current_), rcu_.start()});
+  current_ = std::move(next);
+  state_ = state;
+  reclaim();
+  return Status::success();
+}
+
+void Router::reclaim() {
+  while (!retired_.empty() && rcu_.done(retired_.front().token)) retired_.pop_front();
+}
+
+void Router::reclaim_all() {
+  while (!retired_.empty()) {
+    rcu_.wait(retired_.front().token);
+    retired_.pop_front();
+  }
+}
+
+size_t Router::table_memory_bytes() const { return current_ ? current_->memory_bytes() : 0; }
+
+unsigned Router::poll(unsigned worker) {
+  Worker& w = *workers_[worker];
+  unsigned total = 0;
+  rte_mbuf* pkts[kBurst];
+  for (uint16_t p = 0; p < w.io.size(); ++p) {
+    auto* io = w.io[p].get();
+    if (!io) continue;
+    uint16_t n = io->rx_burst(pkts, kBurst);
+    if (n) {
+      process(worker, p, pkts, n);
+      total += n;
+    }
+  }
+  flush(worker);
+  return total;
+}
+
+void Router::process(unsigned worker, uint16_t in_port, rte_mbuf** pkts, uint16_t n) {
+  Worker& w = *workers_[worker];
+  const Tables* t = tables_.load(std::memory_order_acquire);
+  w.stats.rx_packets += n;
+  auto& ps = w.ports[in_port];
+  ps.rx_packets += n;
+  if (!t) {
+    for (uint16_t i = 0; i < n; ++i) {
+      ps.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+      drop(w, pkts[i], DropReason::unsupported_action);
+    }
+    return;
+  }
+  const CompiledPort& port = t->ports[in_port];
+  constexpr uint16_t kAhead = 4;
+  for (uint16_t i = 0; i < n && i < kAhead; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+  for (uint16_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kAhead], void*));
+    rte_mbuf* m = pkts[i];
+    ps.rx_bytes += rte_pktmbuf_pkt_len(m);
+    if (m->data_len < kEtherHeaderLen) {
+      drop(w, m, DropReason::truncated);
+      continue;
+    }
+    // A port is either customer-facing (it has ACs: every frame is customer
+    // traffic, even MPLS) or core-facing (only labelled frames).
+    if (port.has_acs) {
+      ac_input(*t, w, in_port, m);
+    } else if (load_be16(rte_pktmbuf_mtod(m, const uint8_t*) + 12) == kEtherTypeMpls) {
+      mpls_input(*t, w, m);
+    } else {
+      drop(w, m, DropReason::not_mpls);
+    }
+  }
+}
+
+void Router::flush_port(Worker& w, uint16_t port) {
+  auto& b = w.tx[port];
+  if (!b.n) return;
+  uint16_t sent = 0;
+  if (auto* io = w.io[port].get()) sent = io->tx_burst(b.pkts, b.n);
+  auto& ps = w.ports[port];
+  for (uint16_t i = 0; i < sent; ++i) ps.tx_bytes += rte_pktmbuf_pkt_len(b.pkts[i]);
+  ps.tx_packets += sent;
+  w.stats.forwarded += sent;
+  for (uint16_t i = sent; i < b.n; ++i) drop(w, b.pkts[i], DropReason::tx_full);
+  b.n = 0;
+}
+
+void Router::flush(unsigned worker) {
+  Worker& w = *workers_[worker];
+  for (uint16_t p = 0; p < w.tx.size(); ++p) flush_port(w, p);
+}
+
+const CompiledNhlfe* Router::usable_nhlfe(const Tables& t, Worker& w, uint32_t index) {
+  const CompiledNhlfe* nh = &t.nhlfes[index];
+  if (port_up(nh->out_port)) return nh;
+  if (nh->backup != kNone) {
+    const CompiledNhlfe* b = &t.nhlfes[nh->backup];
+    if (port_up(b->out_port)) {
+      ++w.stats.lfa_used;
+      return b;
+    }
+  }
+  return nullptr;
+}
+
+RouterStats Router::stats() const {
+  RouterStats s;
+  for (auto& w : workers_) s += w->stats;
+  return s;
+}
+
+PortStats Router::port_stats(uint16_t port) const {
+  PortStats s;
+  for (auto& w : workers_)
+    if (port < w->ports.size()) s += w->ports[port];
+  return s;
+}
+
+LabelStats Router::label_stats(uint32_t label) const {
+  LabelStats s;
+  if (label > kMaxLabel) return s;
+  for (auto& w : workers_)
+    if (auto* c = w->labels[label >> kIlmChunkBits]) s += c[label & (kIlmChunkSize - 1)];
+  return s;
+}
+
+}  // namespace l2vpn::dp

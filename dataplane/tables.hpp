@@ -1,0 +1,126 @@
+#pragma once
+// Fast tables compiled from a ForwardingState: flat, index-addressed, built
+// aside by the control thread and published whole (see router.hpp). The ILM
+// is a direct index over the 2^20 label space in two levels: 1,024 chunk
+// pointers, each chunk 1,024 four-byte slots (one 4 KiB page). Chunks with no
+// label share one all-miss chunk, so a table costs 8 KiB plus a page per
+// used block of 1,024 labels, instead of 4 MiB spread over 1,024 pages.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "contract/forwarding_state.hpp"
+#include "contract/result.hpp"
+
+namespace l2vpn::dp {
+
+inline constexpr uint32_t kNone = UINT32_MAX;
+inline constexpr uint32_t kIlmChunkBits = 10;
+inline constexpr uint32_t kIlmChunkSize = 1u << kIlmChunkBits;
+inline constexpr uint32_t kIlmChunks = kLabelSpace >> kIlmChunkBits;
+inline constexpr unsigned kMaxStackDepth = 8;  // deeper stacks are dropped
+inline constexpr uint16_t kMaxPorts = 256;     // per router
+inline constexpr unsigned kMaxEcmpWays = 16;
+
+// ILM slot: action in the top 4 bits, index into that action's array below.
+// Slot 0 is a miss, so a zeroed chunk is all-drop.
+enum class IlmKind : uint8_t { miss = 0, forward, ecmp, pw, pop_lookup, replicate };
+inline constexpr uint32_t ilm_slot(IlmKind k, uint32_t index) {
+  return uint32_t(k) << 28 | (index & 0x0fffffff);
+}
+inline constexpr IlmKind ilm_kind(uint32_t slot) { return IlmKind(slot >> 28); }
+inline constexpr uint32_t ilm_index(uint32_t slot) { return slot & 0x0fffffff; }
+
+struct alignas(64) CompiledNhlfe {
+  uint8_t op = 0;          // NhlfeOp
+  uint8_t n_labels = 0;
+  bool ttl_pipe = false;
+  bool tc_set = false;
+  uint8_t tc = 0;
+  uint16_t out_port = 0;
+  uint32_t backup = kNone;  // index of the LFA NHLFE
+  uint8_t l2[12]{};         // next-hop MAC, then out port MAC: the new MAC header
+  uint32_t labels[kMaxPushLabels]{};  // outermost first, host order, label<<12 only
+};
+
+struct CompiledEcmp {
+  uint32_t n = 0;
+  uint32_t nhlfe[kMaxEcmpWays]{};
+};
+
+struct CompiledPseudowire {
+  uint32_t local_label = 0;   // key of its counters
+  uint32_t remote_label = 0;
+  bool up = false;
+  bool control_word = false;
+  bool flow_label = false;
+  uint32_t mtu = 1500;
+  IlmKind transport_kind = IlmKind::miss;  // forward (NHLFE) or ecmp
+  uint32_t transport = kNone;
+  uint32_t ac = kNone;             // VPWS: the attachment circuit it feeds
+  uint32_t bridge_domain = kNone;  // VPLS
+};
+
+struct CompiledAc {
+  uint16_t port = 0;
+  uint16_t vlan = 0;
+  bool tagged = false;
+  uint32_t pseudowire = kNone;
+  uint32_t bridge_domain = kNone;
+};
+
+struct CompiledReplication {
+  std::vector<uint32_t> nhlfes;
+  uint32_t local_pseudowire = kNone;
+};
+
+struct CompiledPort {
+  uint32_t mtu = 1500;
+  uint8_t mac[6]{};
+  bool has_acs = false;
+  uint32_t port_based_ac = kNone;      // an AC that takes the whole port
+  std::vector<uint32_t> ac_by_vid;     // 4096 entries when VLAN ACs exist
+};
+
+class Tables {
+ public:
+  Tables();
+  ~Tables();
+  Tables(const Tables&) = delete;
+  Tables& operator=(const Tables&) = delete;
+
+  uint32_t ilm_lookup(uint32_t label) const {
+    return ilm_[label >> kIlmChunkBits][label & (kIlmChunkSize - 1)];
+  }
+
+  std::vector<CompiledNhlfe> nhlfes;
+  std::vector<CompiledEcmp> ecmp_groups;
+  std::vector<CompiledPseudowire> pseudowires;
+  std::vector<CompiledAc> acs;
+  std::vector<CompiledReplication> replications;
+  std::vector<CompiledPort> ports;
+  std::vector<uint32_t> ilm_labels;  // labels installed, for counters and show
+
+  // Which ILM chunks hold labels (counters need a chunk there too).
+  bool chunk_used(uint32_t chunk) const { return ilm_[chunk] != miss_chunk_; }
+  size_t memory_bytes() const;
+
+  // Control thread only: build one.
+  void ilm_set(uint32_t label, uint32_t slot);
+
+ private:
+  std::array<uint32_t*, kIlmChunks> ilm_{};
+  uint32_t* miss_chunk_ = nullptr;
+  size_t chunks_allocated_ = 0;
+};
+
+// Compiles `state` for a router whose port names map to indexes by
+// `port_index`. Errors name the router and the object.
+Result<std::unique_ptr<Tables>> compile_tables(
+    const ForwardingState& state, const std::unordered_map<std::string, uint16_t>& port_index);
+
+}  // namespace l2vpn::dp

@@ -1,0 +1,263 @@
+// The LSR stage: swap, pop (PHP), push, ECMP, LFA, TTL, reserved labels,
+// bad stacks, MTU; bursts of 0, 1, 31, 32, 33 and 257 frames.
+#include <gtest/gtest.h>
+
+#include "dataplane_test_env.hpp"
+
+namespace l2vpn::dp {
+namespace {
+
+using test::Bytes;
+using test::Frame;
+using test::mac;
+
+ForwardingState lsr_state() {
+  ForwardingState s;
+  s.router = "P1";
+  for (int i = 0; i < 4; ++i) s.ports.push_back({"core" + std::to_string(i), "", mac(uint8_t(0x10 + i)), 1500});
+  auto nh = [&](uint32_t id, NhlfeOp op, std::vector<uint32_t> labels, int port) {
+    Nhlfe n;
+    n.id = id;
+    n.op = op;
+    n.labels = std::move(labels);
+    n.out_port = "core" + std::to_string(port);
+    n.next_hop_mac = mac(uint8_t(0xa0 + port), 0x06);
+    s.nhlfes.push_back(n);
+  };
+  nh(1, NhlfeOp::swap, {1000}, 1);
+  nh(2, NhlfeOp::pop, {}, 2);
+  nh(3, NhlfeOp::push, {3000, 3001}, 3);
+  nh(4, NhlfeOp::swap, {4000}, 1);
+  nh(5, NhlfeOp::swap, {5000}, 2);
+  nh(6, NhlfeOp::swap, {6000}, 3);
+  nh(7, NhlfeOp::swap, {7000, 7001}, 2);  // swap then push one more (e.g. a tunnel)
+  nh(8, NhlfeOp::swap, {0}, 3);            // explicit null toward an egress asking for it
+  s.nhlfes[0].backup_nhlfe = 5;            // label 100's LFA: via core2
+  s.nhlfes[6].ttl_mode = TtlMode::pipe;
+  s.nhlfes[6].tc_mode = TcMode::set;
+  s.nhlfes[6].tc = 6;
+  s.ecmp_groups.push_back({9, {4, 5, 6}});
+  s.ilm = {{100, IlmAction::forward, 1}, {200, IlmAction::forward, 2}, {300, IlmAction::forward, 3},
+           {400, IlmAction::ecmp, 9},   {700, IlmAction::forward, 7}, {800, IlmAction::forward, 8},
+           {900, IlmAction::pop_and_lookup, 0}};
+  return s;
+}
+
+Bytes labelled(std::vector<uint32_t> words, size_t payload = 46) {
+  Frame f;
+  f.eth(mac(0x10, 0x02), mac(0x99, 0x06), dp::kEtherTypeMpls);
+  for (auto w : words) f.word(w);
+  f.fill(payload);
+  return f.data();
+}
+rte_mbuf* mb(const Bytes& b) { return Frame().bytes(b).mbuf(); }
+
+uint32_t word_at(const Bytes& b, size_t i) { return load_be32(b.data() + 14 + 4 * i); }
+
+TEST(MplsForward, SwapRewritesLabelTtlAndMacs) {
+  test::RouterHarness h(lsr_state());
+  h.inject("core0", {mb(labelled({lse::make(100, 3, false, 64), lse::make(55, 0, true, 9)}))});
+  auto out = h.take("core1");
+  ASSERT_EQ(out.size(), 1u);
+  auto& f = out[0];
+  EXPECT_EQ(Bytes(f.begin(), f.begin() + 6), Bytes({0x06, 0, 0, 0, 0, 0xa1}));
+  EXPECT_EQ(Bytes(f.begin() + 6, f.begin() + 12), Bytes({0x02, 0, 0, 0, 0, 0x11}));
+  EXPECT_EQ(load_be16(f.data() + 12), kEtherTypeMpls);
+  EXPECT_EQ(word_at(f, 0), lse::make(1000, 3, false, 63));
+  EXPECT_EQ(word_at(f, 1), lse::make(55, 0, true, 9));  // below the top: untouched
+  EXPECT_EQ(f.size(), 14u + 8 + 46);
+  auto st = h.router->stats();
+  EXPECT_EQ(st.forwarded, 1u);
+  EXPECT_EQ(h.router->label_stats(100).rx_packets, 1u);
+  EXPECT_EQ(h.router->port_stats(1).tx_packets, 1u);
+}
+
+TEST(MplsForward, SwapKeepsBottomOfStackBit) {
+  test::RouterHarness h(lsr_state());
+  h.inject("core0", {mb(labelled({lse::make(100, 0, true, 2)}))});
+  auto out = h.take("core1");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(word_at(out[0], 0), lse::make(1000, 0, true, 1));
+}
+
+TEST(MplsForward, PhpPopExposesNextLabelWithUniformTtl) {
+  test::RouterHarness h(lsr_state());
+  h.inject("core0", {mb(labelled({lse::make(200, 0, false, 10), lse::make(77, 0, true, 255)}))});
+  auto out = h.take("core2");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].size(), 14u + 4 + 46);
+  EXPECT_EQ(word_at(out[0], 0), lse::make(77, 0, true, 9));
+  // Pop of a bottom label would expose IP: not ours to route.
+  h.inject("core0", {mb(labelled({lse::make(200, 0, true, 10)}))});
+  EXPECT_TRUE(h.take("core2").empty());
+  EXPECT_EQ(h.router->stats().drop(DropReason::ip_payload_not_served), 1u);
+}
+
+TEST(MplsForward, PushKeepsTopAndPushesAbove) {
+  test::RouterHarness h(lsr_state());
+  h.inject("core0", {mb(labelled({lse::make(300, 2, true, 50)}))});
+  auto out = h.take("core3");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(word_at(out[0], 0), lse::make(3000, 2, false, 49));
+  EXPECT_EQ(word_at(out[0], 1), lse::make(3001, 2, false, 49));
+  EXPECT_EQ(word_at(out[0], 2), lse::make(300, 2, true, 49));
+}
+
+TEST(MplsForward, SwapAndPushPipeModeSetsTc) {
+  test::RouterHarness h(lsr_state());
+  h.inject("core0", {mb(labelled({lse::make(700, 1, true, 40)}))});
+  auto out = h.take("core2");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(word_at(out[0], 0), lse::make(7000, 6, false, 255));
+  EXPECT_EQ(word_at(out[0], 1), lse::make(7001, 6, true, 39));
+}
+
+TEST(MplsForward, ExplicitNullSwappedOutAndPoppedIn) {
+  test::RouterHarness h(lsr_state());
+  h.inject("core0", {mb(labelled({lse::make(800, 0, false, 40), lse::make(99, 0, true, 255)}))});
+  auto out = h.take("core3");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(word_at(out[0], 0), lse::make(0, 0, false, 39));
+  // Received explicit null above a label we know: popped, then looked up.
+  h.inject("core0", {mb(labelled({lse::make(0, 0, false, 40), lse::make(100, 0, true, 30)}))});
+  out = h.take("core1");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(word_at(out[0], 0), lse::make(1000, 0, true, 29));
+  h.inject("core0", {mb(labelled({lse::make(2, 0, true, 40)}))});
+  EXPECT_EQ(h.router->stats().drop(DropReason::ip_payload_not_served), 1u);
+}
+
+TEST(MplsForward, PopAndLookupOwnLabel) {
+  test::RouterHarness h(lsr_state());
+  h.inject("core0", {mb(labelled({lse::make(900, 0, false, 40), lse::make(100, 0, true, 30)}))});
+  auto out = h.take("core1");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(word_at(out[0], 0), lse::make(1000, 0, true, 29));
+  EXPECT_EQ(h.router->label_stats(900).rx_packets, 1u);
+}
+
+TEST(MplsForward, EntropyLabelIndicatorPoppedWithEntropyLabel) {
+  test::RouterHarness h(lsr_state());
+  h.inject("core0", {mb(labelled({lse::make(7, 0, false, 40), lse::make(123456, 0, false, 0),
+                                  lse::make(100, 0, true, 30)}))});
+  auto out = h.take("core1");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(word_at(out[0], 0), lse::make(1000, 0, true, 29));
+  h.inject("core0", {mb(labelled({lse::make(7, 0, true, 40)}))});
+  EXPECT_EQ(h.router->stats().drop(DropReason::bad_entropy_label), 1u);
+}
+
+TEST(MplsForward, EveryReservedLabelWithAndWithoutBosAndTtls) {
+  test::RouterHarness h(lsr_state());
+  uint64_t sent = 0;
+  for (uint32_t label = 0; label < 16; ++label)
+    for (bool bos : {false, true})
+      for (uint8_t ttl : {0, 1, 2, 255}) {
+        std::vector<uint32_t> stack{lse::make(label, 0, bos, ttl)};
+        if (!bos) stack.push_back(lse::make(555, 0, true, 64));  // 555: not in ILM
+        h.inject("core0", {mb(labelled(stack))});
+        ++sent;
+      }
+  auto st = h.router->stats();
+  EXPECT_EQ(st.forwarded, 0u);
+  EXPECT_EQ(st.rx_packets, sent);
+  EXPECT_EQ(st.total_drops(), sent);  // every frame accounted for by a reason
+  EXPECT_EQ(st.drop(DropReason::implicit_null_on_wire), 8u);
+  EXPECT_GT(st.drop(DropReason::reserved_label), 0u);
+  for (int p = 1; p < 4; ++p) EXPECT_TRUE(h.take("core" + std::to_string(p)).empty());
+}
+
+TEST(MplsForward, TtlExpiry) {
+  test::RouterHarness h(lsr_state());
+  for (uint8_t ttl : {0, 1}) h.inject("core0", {mb(labelled({lse::make(100, 0, true, ttl)}))});
+  h.inject("core0", {mb(labelled({lse::make(200, 0, false, 1), lse::make(9, 0, true, 64)}))});
+  EXPECT_EQ(h.router->stats().drop(DropReason::ttl_expired), 3u);
+  h.inject("core0", {mb(labelled({lse::make(100, 0, true, 2)}))});
+  EXPECT_EQ(h.take("core1").size(), 1u);
+}
+
+TEST(MplsForward, IlmMissTooDeepTruncatedNotMpls) {
+  test::RouterHarness h(lsr_state());
+  h.inject("core0", {mb(labelled({lse::make(101, 0, true, 64)}))});
+  std::vector<uint32_t> deep;
+  for (int i = 0; i < 9; ++i) deep.push_back(lse::make(100, 0, i == 8, 64));
+  h.inject("core0", {mb(labelled(deep))});
+  h.inject("core0", {mb(labelled({lse::make(100, 0, false, 64)}, 0))});  // no S bit, ends
+  Bytes shortf = labelled({lse::make(100, 0, true, 64)}, 0);
+  shortf.resize(16);
+  h.inject("core0", {mb(shortf), mb(Bytes(10, 0)),
+                     mb(Frame().eth(mac(1), mac(2), kEtherTypeIpv4).fill(46).data())});
+  auto st = h.router->stats();
+  EXPECT_EQ(st.drop(DropReason::ilm_miss), 1u);
+  EXPECT_EQ(st.drop(DropReason::label_stack_too_deep), 1u);
+  EXPECT_EQ(st.drop(DropReason::truncated), 3u);
+  EXPECT_EQ(st.drop(DropReason::not_mpls), 1u);
+  EXPECT_EQ(st.forwarded, 0u);
+}
+
+TEST(MplsForward, MtuAtMinusOneEqualAndPlusOne) {
+  auto s = lsr_state();
+  s.ports[3].mtu = 1000;  // out port of label 300 (push two labels: +8 bytes)
+  test::RouterHarness h(s);
+  // Payload after the MAC header on the way out = 4 (stack) + 8 (pushed) + fill.
+  for (size_t fill : {1000 - 12 - 1, 1000 - 12, 1000 - 12 + 1})
+    h.inject("core0", {mb(labelled({lse::make(300, 0, true, 64)}, fill))});
+  EXPECT_EQ(h.take("core3").size(), 2u);
+  EXPECT_EQ(h.router->stats().drop(DropReason::mtu_exceeded), 1u);
+}
+
+TEST(MplsForward, EcmpSpreadsByLabelsBelowTopAndIsStablePerFlow) {
+  test::RouterHarness h(lsr_state());
+  std::vector<rte_mbuf*> frames;
+  for (uint32_t flow = 0; flow < 300; ++flow)
+    frames.push_back(mb(labelled({lse::make(400, 0, false, 64), lse::make(16 + flow, 0, true, 64)})));
+  h.inject("core0", frames);
+  size_t a = h.take("core1").size(), b = h.take("core2").size(), c = h.take("core3").size();
+  EXPECT_EQ(a + b + c, 300u);
+  EXPECT_GT(a, 50u);
+  EXPECT_GT(b, 50u);
+  EXPECT_GT(c, 50u);
+  // The same flow always takes the same member.
+  for (int rep = 0; rep < 3; ++rep)
+    h.inject("core0", {mb(labelled({lse::make(400, 0, false, 64), lse::make(4242, 0, true, 64)}))});
+  size_t got[3] = {h.take("core1").size(), h.take("core2").size(), h.take("core3").size()};
+  EXPECT_EQ(std::max({got[0], got[1], got[2]}), 3u);
+}
+
+TEST(MplsForward, LfaTakesOverWhenPrimaryPortIsDown) {
+  test::RouterHarness h(lsr_state());
+  h.router->set_port_up(1, false);
+  h.inject("core0", {mb(labelled({lse::make(100, 0, true, 64)}))});
+  auto out = h.take("core2");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(word_at(out[0], 0), lse::make(5000, 0, true, 63));
+  EXPECT_EQ(h.router->stats().lfa_used, 1u);
+  // Label 700 has no backup: counted, not lost silently.
+  h.router->set_port_up(2, false);
+  h.inject("core0", {mb(labelled({lse::make(700, 0, true, 64)}))});
+  EXPECT_EQ(h.router->stats().drop(DropReason::port_down), 1u);
+}
+
+class MplsForwardBurst : public ::testing::TestWithParam<int> {};
+
+TEST_P(MplsForwardBurst, EveryFrameOfABurstIsSwapped) {
+  test::RouterHarness h(lsr_state());
+  const int n = GetParam();
+  std::vector<rte_mbuf*> frames;
+  for (int i = 0; i < n; ++i) frames.push_back(mb(labelled({lse::make(100, 0, true, uint8_t(10 + i % 200))}, 46 + i % 50)));
+  h.inject("core0", frames);
+  auto out = h.take("core1");
+  ASSERT_EQ(out.size(), size_t(n));
+  for (int i = 0; i < n; ++i) {
+    EXPECT_EQ(word_at(out[size_t(i)], 0), lse::make(1000, 0, true, uint8_t(9 + i % 200)));
+    EXPECT_EQ(out[size_t(i)].size(), 14u + 4 + 46 + i % 50);
+  }
+  auto st = h.router->stats();
+  EXPECT_EQ(st.rx_packets, uint64_t(n));
+  EXPECT_EQ(st.forwarded + st.total_drops(), st.rx_packets);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, MplsForwardBurst, ::testing::Values(0, 1, 31, 32, 33, 257));
+
+}  // namespace
+}  // namespace l2vpn::dp
