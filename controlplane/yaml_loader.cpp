@@ -544,8 +544,8 @@ Status validate_topology(const Topology& topo, std::vector<std::string>* warning
     if (auto a = parse_ipv4(r.loopback); !a) {
       err(r.where, what, "loopback " + squote(r.loopback) + " is not an IPv4 address");
     } else if (auto [it, fresh] = loopbacks.emplace(*a, &r); !fresh) {
-      err(r.where, what, "loopback " + r.loopback + " is already router " +
-                             squote(it->second->name) + "'s");
+      err(r.where, what, "loopback " + r.loopback + " is already used by router " +
+                             squote(it->second->name));
     }
     if (r.labels.first < kFirstUnreservedLabel)
       err(r.where, what, "label range starts at " + std::to_string(r.labels.first) +
@@ -1044,11 +1044,12 @@ Result<Topology> parse_yaml_impl(std::string_view text, std::string_view source_
         if (r.has("aging")) {
           std::string s;
           if (r.scalar("aging", s)) {
-            auto n = parse_uint(s);
-            auto d = n ? std::optional<double>(static_cast<double>(*n) * 1e6) : parse_delay_us(s);
-            if (!d || *d < 1e6 || *d > 86400e6)
-              r.error("aging", "'aging' must be seconds (300, 300s, 5000ms) in [1, 86400], found " + squote(s));
-            else v.aging_seconds = static_cast<uint32_t>(std::llround(*d / 1e6));
+            std::string_view digits = s;
+            if (digits.ends_with("s")) digits.remove_suffix(1);
+            auto n = parse_uint(digits);
+            if (!n || *n < 1 || *n > 86400)
+              r.error("aging", "'aging' must be seconds (300 or 300s) in [1, 86400], found " + squote(s));
+            else v.aging_seconds = static_cast<uint32_t>(*n);
           }
         }
         r.boolean("control_word", v.control_word);
