@@ -1,0 +1,463 @@
+#include "controlplane/network.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <sstream>
+#include <unordered_map>
+
+#include "controlplane/igp.hpp"
+#include "controlplane/ldp.hpp"
+#include "controlplane/plan.hpp"
+
+namespace l2vpn::cp {
+
+Result<std::pair<std::string, std::string>> parse_link_spec(std::string_view text) {
+  std::string s(text);
+  size_t pos = s.find("--");
+  size_t len = 2;
+  if (pos == std::string::npos) {
+    pos = s.find(':');
+    len = 1;
+  }
+  if (pos == std::string::npos || pos == 0 || pos + len >= s.size())
+    return Error{fmt::format("'{}' is not a link (expected ROUTER:ROUTER)", s)};
+  return std::make_pair(s.substr(0, pos), s.substr(pos + len));
+}
+
+const ForwardingState* NetworkState::router(std::string_view name) const {
+  auto it = routers.find(std::string(name));
+  return it == routers.end() ? nullptr : &it->second;
+}
+
+// ------------------------------------------------------------------ tracing
+
+namespace {
+
+// Binary search first (states the control plane emits are sorted by key),
+// a scan when that misses, so any state is handled correctly.
+template <class T, class K, class KeyOf>
+const T* find_sorted(const std::vector<T>& v, const K& key, KeyOf key_of) {
+  auto it = std::lower_bound(v.begin(), v.end(), key,
+                             [&](const T& x, const K& k) { return key_of(x) < k; });
+  if (it != v.end() && key_of(*it) == key) return &*it;
+  for (auto& x : v)
+    if (key_of(x) == key) return &x;
+  return nullptr;
+}
+
+const Nhlfe* resolve(const ForwardingState& fs, const NextHop& nh) {
+  uint32_t id = nh.id;
+  if (nh.kind == NextHop::Kind::ecmp) {
+    auto* g = find_sorted(fs.ecmp_groups, nh.id, [](const EcmpGroup& g) { return g.id; });
+    if (!g || g->nhlfes.empty()) return nullptr;
+    id = g->nhlfes.front();
+  }
+  return find_sorted(fs.nhlfes, id, [](const Nhlfe& n) { return n.id; });
+}
+
+template <class NextRouter>
+Lsp trace(const NetworkState& st, const std::string& fec, const std::string& ingress,
+          const std::string& egress, size_t max_hops, NextRouter next_router) {
+  Lsp lsp;
+  lsp.fec = fec;
+  lsp.ingress = ingress;
+  lsp.egress = egress;
+  const ForwardingState* fs = st.router(ingress);
+  if (!fs) return lsp;
+  auto* ftn = find_sorted(fs->ftn, fec, [](const FtnEntry& f) -> const std::string& { return f.fec; });
+  if (!ftn) return lsp;
+  NextHop nh = ftn->next_hop;
+  std::optional<uint32_t> in_label;
+  std::string cur = ingress;
+  for (size_t n = 0; n <= max_hops; ++n) {
+    const Nhlfe* x = resolve(*fs, nh);
+    if (!x) break;
+    LspHop hop{cur, in_label, x->out_port, std::nullopt};
+    if (!x->labels.empty()) hop.out_label = x->labels.back();
+    lsp.hops.push_back(hop);
+    const std::string* next = next_router(cur, x->out_port);
+    if (!next) break;
+    cur = *next;
+    in_label = hop.out_label;
+    if (!in_label || *in_label == kLabelIpv4ExplicitNull) {
+      // Popped (PHP) or explicit null: the frame must now be at the egress.
+      lsp.hops.push_back({cur, in_label, "", std::nullopt});
+      lsp.complete = cur == egress;
+      break;
+    }
+    fs = st.router(cur);
+    if (!fs) break;
+    auto* e = find_sorted(fs->ilm, *in_label, [](const IlmEntry& e) { return e.label; });
+    if (!e || (e->action != IlmAction::forward && e->action != IlmAction::ecmp)) {
+      lsp.hops.push_back({cur, in_label, "", std::nullopt});
+      break;
+    }
+    nh = NextHop{e->action == IlmAction::forward ? NextHop::Kind::nhlfe : NextHop::Kind::ecmp, e->target};
+  }
+  return lsp;
+}
+
+}  // namespace
+
+Result<Lsp> trace_lsp(const NetworkState& state, const Topology& topo, std::string_view ingress,
+                      std::string_view egress) {
+  const Router* in = topo.find_router(ingress);
+  const Router* eg = topo.find_router(egress);
+  if (!in) return Error{fmt::format("unknown router '{}'", ingress)};
+  if (!eg) return Error{fmt::format("unknown router '{}'", egress)};
+  if (eg->role != RouterRole::pe) return Error{fmt::format("router '{}' is not a PE", egress)};
+  // Which router is behind each port: from the port MACs the NHLFEs name.
+  std::map<std::pair<std::string, std::string>, std::string> peer;
+  for (auto& l : topo.links) {
+    peer[{l.a, l.a_port.empty() ? "to-" + l.b : l.a_port}] = l.b;
+    peer[{l.b, l.b_port.empty() ? "to-" + l.a : l.b_port}] = l.a;
+  }
+  auto next = [&](const std::string& r, const std::string& port) -> const std::string* {
+    auto it = peer.find({r, port});
+    return it == peer.end() ? nullptr : &it->second;
+  };
+  return trace(state, eg->loopback + "/32", std::string(ingress), std::string(egress),
+               topo.routers.size(), next);
+}
+
+// ------------------------------------------------------------------ diffs
+
+size_t NetworkDiff::size() const {
+  size_t n = 0;
+  for (auto& [r, d] : routers) n += d.size();
+  return n;
+}
+
+namespace {
+
+void diff_pw_status(const std::vector<PwStatus>& old, const std::vector<PwStatus>& next,
+                    std::vector<PwStatus>& out) {
+  std::map<std::pair<std::string, uint32_t>, const PwStatus*> before;
+  for (auto& p : old) before[{p.router, p.id}] = &p;
+  std::set<std::pair<std::string, uint32_t>> seen;
+  for (auto& p : next) {
+    seen.insert({p.router, p.id});
+    auto it = before.find({p.router, p.id});
+    if (it == before.end() || !(*it->second == p)) out.push_back(p);
+  }
+  // An end that disappeared (service removed, router down) reports down.
+  for (auto& p : old)
+    if (!seen.count({p.router, p.id})) {
+      PwStatus gone = p;
+      gone.up = false;
+      gone.down_reason = "removed";
+      out.push_back(gone);
+    }
+}
+
+}  // namespace
+
+NetworkDiff diff(const NetworkState& old, const NetworkState& next) {
+  NetworkDiff d;
+  static const ForwardingState empty;
+  for (auto& [name, fs] : next.routers) {
+    const ForwardingState* o = old.router(name);
+    ForwardingStateDiff x = diff(o ? *o : empty, fs);
+    if (!x.empty()) d.routers.emplace(name, std::move(x));
+  }
+  for (auto& [name, fs] : old.routers)
+    if (!next.router(name)) {
+      ForwardingState gone;
+      gone.router = name;
+      d.routers.emplace(name, diff(fs, gone));
+    }
+  diff_pw_status(old.pseudowires, next.pseudowires, d.pw_changes);
+  return d;
+}
+
+std::string to_string(const NetworkDiff& d) {
+  std::ostringstream os;
+  for (auto& p : d.pw_changes)
+    os << fmt::format("pw {} {} {} -> {} pw_id {}: {}\n", to_string(p.kind), p.service, p.router, p.peer,
+                      p.pw_id, p.up ? "up" : "down (" + p.down_reason + ")");
+  for (auto& [name, rd] : d.routers) os << rd;
+  return os.str();
+}
+
+std::ostream& operator<<(std::ostream& os, const NetworkDiff& d) { return os << to_string(d); }
+
+// ------------------------------------------------------------------ engine
+
+struct Network::Impl {
+  Topology topo;
+  Plan plan;
+  ServicePlan sp;
+  std::unique_ptr<Igp> igp;
+  std::vector<RouteTable> routes;
+  std::vector<ServiceTables> services;
+  Failures failures;
+  std::vector<uint8_t> site_up;
+  NetworkState state;
+
+  Result<LinkState> resolve(const Failures& f, std::vector<uint8_t>& sites_up) const {
+    LinkState ls;
+    ls.link_up.assign(topo.links.size(), 1);
+    ls.router_up.assign(topo.routers.size(), 1);
+    for (uint32_t li : f.links) {
+      if (li >= topo.links.size())
+        return Error{fmt::format("link #{} does not exist ({} links)", li, topo.links.size())};
+      ls.link_up[li] = 0;
+    }
+    for (auto& [a, b] : f.link_endpoints) {
+      if (plan.router(a) == kNoIndex) return Error{fmt::format("unknown router '{}'", a)};
+      if (plan.router(b) == kNoIndex) return Error{fmt::format("unknown router '{}'", b)};
+      bool any = false;
+      for (uint32_t li = 0; li < topo.links.size(); ++li) {
+        auto& l = topo.links[li];
+        if ((l.a == a && l.b == b) || (l.a == b && l.b == a)) ls.link_up[li] = 0, any = true;
+      }
+      if (!any) return Error{fmt::format("no link between '{}' and '{}'", a, b)};
+    }
+    for (auto& r : f.routers) {
+      uint32_t i = plan.router(r);
+      if (i == kNoIndex) return Error{fmt::format("unknown router '{}'", r)};
+      ls.router_up[i] = 0;
+    }
+    sites_up.assign(topo.sites.size(), 1);
+    for (auto& s : f.sites) {
+      auto it = std::find_if(topo.sites.begin(), topo.sites.end(), [&](const Site& x) { return x.name == s; });
+      if (it == topo.sites.end()) return Error{fmt::format("unknown site '{}'", s)};
+      sites_up[size_t(it - topo.sites.begin())] = 0;
+    }
+    return ls;
+  }
+
+  Status compute_services(std::vector<ServiceTables>& out, std::vector<PwStatus>& status,
+                          std::vector<P2mpTree>& trees) const {
+    out.assign(plan.router_count(), {});
+    ServiceContext ctx{plan, sp, *igp, routes, site_up};
+    auto results = signal_pseudowires(ctx);
+    apply_spoke_redundancy(ctx, results);
+    emit_vpws(ctx, results, out, status);
+    return emit_vpls(ctx, results, out, status, &trees);
+  }
+
+  ForwardingState build_router(uint32_t r) const {
+    const Router& rt = plan.router_at(r);
+    ForwardingState fs;
+    fs.router = rt.name;
+    fs.router_id = rt.loopback;
+    const auto& ports = plan.routers[r].ports;
+    const ServiceTables& svc = services[r];
+    fs.ports.reserve(ports.size() + svc.ac_ports.size());
+    for (auto& lp : ports) fs.ports.push_back(Port{lp.name, "", lp.mac, std::clamp<uint32_t>(lp.mtu, 64, 9600)});
+    fs.ports.insert(fs.ports.end(), svc.ac_ports.begin(), svc.ac_ports.end());
+    if (igp->router_up(r)) build_transport(plan, routes[r], r, fs);
+    fs.nhlfes.insert(fs.nhlfes.end(), svc.nhlfes.begin(), svc.nhlfes.end());
+    fs.ilm.insert(fs.ilm.end(), svc.ilm.begin(), svc.ilm.end());
+    fs.attachment_circuits = svc.attachment_circuits;
+    fs.pseudowires = svc.pseudowires;
+    fs.replication_groups = svc.replication_groups;
+    fs.bridge_domains = svc.bridge_domains;
+    canonicalize(fs);
+    return fs;
+  }
+
+  void compute_lsps() {
+    state.lsps.clear();
+    state.lsp_count = 0;
+    for (auto& [name, fs] : state.routers) state.lsp_count += fs.ftn.size();
+    std::set<std::pair<uint32_t, uint32_t>> pairs;
+    for (auto& e : sp.ends)
+      if (igp->router_up(e.router)) pairs.insert({e.router, e.peer});
+    auto next = [&](const std::string& r, const std::string& port) -> const std::string* {
+      uint32_t ri = plan.router(r);
+      for (auto& lp : plan.routers[ri].ports)
+        if (lp.name == port) return &plan.router_at(lp.peer).name;
+      return nullptr;
+    };
+    for (auto [a, b] : pairs)
+      state.lsps.push_back(trace(state, plan.fec_name[plan.routers[b].fec], plan.router_at(a).name,
+                                 plan.router_at(b).name, plan.router_count(), next));
+  }
+
+  Status full(const Failures& f) {
+    auto p = make_plan(topo);
+    if (!p) return p.error();
+    plan = std::move(*p);
+    auto s = plan_services(plan);
+    if (!s) return s.error();
+    sp = std::move(*s);
+    auto ls = resolve(f, site_up);
+    if (!ls) return ls.error();
+    failures = f;
+    igp = std::make_unique<Igp>(plan);
+    igp->compute(*ls);
+    routes.resize(plan.router_count());
+    for (uint32_t r = 0; r < plan.router_count(); ++r) routes[r] = compute_routes(*igp, r);
+    state = NetworkState{};
+    if (auto st = compute_services(services, state.pseudowires, state.p2mp_trees); !st) return st;
+    for (uint32_t r = 0; r < plan.router_count(); ++r)
+      state.routers.emplace(plan.router_at(r).name, build_router(r));
+    state.warnings = topo.warnings;
+    state.warnings.insert(state.warnings.end(), sp.warnings.begin(), sp.warnings.end());
+    compute_lsps();
+    return {};
+  }
+
+  // After failures or services changed: redo what may have changed, rebuild
+  // the routers whose inputs differ, diff them.
+  Result<NetworkDiff> recompute(const Failures& f) {
+    std::vector<uint8_t> new_sites;
+    auto ls = resolve(f, new_sites);
+    if (!ls) return ls.error();
+    failures = f;
+    site_up = std::move(new_sites);
+    size_t n = plan.router_count();
+    std::vector<uint8_t> dirty(n, 0);
+    if (!(*ls == igp->state())) {
+      auto roots = igp->update(*ls);
+      (void)roots;
+      for (uint32_t r = 0; r < n; ++r) {
+        RouteTable t = compute_routes(*igp, r);
+        if (!(t == routes[r])) {
+          routes[r] = std::move(t);
+          dirty[r] = 1;
+        }
+      }
+    }
+    std::vector<ServiceTables> svc;
+    NetworkState next_meta;
+    if (auto st = compute_services(svc, next_meta.pseudowires, next_meta.p2mp_trees); !st) return st.error();
+    for (uint32_t r = 0; r < n; ++r)
+      if (!(svc[r] == services[r])) {
+        services[r] = std::move(svc[r]);
+        dirty[r] = 1;
+      }
+    NetworkDiff d;
+    for (uint32_t r = 0; r < n; ++r) {
+      if (!dirty[r]) continue;
+      ForwardingState fs = build_router(r);
+      ForwardingState& old = state.routers[fs.router];
+      ForwardingStateDiff x = diff(old, fs);
+      if (!x.empty()) d.routers.emplace(fs.router, std::move(x));
+      old = std::move(fs);
+    }
+    diff_pw_status(state.pseudowires, next_meta.pseudowires, d.pw_changes);
+    state.pseudowires = std::move(next_meta.pseudowires);
+    state.p2mp_trees = std::move(next_meta.p2mp_trees);
+    state.warnings = topo.warnings;
+    state.warnings.insert(state.warnings.end(), sp.warnings.begin(), sp.warnings.end());
+    compute_lsps();
+    return d;
+  }
+
+  // Services changed in `topo`: re-plan them (labels of untouched PWs stay:
+  // they are hashed from the PW's key), then recompute. On error restore.
+  Result<NetworkDiff> services_changed(Topology previous) {
+    auto s = plan_services(plan);
+    if (!s) {
+      topo = std::move(previous);
+      return s.error();
+    }
+    ServicePlan old_sp = std::move(sp);
+    sp = std::move(*s);
+    auto d = recompute(failures);
+    if (!d) {
+      topo = std::move(previous);
+      sp = std::move(old_sp);
+      plan.topo = &topo;
+    }
+    return d;
+  }
+};
+
+Network::Network() : impl_(std::make_unique<Impl>()) {}
+Network::~Network() = default;
+
+Result<std::unique_ptr<Network>> Network::create(Topology topo, const Failures& failures) {
+  std::unique_ptr<Network> n(new Network());
+  n->impl_->topo = std::move(topo);
+  if (auto st = n->impl_->full(failures); !st) return st.error();
+  return n;
+}
+
+const NetworkState& Network::state() const { return impl_->state; }
+const Topology& Network::topology() const { return impl_->topo; }
+const Failures& Network::failures() const { return impl_->failures; }
+
+Result<NetworkDiff> Network::set_failures(const Failures& f) { return impl_->recompute(f); }
+
+Result<NetworkDiff> Network::link_down(uint32_t link) {
+  Failures f = impl_->failures;
+  f.links.insert(link);
+  return set_failures(f);
+}
+Result<NetworkDiff> Network::link_up(uint32_t link) {
+  if (link >= impl_->topo.links.size()) return Error{fmt::format("link #{} does not exist", link)};
+  Failures f = impl_->failures;
+  f.links.erase(link);
+  auto& l = impl_->topo.links[link];
+  f.link_endpoints.erase({l.a, l.b});
+  f.link_endpoints.erase({l.b, l.a});
+  return set_failures(f);
+}
+Result<NetworkDiff> Network::router_down(const std::string& r) {
+  Failures f = impl_->failures;
+  f.routers.insert(r);
+  return set_failures(f);
+}
+Result<NetworkDiff> Network::router_up(const std::string& r) {
+  if (!impl_->topo.find_router(r)) return Error{fmt::format("unknown router '{}'", r)};
+  Failures f = impl_->failures;
+  f.routers.erase(r);
+  return set_failures(f);
+}
+Result<NetworkDiff> Network::site_down(const std::string& s) {
+  Failures f = impl_->failures;
+  f.sites.insert(s);
+  return set_failures(f);
+}
+Result<NetworkDiff> Network::site_up(const std::string& s) {
+  if (!impl_->topo.find_site(s)) return Error{fmt::format("unknown site '{}'", s)};
+  Failures f = impl_->failures;
+  f.sites.erase(s);
+  return set_failures(f);
+}
+
+Result<NetworkDiff> Network::add_site(Site site) {
+  Topology prev = impl_->topo;
+  impl_->topo.sites.push_back(std::move(site));
+  return impl_->services_changed(std::move(prev));
+}
+Result<NetworkDiff> Network::add_vpws(VpwsService service) {
+  Topology prev = impl_->topo;
+  impl_->topo.vpws.push_back(std::move(service));
+  return impl_->services_changed(std::move(prev));
+}
+Result<NetworkDiff> Network::remove_vpws(const std::string& name) {
+  auto& v = impl_->topo.vpws;
+  auto it = std::find_if(v.begin(), v.end(), [&](const VpwsService& s) { return s.name == name; });
+  if (it == v.end()) return Error{fmt::format("unknown vpws '{}'", name)};
+  Topology prev = impl_->topo;
+  v.erase(it);
+  return impl_->services_changed(std::move(prev));
+}
+Result<NetworkDiff> Network::add_vpls(VplsService service) {
+  Topology prev = impl_->topo;
+  impl_->topo.vpls.push_back(std::move(service));
+  return impl_->services_changed(std::move(prev));
+}
+Result<NetworkDiff> Network::remove_vpls(const std::string& name) {
+  auto& v = impl_->topo.vpls;
+  auto it = std::find_if(v.begin(), v.end(), [&](const VplsService& s) { return s.name == name; });
+  if (it == v.end()) return Error{fmt::format("unknown vpls '{}'", name)};
+  Topology prev = impl_->topo;
+  v.erase(it);
+  return impl_->services_changed(std::move(prev));
+}
+
+Result<NetworkState> compute(const Topology& topo, const Failures& failures) {
+  Network::Impl impl;
+  impl.topo = topo;
+  if (auto st = impl.full(failures); !st) return st.error();
+  return std::move(impl.state);
+}
+
+}  // namespace l2vpn::cp
