@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh >/dev/null
-exec build/bin/l2vpn demo "$@"
+exec build/bin/l2vpn sim "$@"

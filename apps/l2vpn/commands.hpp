@@ -9,6 +9,6 @@ extern int exit_code;
 
 void add_topo_command(CLI::App& app);     // cmd_topo.cpp: load, validate, show
 void add_forward_command(CLI::App& app);  // cmd_forward.cpp: one router's fast path
-void add_demo_command(CLI::App& app);     // cmd_demo.cpp: fast path on a built-in state
+void add_sim_command(CLI::App& app);      // cmd_sim.cpp: emulate a whole backbone
 
 }  // namespace l2vpn::app

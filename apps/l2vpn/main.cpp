@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "l2vpn 0.1");
   l2vpn::app::add_topo_command(app);
   l2vpn::app::add_forward_command(app);
-  l2vpn::app::add_demo_command(app);
+  l2vpn::app::add_sim_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
