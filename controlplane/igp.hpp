@@ -47,6 +47,7 @@ class Igp {
   std::vector<uint32_t> update(const LinkState& state);
 
   uint64_t dist(uint32_t from, uint32_t to) const { return dist_[size_t(from) * n_ + to]; }
+  const std::vector<uint64_t>& distances() const { return dist_; }  // n x n, row = root
   bool router_up(uint32_t r) const { return state_.router_up[r] != 0; }
   // The port can carry traffic: its link and both routers are up.
   bool port_up(uint32_t r, uint32_t port) const;

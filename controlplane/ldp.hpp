@@ -47,6 +47,19 @@ RouteTable compute_routes(const Igp& igp, uint32_t router);
 std::optional<NextHop> ftn_next_hop(const Plan& plan, const RouteTable& routes, uint32_t router,
                                     uint32_t fec);
 
+// The transport entries of one FEC at `router`, appended in key order: its
+// NHLFEs (swap/pop, and push on PEs) and ECMP groups, its ILM entry, and (on
+// PEs, when `ftn` is given) its FTN entry. Nothing when there is no route.
+void build_transport_fec(const Plan& plan, const RouteTable& routes, uint32_t router, uint32_t fec,
+                         std::vector<Nhlfe>& nhlfes, std::vector<EcmpGroup>& ecmp,
+                         std::vector<IlmEntry>& ilm, std::vector<FtnEntry>* ftn);
+
+// Which FEC a transport object belongs to (the inverse of IdScheme), or
+// kNoIndex for a service object / non-LDP label.
+uint32_t fec_of_nhlfe(const Plan& plan, uint32_t id);
+uint32_t fec_of_ecmp(const Plan& plan, uint32_t id);
+uint32_t fec_of_label(const Plan& plan, uint32_t router, uint32_t label);
+
 // Fills the transport tables of `router`: NHLFEs (swap/pop for the ILM, push
 // for the FTN, one per FEC and port, LFA backups linked), ECMP groups, ILM
 // and (on PEs) FTN. Each table is in canonical order (sorted by its key).

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <sstream>
 #include <unordered_map>
 
@@ -182,6 +183,35 @@ std::string to_string(const NetworkDiff& d) {
 
 std::ostream& operator<<(std::ostream& os, const NetworkDiff& d) { return os << to_string(d); }
 
+// Replaces, in a table sorted by key, the entries `replaced` selects by
+// `fresh` (sorted by key, all of them in replaced territory), in one pass,
+// recording what that changes in `d`.
+template <class T, class K, class KeyOf, class Replaced>
+void merge_patch(std::vector<T>& table, std::vector<T>& fresh, KeyOf key_of, Replaced replaced,
+                 TableDiff<T, K>& d) {
+  std::vector<T> out;
+  out.reserve(table.size() + fresh.size());
+  size_t i = 0, j = 0;
+  while (i < table.size() || j < fresh.size()) {
+    if (j == fresh.size() || (i < table.size() && key_of(table[i]) < key_of(fresh[j]))) {
+      if (replaced(table[i]))
+        d.removed.push_back(K(key_of(table[i])));
+      else
+        out.push_back(std::move(table[i]));
+      ++i;
+    } else if (i == table.size() || key_of(fresh[j]) < key_of(table[i])) {
+      d.added.push_back(fresh[j]);
+      out.push_back(std::move(fresh[j]));
+      ++j;
+    } else {
+      if (!(table[i] == fresh[j])) d.changed.push_back(fresh[j]);
+      out.push_back(std::move(fresh[j]));
+      ++i, ++j;
+    }
+  }
+  table = std::move(out);
+}
+
 // ------------------------------------------------------------------ engine
 
 struct Network::Impl {
@@ -194,6 +224,8 @@ struct Network::Impl {
   Failures failures;
   std::vector<uint8_t> site_up;
   NetworkState state;
+  std::vector<std::vector<uint32_t>> lsp_paths;  // router indexes of each state.lsps entry
+  Network::Stats stats;
 
   Result<LinkState> resolve(const Failures& f, std::vector<uint8_t>& sites_up) const {
     LinkState ls;
@@ -259,22 +291,150 @@ struct Network::Impl {
     return fs;
   }
 
-  void compute_lsps() {
-    state.lsps.clear();
+  // The transport part of router r after the FECs flagged in `changed`
+  // moved: regenerate just those FECs' entries and merge them in, so a
+  // router with 2,000 entries and 3 changed FECs costs a merge, not a
+  // rebuild. Produces the same state as build_router.
+  void patch_transport(uint32_t r, const std::vector<uint8_t>& changed, ForwardingState& fs,
+                       ForwardingStateDiff& d) const {
+    std::vector<Nhlfe> nhlfes;
+    std::vector<EcmpGroup> ecmp;
+    std::vector<IlmEntry> ilm;
+    std::vector<FtnEntry> ftn;
+    for (uint32_t f = 0; f < plan.fec_count(); ++f)
+      if (changed[f]) build_transport_fec(plan, routes[r], r, f, nhlfes, ecmp, ilm, nullptr);
+    if (plan.router_at(r).role == RouterRole::pe)
+      for (uint32_t f : plan.fec_by_name)
+        if (changed[f])
+          if (auto nh = ftn_next_hop(plan, routes[r], r, f)) ftn.push_back({plan.fec_name[f], *nh});
+    auto is = [&](uint32_t fec) { return fec != kNoIndex && changed[fec]; };
+    merge_patch(fs.nhlfes, nhlfes, [](const Nhlfe& n) { return n.id; },
+                [&](const Nhlfe& n) { return is(fec_of_nhlfe(plan, n.id)); }, d.nhlfes);
+    merge_patch(fs.ecmp_groups, ecmp, [](const EcmpGroup& g) { return g.id; },
+                [&](const EcmpGroup& g) { return is(fec_of_ecmp(plan, g.id)); }, d.ecmp_groups);
+    merge_patch(fs.ilm, ilm, [](const IlmEntry& e) { return e.label; },
+                [&](const IlmEntry& e) { return is(fec_of_label(plan, r, e.label)); }, d.ilm);
+    merge_patch(fs.ftn, ftn, [](const FtnEntry& e) -> const std::string& { return e.fec; },
+                [&](const FtnEntry& e) {
+                  auto it = plan.fec_index.find(e.fec);
+                  return it != plan.fec_index.end() && changed[it->second];
+                },
+                d.ftn);
+  }
+
+  // Next hops of every router after the IGP moved from `old_dist` /
+  // `old_state`. next_hops(s, d) reads dist(d, s), dist(d, N), dist(s, N),
+  // dist(V, N) for neighbors N, V of s and the state of s's ports: only
+  // pairs whose inputs changed are recomputed. Fills `changed` per router
+  // whose routes changed.
+  void update_routes(const std::vector<uint64_t>& old_dist, const LinkState& old_state,
+                     std::vector<std::vector<uint8_t>>& changed, std::vector<uint8_t>& dirty) {
+    size_t n = plan.router_count();
+    const auto& now = igp->distances();
+    std::vector<uint8_t> chg(n * n);
+    for (size_t i = 0; i < n * n; ++i) chg[i] = old_dist[i] != now[i];
+    auto old_port_up = [&](uint32_t r, const LinkPort& p) {
+      return old_state.link_up[p.link] && old_state.router_up[r] && old_state.router_up[p.peer];
+    };
+    std::vector<IgpNextHop> hops;
+    std::vector<uint8_t> redo(plan.fec_count());
+    for (uint32_t r = 0; r < n; ++r) {
+      const auto& ports = plan.routers[r].ports;
+      bool all = false;
+      for (uint32_t p = 0; p < ports.size() && !all; ++p)
+        all = old_port_up(r, ports[p]) != igp->port_up(r, p);
+      for (uint32_t p = 0; p < ports.size() && !all; ++p) {
+        uint32_t nb = ports[p].peer;
+        all = chg[size_t(r) * n + nb];
+        for (uint32_t q = 0; q < ports.size() && !all; ++q) all = chg[size_t(ports[q].peer) * n + nb];
+      }
+      bool any = all;
+      for (uint32_t f = 0; f < plan.fec_count(); ++f) {
+        const uint8_t* row = chg.data() + size_t(plan.fec_router[f]) * n;
+        bool x = all || row[r];
+        for (uint32_t p = 0; p < ports.size() && !x; ++p) x = row[ports[p].peer];
+        redo[f] = x;
+        any |= x;
+      }
+      if (!any) continue;
+      const RouteTable& old = routes[r];
+      RouteTable t;
+      t.offset.resize(plan.fec_count() + 1);
+      t.hops.reserve(old.hops.size() + 4);
+      std::vector<uint8_t> c(plan.fec_count(), 0);
+      bool differs = false;
+      for (uint32_t f = 0; f < plan.fec_count(); ++f) {
+        t.offset[f] = uint32_t(t.hops.size());
+        auto prev = old.to(f);
+        if (!redo[f]) {
+          t.hops.insert(t.hops.end(), prev.begin(), prev.end());
+          continue;
+        }
+        igp->next_hops(r, plan.fec_router[f], hops);
+        t.hops.insert(t.hops.end(), hops.begin(), hops.end());
+        if (!std::equal(hops.begin(), hops.end(), prev.begin(), prev.end())) c[f] = 1, differs = true;
+      }
+      t.offset[plan.fec_count()] = uint32_t(t.hops.size());
+      if (!differs) continue;
+      routes[r] = std::move(t);
+      changed[r] = std::move(c);
+      dirty[r] = 1;
+    }
+  }
+
+  // The LSPs under the PWs. With `changed` (per router, per FEC: did its
+  // next hops change), an LSP is traced again only when one of its hops
+  // changed or it did not complete; the others read unchanged tables.
+  void compute_lsps(const std::vector<std::vector<uint8_t>>* changed = nullptr) {
     state.lsp_count = 0;
     for (auto& [name, fs] : state.routers) state.lsp_count += fs.ftn.size();
     std::set<std::pair<uint32_t, uint32_t>> pairs;
     for (auto& e : sp.ends)
       if (igp->router_up(e.router)) pairs.insert({e.router, e.peer});
+    std::map<std::pair<uint32_t, uint32_t>, size_t> previous;
+    std::vector<Lsp> old = std::move(state.lsps);
+    std::vector<std::vector<uint32_t>> old_paths = std::move(lsp_paths);
+    if (changed)
+      for (size_t i = 0; i < old.size(); ++i)
+        if (!old_paths[i].empty()) previous[{old_paths[i].front(), old_paths[i].back()}] = i;
     auto next = [&](const std::string& r, const std::string& port) -> const std::string* {
       uint32_t ri = plan.router(r);
       for (auto& lp : plan.routers[ri].ports)
         if (lp.name == port) return &plan.router_at(lp.peer).name;
       return nullptr;
     };
-    for (auto [a, b] : pairs)
-      state.lsps.push_back(trace(state, plan.fec_name[plan.routers[b].fec], plan.router_at(a).name,
+    state.lsps.clear();
+    state.lsps.reserve(pairs.size());
+    lsp_paths.clear();
+    lsp_paths.reserve(pairs.size());
+    stats.lsps_retraced = 0;
+    for (auto [a, b] : pairs) {
+      uint32_t fec = plan.routers[b].fec;
+      if (changed) {
+        auto it = previous.find({a, b});
+        if (it != previous.end() && old[it->second].complete) {
+          const auto& path = old_paths[it->second];
+          bool touched = false;
+          for (size_t h = 0; h + 1 < path.size() && !touched; ++h)
+            touched = !(*changed)[path[h]].empty() && (*changed)[path[h]][fec];
+          if (!touched) {
+            state.lsps.push_back(std::move(old[it->second]));
+            lsp_paths.push_back(path);
+            continue;
+          }
+        }
+      }
+      ++stats.lsps_retraced;
+      state.lsps.push_back(trace(state, plan.fec_name[fec], plan.router_at(a).name,
                                  plan.router_at(b).name, plan.router_count(), next));
+      std::vector<uint32_t> path;
+      path.reserve(state.lsps.back().hops.size() + 1);
+      for (auto& h : state.lsps.back().hops) path.push_back(plan.router(h.router));
+      // Keyed by (ingress, egress) even when the trace stopped short.
+      if (path.empty() || path.back() != b) path.push_back(b);
+      if (path.front() != a) path.insert(path.begin(), a);
+      lsp_paths.push_back(std::move(path));
+    }
   }
 
   Status full(const Failures& f) {
@@ -304,6 +464,11 @@ struct Network::Impl {
   // After failures or services changed: redo what may have changed, rebuild
   // the routers whose inputs differ, diff them.
   Result<NetworkDiff> recompute(const Failures& f) {
+    using Clock = std::chrono::steady_clock;
+    auto ms = [](Clock::time_point t) {
+      return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+    };
+    stats = {};
     std::vector<uint8_t> new_sites;
     auto ls = resolve(f, new_sites);
     if (!ls) return ls.error();
@@ -311,40 +476,60 @@ struct Network::Impl {
     site_up = std::move(new_sites);
     size_t n = plan.router_count();
     std::vector<uint8_t> dirty(n, 0);
-    if (!(*ls == igp->state())) {
-      auto roots = igp->update(*ls);
-      (void)roots;
-      for (uint32_t r = 0; r < n; ++r) {
-        RouteTable t = compute_routes(*igp, r);
-        if (!(t == routes[r])) {
-          routes[r] = std::move(t);
-          dirty[r] = 1;
-        }
-      }
+    // Per router (only those whose routes changed): which FECs changed.
+    std::vector<std::vector<uint8_t>> changed(n);
+    LinkState old_state = igp->state();
+    if (!(*ls == old_state)) {
+      auto t0 = Clock::now();
+      std::vector<uint64_t> old_dist = igp->distances();
+      stats.spf_roots = igp->update(*ls).size();
+      stats.spf_ms = ms(t0);
+      t0 = Clock::now();
+      update_routes(old_dist, old_state, changed, dirty);
+      stats.routes_ms = ms(t0);
     }
+    auto t1 = Clock::now();
     std::vector<ServiceTables> svc;
     NetworkState next_meta;
     if (auto st = compute_services(svc, next_meta.pseudowires, next_meta.p2mp_trees); !st) return st.error();
-    for (uint32_t r = 0; r < n; ++r)
+    // Routers whose services changed, or that went down or came up, are
+    // rebuilt whole; the others only had FECs move: patch those.
+    std::vector<uint8_t> rebuild(n, 0);
+    for (uint32_t r = 0; r < n; ++r) {
+      if (old_state.router_up[r] != ls->router_up[r]) rebuild[r] = 1;
       if (!(svc[r] == services[r])) {
         services[r] = std::move(svc[r]);
-        dirty[r] = 1;
+        rebuild[r] = 1;
       }
+    }
+    stats.services_ms = ms(t1);
+    t1 = Clock::now();
     NetworkDiff d;
     for (uint32_t r = 0; r < n; ++r) {
-      if (!dirty[r]) continue;
-      ForwardingState fs = build_router(r);
-      ForwardingState& old = state.routers[fs.router];
-      ForwardingStateDiff x = diff(old, fs);
-      if (!x.empty()) d.routers.emplace(fs.router, std::move(x));
-      old = std::move(fs);
+      if (!dirty[r] && !rebuild[r]) continue;
+      ++stats.dirty_routers;
+      const std::string& name = plan.router_at(r).name;
+      ForwardingState& old = state.routers[name];
+      ForwardingStateDiff x;
+      if (rebuild[r]) {
+        ForwardingState fs = build_router(r);
+        x = diff(old, fs);
+        old = std::move(fs);
+      } else {
+        x.router = name;
+        patch_transport(r, changed[r], old, x);
+      }
+      if (!x.empty()) d.routers.emplace(name, std::move(x));
     }
+    stats.build_ms = ms(t1);
     diff_pw_status(state.pseudowires, next_meta.pseudowires, d.pw_changes);
     state.pseudowires = std::move(next_meta.pseudowires);
     state.p2mp_trees = std::move(next_meta.p2mp_trees);
     state.warnings = topo.warnings;
     state.warnings.insert(state.warnings.end(), sp.warnings.begin(), sp.warnings.end());
-    compute_lsps();
+    t1 = Clock::now();
+    compute_lsps(&changed);
+    stats.lsps_ms = ms(t1);
     return d;
   }
 
@@ -381,6 +566,7 @@ Result<std::unique_ptr<Network>> Network::create(Topology topo, const Failures& 
 const NetworkState& Network::state() const { return impl_->state; }
 const Topology& Network::topology() const { return impl_->topo; }
 const Failures& Network::failures() const { return impl_->failures; }
+const Network::Stats& Network::last_stats() const { return impl_->stats; }
 
 Result<NetworkDiff> Network::set_failures(const Failures& f) { return impl_->recompute(f); }
 

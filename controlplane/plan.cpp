@@ -85,6 +85,7 @@ Result<Plan> make_plan(const Topology& topo) {
       plan.routers[i].fec = uint32_t(plan.fec_router.size());
       plan.fec_router.push_back(i);
       plan.fec_name.push_back(r.loopback + "/32");
+      plan.fec_index.emplace(plan.fec_name.back(), plan.routers[i].fec);
     }
   }
   // Every router allocates one label per PE loopback FEC at first + FEC

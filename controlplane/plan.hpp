@@ -56,6 +56,7 @@ struct Plan {
   std::vector<uint32_t> fec_router;     // FEC index -> router index (PEs, topology order)
   std::vector<std::string> fec_name;    // "10.255.0.3/32"
   std::vector<uint32_t> fec_by_name;    // FEC indexes in fec_name order (canonical FTN order)
+  std::unordered_map<std::string, uint32_t> fec_index;  // fec_name -> FEC index
   IdScheme ids;
 
   uint32_t router(std::string_view name) const {
