@@ -403,6 +403,7 @@ json to_json_value(const ForwardingState& s) {
            {"aging_seconds", b.aging_seconds},
            {"bum_mode", enum_name(b.bum_mode)}};
     if (b.p2mp_group) o["p2mp_group"] = *b.p2mp_group;
+    if (b.flood_rate_pps) o["flood_rate_pps"] = b.flood_rate_pps;
     o["static_macs"] = json::array();
     for (auto& m : b.static_macs) {
       json sm{{"mac", mac_json(m.mac)}};
@@ -646,6 +647,7 @@ ForwardingState read_state(const json& j) {
     b.bum_mode = o.enumeration<BumMode>("bum_mode", BumMode::ingress_replication);
     if (o.get("p2mp_group"))
       b.p2mp_group = static_cast<uint32_t>(o.uint("p2mp_group", std::nullopt, u32));
+    b.flood_rate_pps = static_cast<uint32_t>(o.uint("flood_rate_pps", 0, u32));
     each(o, "static_macs", [&](ObjectReader& m) {
       StaticMac sm;
       sm.mac = m.mac("mac");

@@ -175,6 +175,10 @@ struct BridgeDomain {
   // p2mp_tree mode at the tree's root: BUM frames from local ACs go once to
   // this replication group (push NHLFEs) instead of once per mesh PW.
   std::optional<uint32_t> p2mp_group;
+  // Broadcast, unknown-unicast and multicast frames this domain floods, per
+  // second and per worker (a token bucket, depth 1/10 s, at least 32
+  // frames); above it they are dropped and counted. 0: no limit.
+  uint32_t flood_rate_pps = 0;
   bool operator==(const BridgeDomain&) const = default;
 };
 

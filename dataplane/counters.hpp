@@ -33,7 +33,13 @@ namespace l2vpn::dp {
   X(cw_invalid, "control word missing or with nonzero first nibble, flags or FRG")         \
   X(pw_payload_truncated, "PW payload shorter than an Ethernet header")                    \
   X(no_headroom, "no mbuf headroom to push headers")                                       \
-  X(unsupported_action, "ILM action this router does not serve")
+  X(unsupported_action, "ILM action this router does not serve")                          \
+  X(split_horizon, "bridged frame's only way out is a member of its split-horizon group")  \
+  X(bd_same_port, "known unicast destination is behind the member it came from")           \
+  X(bd_flood_empty, "flooded frame had no other member to go to")                          \
+  X(flood_rate_limited, "bridge domain flood rate limit exceeded")                         \
+  X(bd_bad_source, "bridged frame with a multicast or all-zero source MAC")                \
+  X(replica_no_mbuf, "no mbuf for a replica (flood or P2MP copy)")
 
 enum class DropReason : uint8_t {
 #define L2VPN_X(name, desc) name,
@@ -84,6 +90,9 @@ struct RouterStats {
   uint64_t rx_packets = 0;        // frames taken from ports
   uint64_t forwarded = 0;         // frames handed to an out port (tx accepted)
   uint64_t lfa_used = 0;          // forwarded over a loop-free alternate
+  // Copies made by flooding and P2MP replication beyond the first, so that
+  // rx_packets + replicas = forwarded + total_drops().
+  uint64_t replicas = 0;
   std::array<uint64_t, kDropReasonCount> drops{};
   uint64_t total_drops() const {
     uint64_t s = 0;
@@ -94,10 +103,58 @@ struct RouterStats {
     rx_packets += o.rx_packets;
     forwarded += o.forwarded;
     lfa_used += o.lfa_used;
+    replicas += o.replicas;
     for (size_t i = 0; i < kDropReasonCount; ++i) drops[i] += o.drops[i];
     return *this;
   }
   uint64_t drop(DropReason r) const { return drops[size_t(r)]; }
+};
+
+// Per bridge domain (VPLS instance). The fast-path ones are per worker and
+// summed when read; aged/flushed come from the control thread.
+#define L2VPN_BD_COUNTERS(X)                                                          \
+  X(learned, "MACs learned")                                                          \
+  X(moved, "MACs moved to another member")                                            \
+  X(aged, "MACs aged out")                                                            \
+  X(flushed, "MACs flushed (member down or removed, MAC withdraw)")                   \
+  X(limit_hits, "frames whose source was not learned: domain at its MAC limit")       \
+  X(global_limit_hits, "frames whose source was not learned: router at its MAC limit") \
+  X(static_kept, "frames from a MAC that is static behind another member")            \
+  X(known_unicast, "frames to a known MAC")                                           \
+  X(unknown_unicast, "frames to an unknown unicast MAC (flooded)")                    \
+  X(bum, "broadcast and multicast frames (flooded)")                                  \
+  X(flooded, "frames flooded")                                                        \
+  X(flood_copies, "copies sent by flooding")                                          \
+  X(split_horizon, "copies not sent: split horizon")                                  \
+  X(rate_limited, "flooded frames dropped by the rate limit")
+
+struct BdStats {
+#define L2VPN_X(name, desc) uint64_t name = 0;
+  L2VPN_BD_COUNTERS(L2VPN_X)
+#undef L2VPN_X
+  BdStats& operator+=(const BdStats& o) {
+#define L2VPN_X(name, desc) name += o.name;
+    L2VPN_BD_COUNTERS(L2VPN_X)
+#undef L2VPN_X
+    return *this;
+  }
+};
+
+// Per bridge-domain member (an AC or a PW in the domain).
+struct BdMemberStats {
+  uint64_t rx_packets = 0;      // frames entering the bridge from it
+  uint64_t tx_unicast = 0;      // known unicast sent to it
+  uint64_t tx_flood = 0;        // flooded copies sent to it
+  uint64_t learned = 0;         // MACs learned (or moved) behind it
+  uint64_t split_horizon = 0;   // copies from it not sent: split horizon
+  BdMemberStats& operator+=(const BdMemberStats& o) {
+    rx_packets += o.rx_packets;
+    tx_unicast += o.tx_unicast;
+    tx_flood += o.tx_flood;
+    learned += o.learned;
+    split_horizon += o.split_horizon;
+    return *this;
+  }
 };
 
 }  // namespace l2vpn::dp

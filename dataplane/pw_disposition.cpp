@@ -29,8 +29,10 @@ void Router::pw_disposition(const Tables& t, Worker& w, rte_mbuf* m, uint32_t of
   }
   if (m->data_len < payload + kEtherHeaderLen)
     return drop(w, m, DropReason::pw_payload_truncated);
-  if (pw.ac == kNone) return drop(w, m, DropReason::unsupported_action);  // VPLS: bridge
   rte_pktmbuf_adj(m, uint16_t(payload));
+  // VPLS: bridge it, learning against this PW (bridge.cpp).
+  if (pw.bridge_domain != kNone) return bridge_enqueue(t, w, m, pw.bridge_domain, pw.bd_member, 0);
+  if (pw.ac == kNone) return drop(w, m, DropReason::unsupported_action);
   ac_output(t, w, m, pw.ac);
 }
 

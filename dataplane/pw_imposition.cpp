@@ -1,5 +1,7 @@
 // AC → PW (RFC 4448): match the attachment circuit by (port, outer VLAN),
-// strip the service-delimiting tag in raw mode, check the PW MTU, then push
+// strip the service-delimiting tag in raw mode; a VPLS AC hands the frame to
+// the bridge (bridge.cpp); a VPWS AC goes to pw_output(), which the bridge
+// also uses to send over a PW: check the PW MTU, then push
 // the optional control word, the optional flow label (RFC 6391), the PW
 // label and the transport labels, and a MAC header toward the next hop.
 #include "dataplane/router.hpp"
@@ -50,27 +52,36 @@ void Router::ac_input(const Tables& t, Worker& w, uint16_t in_port, rte_mbuf* m)
   if (ac_index == kNone) ac_index = port.port_based_ac;
   if (ac_index == kNone) return drop(w, m, DropReason::ac_miss);
   const CompiledAc& ac = t.acs[ac_index];
-  if (ac.pseudowire == kNone) return drop(w, m, DropReason::unsupported_action);  // VPLS: bridge
-  const CompiledPseudowire& pw = t.pseudowires[ac.pseudowire];
-  if (!pw.up) return drop(w, m, DropReason::pw_down);
+  if (ac.pseudowire == kNone && ac.bridge_domain == kNone)
+    return drop(w, m, DropReason::unsupported_action);
+  if (ac.pseudowire != kNone && !t.pseudowires[ac.pseudowire].up)
+    return drop(w, m, DropReason::pw_down);
   if (ac.tagged && eth.n_tags == 0) return drop(w, m, DropReason::ac_tag_missing);
-
   const uint8_t pcp = eth.n_tags ? eth.outer_pcp() : 0;
-  unsigned tags = eth.n_tags;
   if (!ac.tagged && ac.vlan != 0) {
-    // Raw mode: the service-delimiting tag does not cross the PW.
+    // Raw mode: the service-delimiting tag does not cross the PW (nor the bridge).
     std::memmove(p + kVlanTagLen, p, 12);
     p = reinterpret_cast<uint8_t*>(rte_pktmbuf_adj(m, kVlanTagLen));
-    --tags;
+    --eth.n_tags;
+    eth.header_len = uint16_t(eth.header_len - kVlanTagLen);
+    eth.dst = p;
+    eth.src = p + 6;
   }
+  if (ac.bridge_domain != kNone) return bridge_enqueue(t, w, m, ac.bridge_domain, ac.bd_member, pcp);
+  pw_output(t, w, m, ac.pseudowire, pcp, p, m->data_len, eth);
+}
+
+void Router::pw_output(const Tables& t, Worker& w, rte_mbuf* m, uint32_t pw_index, uint8_t pcp,
+                       const uint8_t* frame, uint32_t frame_contig, const EthernetView& eth) {
+  const CompiledPseudowire& pw = t.pseudowires[pw_index];
+  if (!pw.up) return drop(w, m, DropReason::pw_down);
   const uint32_t frame_len = rte_pktmbuf_pkt_len(m);
-  if (frame_len - kEtherHeaderLen - kVlanTagLen * tags > pw.mtu)
-    return drop(w, m, DropReason::pw_mtu_exceeded);
+  if (frame_len - eth.header_len > pw.mtu) return drop(w, m, DropReason::pw_mtu_exceeded);
 
   uint32_t flow = 0;
   uint32_t nhlfe = pw.transport;
   if (pw.flow_label || pw.transport_kind == IlmKind::ecmp) {
-    uint32_t h = customer_flow_hash(p, m->data_len, eth);
+    uint32_t h = customer_flow_hash(frame, frame_contig, eth);
     flow = kFirstUnreservedLabel + h % (kLabelSpace - kFirstUnreservedLabel);
     if (pw.transport_kind == IlmKind::ecmp) {
       const CompiledEcmp& g = t.ecmp_groups[pw.transport];

@@ -8,7 +8,10 @@ namespace l2vpn::dp {
 Router::Router(std::string name, Rcu& rcu, unsigned workers)
     : name_(std::move(name)), rcu_(rcu), port_up_(new std::atomic<bool>[kMaxPorts]) {
   for (uint16_t i = 0; i < kMaxPorts; ++i) port_up_[i].store(true);
-  for (unsigned i = 0; i < (workers ? workers : 1); ++i) workers_.push_back(std::make_unique<Worker>());
+  for (unsigned i = 0; i < (workers ? workers : 1); ++i) {
+    workers_.push_back(std::make_unique<Worker>());
+    workers_.back()->index = i;
+  }
 }
 
 Router::~Router() {
@@ -51,6 +54,9 @@ Status Router::update(const ForwardingState& state) {
   auto compiled = compile_tables(state, port_by_name_);
   if (!compiled) return compiled.error();
   auto next = std::move(compiled).value();
+  // Bridge domains: MAC tables and member ids survive; the new tables point at them.
+  BridgeSync sync;
+  if (auto st = sync_bridges(state, *next, sync); !st) return st;
   // Label counter chunks must exist before a table that hits them is seen.
   for (uint32_t c = 0; c < kIlmChunks; ++c)
     if (next->chunk_used(c))
@@ -58,15 +64,17 @@ Status Router::update(const ForwardingState& state) {
         if (!w->labels[c]) w->labels[c] = new LabelStats[kIlmChunkSize]();
   const Tables* raw = next.get();
   tables_.store(raw, std::memory_order_release);
-  if (current_) retired_.push_back({std::move(current_), rcu_.start()});
+  if (current_) retired_.push_back({std::move(current_), rcu_.start(), std::move(sync.removed)});
   current_ = std::move(next);
   state_ = state;
+  finish_bridge_sync(sync);
   reclaim();
   return Status::success();
 }
 
 void Router::reclaim() {
   while (!retired_.empty() && rcu_.done(retired_.front().token)) retired_.pop_front();
+  reclaim_bridges(false);
 }
 
 void Router::reclaim_all() {
@@ -74,6 +82,7 @@ void Router::reclaim_all() {
     rcu_.wait(retired_.front().token);
     retired_.pop_front();
   }
+  reclaim_bridges(true);
 }
 
 size_t Router::table_memory_bytes() const { return current_ ? current_->memory_bytes() : 0; }
@@ -109,6 +118,33 @@ void Router::process(unsigned worker, uint16_t in_port, rte_mbuf** pkts, uint16_
     return;
   }
   const CompiledPort& port = t->ports[in_port];
+  if (!port.has_acs) {
+    // Core port: look every frame's top label up first and prefetch what its
+    // stage will touch (NHLFE or pseudowire, label counters). The tables do
+    // not fit L1 on a real LSR; the stage itself then finds them there, and
+    // the burst's misses overlap instead of each frame waiting for its own.
+    // Prefetch only: the stages below still decide everything.
+    for (uint16_t i = 0; i < n; ++i) {
+      const rte_mbuf* m = pkts[i];
+      if (m->data_len < kEtherHeaderLen + kMplsLseLen) [[unlikely]]
+        continue;
+      const uint32_t label =
+          lse::label(load_be32(rte_pktmbuf_mtod(m, const uint8_t*) + kEtherHeaderLen));
+      const uint32_t slot = t->ilm_lookup(label);
+      switch (ilm_kind(slot)) {
+        case IlmKind::forward:
+          rte_prefetch0(&t->nhlfes[ilm_index(slot)]);
+          rte_prefetch0(&label_counter(w, label));
+          break;
+        case IlmKind::pw:
+          rte_prefetch0(&t->pseudowires[ilm_index(slot)]);
+          rte_prefetch0(&label_counter(w, label));
+          break;
+        default:
+          break;
+      }
+    }
+  }
   constexpr uint16_t kAhead = 4;
   for (uint16_t i = 0; i < n && i < kAhead; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
   for (uint16_t i = 0; i < n; ++i) {
@@ -129,6 +165,7 @@ void Router::process(unsigned worker, uint16_t in_port, rte_mbuf** pkts, uint16_
       drop(w, m, DropReason::not_mpls);
     }
   }
+  if (w.n_bridge) bridge_burst(*t, w);
 }
 
 void Router::flush_port(Worker& w, uint16_t port) {

@@ -11,12 +11,16 @@
 
 #include <atomic>
 #include <deque>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "contract/forwarding_state.hpp"
+#include "dataplane/bridge.hpp"
+#include "dataplane/clock.hpp"
 #include "dataplane/counters.hpp"
 #include "dataplane/packet.hpp"
 #include "dataplane/port.hpp"
@@ -72,13 +76,43 @@ class Router {
   PortStats port_stats(uint16_t port) const;
   LabelStats label_stats(uint32_t label) const;
 
+  // ---- VPLS (control thread; see docs/vpls.md)
+  // Time as the fast path sees it (aging, flood rate limit). Tests make it manual.
+  Clock& clock() { return clock_; }
+  // Ages every domain's MAC table at the clock's now; returns entries removed.
+  unsigned age_macs();
+  // LDP MAC withdraw: removes what `bd` learned over PW `pseudowire` (an id
+  // of the state), or everything it learned. Returns entries removed.
+  unsigned flush_macs(const std::string& bd, std::optional<uint32_t> pseudowire = std::nullopt);
+  // Router-wide cap on learned MACs over all domains (default 2^20).
+  void set_global_mac_limit(uint64_t limit) { mac_budget_.limit.store(limit); }
+  uint64_t global_macs_learned() const { return mac_budget_.learned.load(); }
+  // Pool for flood and P2MP replicas (a header mbuf + an indirect mbuf per
+  // copy); default: the pool of the frame being replicated.
+  void set_replica_pool(rte_mempool* mp) { replica_pool_ = mp; }
+  BdStats bd_stats(const std::string& bd) const;
+  // `member`: "ac:<name>" or "pw:<id>".
+  BdMemberStats bd_member_stats(const std::string& bd, const std::string& member) const;
+  const MacTable* mac_table(const std::string& bd) const;
+  // The member a MAC is behind ("ac:<name>" / "pw:<id>"), if known.
+  std::optional<std::string> mac_owner(const std::string& bd, const MacAddr& mac) const;
+
  private:
   struct TxBuffer {
     uint16_t n = 0;
     rte_mbuf* pkts[kBurst];
   };
+  struct BridgeItem {
+    rte_mbuf* m;
+    uint32_t bd;
+    uint32_t member;  // index in the compiled domain's members
+    uint8_t pcp;
+  };
   struct alignas(64) Worker {
+    unsigned index = 0;
     RouterStats stats;
+    uint16_t n_bridge = 0;  // frames waiting for the bridge stage (bulk lookups)
+    BridgeItem bridge[kBurst];
     std::vector<PortStats> ports;
     std::vector<TxBuffer> tx;
     std::vector<std::unique_ptr<PortIo>> io;
@@ -87,6 +121,7 @@ class Router {
   struct Retired {
     std::unique_ptr<Tables> tables;
     uint64_t token;
+    std::vector<std::unique_ptr<BridgeRuntime>> bridges;  // domains removed with these tables
   };
 
   // Stages, one file each: mpls_forward.cpp, pw_imposition.cpp, pw_disposition.cpp.
@@ -97,6 +132,34 @@ class Router {
   void pw_disposition(const Tables& t, Worker& w, rte_mbuf* m, uint32_t off, uint8_t depth,
                       uint32_t pw);
   void ac_output(const Tables& t, Worker& w, rte_mbuf* m, uint32_t ac);
+  // Imposition on one PW of a frame starting at its Ethernet header (`eth`
+  // parsed from `frame`, the frame's first contiguous bytes: m may be a
+  // replica whose first segment is still empty).
+  void pw_output(const Tables& t, Worker& w, rte_mbuf* m, uint32_t pw, uint8_t pcp,
+                 const uint8_t* frame, uint32_t frame_contig, const EthernetView& eth);
+  // bridge.cpp: learn, look up, forward or flood with split horizon.
+  void bridge_enqueue(const Tables& t, Worker& w, rte_mbuf* m, uint32_t bd, uint32_t member,
+                      uint8_t pcp) {
+    w.bridge[w.n_bridge++] = {m, bd, member, pcp};
+    if (w.n_bridge == kBurst) bridge_burst(t, w);
+  }
+  void bridge_burst(const Tables& t, Worker& w);
+  void bridge_flood(const Tables& t, Worker& w, const BridgeItem& it, uint64_t now_ns);
+  void bridge_send(const Tables& t, Worker& w, rte_mbuf* m, const CompiledBridgeMember& to,
+                   uint8_t pcp, const uint8_t* frame, uint32_t frame_contig);
+  // A copy of m sharing its data: a fresh header mbuf holding m's first
+  // `header` bytes, chained to an indirect mbuf on what follows them and
+  // `skip` more bytes. nullptr when the pool is empty.
+  rte_mbuf* replica(rte_mbuf* m, uint32_t header, uint32_t skip);
+  // mpls_forward.cpp: a P2MP branch/leaf (ILM replicate).
+  void replicate_labelled(const Tables& t, Worker& w, rte_mbuf* m, uint32_t off, uint32_t top,
+                          uint8_t depth, uint32_t group);
+  // bridge_control.cpp (control thread): before publishing `next`, give its
+  // domains their runtime (MAC table, member ids, statics); after, flush
+  // and retire what left or went down.
+  Status sync_bridges(const ForwardingState& state, Tables& next, BridgeSync& sync);
+  void finish_bridge_sync(BridgeSync& sync);
+  void reclaim_bridges(bool wait);
   // Picks the NHLFE to use: the primary, its LFA when the primary's port is
   // down, or nullptr (counted port_down).
   const CompiledNhlfe* usable_nhlfe(const Tables& t, Worker& w, uint32_t index);
@@ -125,6 +188,10 @@ class Router {
   std::unique_ptr<Tables> current_;  // owner of what tables_ points to
   std::deque<Retired> retired_;
   ForwardingState state_;
+  Clock clock_;
+  MacBudget mac_budget_;
+  rte_mempool* replica_pool_ = nullptr;
+  std::map<std::string, std::unique_ptr<BridgeRuntime>> bridges_;  // by domain name
 };
 
 }  // namespace l2vpn::dp

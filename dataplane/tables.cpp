@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -158,8 +159,60 @@ Result<std::unique_ptr<Tables>> compile_tables(
   }
   for (size_t b = 0; b < s.bridge_domains.size(); ++b) {
     auto& bd = s.bridge_domains[b];
-    for (auto id : bd.mesh_pseudowires) t->pseudowires[pw_idx.at(id)].bridge_domain = uint32_t(b);
-    for (auto id : bd.spoke_pseudowires) t->pseudowires[pw_idx.at(id)].bridge_domain = uint32_t(b);
+    auto what = fmt::format("bridge domain '{}'", bd.name);
+    CompiledBridgeDomain c;
+    c.aging_seconds = bd.aging_seconds;
+    c.mac_limit = bd.mac_limit;
+    if (bd.flood_rate_pps) {
+      c.flood_interval_ns = std::max<uint64_t>(1, 1'000'000'000ull / bd.flood_rate_pps);
+      c.flood_burst_ns = std::max<uint64_t>(32, bd.flood_rate_pps / 10) * c.flood_interval_ns;
+    }
+    auto add_member = [&](bool is_pw, uint32_t index, uint8_t shg) {
+      c.members.push_back({is_pw, shg, 0, index});
+      return uint32_t(c.members.size() - 1);
+    };
+    for (size_t a = 0; a < s.attachment_circuits.size(); ++a)
+      if (s.attachment_circuits[a].bridge_domain == bd.name)
+        t->acs[a].bd_member = add_member(false, uint32_t(a), 0);
+    for (auto& name : bd.attachment_circuits) {
+      const auto* ac = s.find_ac(name);
+      if (ac->bridge_domain != bd.name)
+        return fail(fmt::format("{} lists attachment circuit '{}', which is bound elsewhere", what, name));
+    }
+    auto add_pw = [&](uint32_t id, uint8_t shg) -> bool {
+      uint32_t i = pw_idx.at(id);
+      auto& pw = t->pseudowires[i];
+      if (pw.ac != kNone || pw.bridge_domain != kNone) return false;
+      pw.bridge_domain = uint32_t(b);
+      pw.bd_member = add_member(true, i, shg);
+      return true;
+    };
+    for (auto id : bd.mesh_pseudowires)
+      if (!add_pw(id, 1)) return fail(fmt::format("{}: pseudowire {} is bound twice", what, id));
+    for (auto id : bd.spoke_pseudowires)
+      if (!add_pw(id, 0)) return fail(fmt::format("{}: pseudowire {} is bound twice", what, id));
+    if (c.members.size() > kMaxBridgeMembers)
+      return fail(fmt::format("{}: {} members, at most {}", what, c.members.size(), kMaxBridgeMembers));
+    if (bd.bum_mode == BumMode::p2mp_tree && bd.p2mp_group) {
+      c.p2mp_group = repl_idx.at(*bd.p2mp_group);
+      for (auto id : bd.mesh_pseudowires) {
+        c.p2mp_control_word = s.find_pseudowire(id)->control_word;
+        break;
+      }
+      for (auto n : t->replications[c.p2mp_group].nhlfes)
+        if (NhlfeOp(t->nhlfes[n].op) != NhlfeOp::push || t->nhlfes[n].n_labels == 0)
+          return fail(fmt::format("{}: p2mp group {}: root NHLFEs must push labels", what,
+                                  *bd.p2mp_group));
+    }
+    for (auto& m : bd.static_macs) {
+      if (m.mac[0] & 1 || m.mac == MacAddr{})
+        return fail(fmt::format("{}: static mac {} is not a unicast address", what, to_string(m.mac)));
+      bool member = m.pseudowire ? t->pseudowires[pw_idx.at(*m.pseudowire)].bridge_domain == b
+                                 : s.find_ac(m.attachment_circuit)->bridge_domain == bd.name;
+      if (!member)
+        return fail(fmt::format("{}: static mac {} points outside the domain", what, to_string(m.mac)));
+    }
+    t->bridge_domains.push_back(std::move(c));
   }
 
   for (auto& e : s.ilm) {

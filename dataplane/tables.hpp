@@ -25,6 +25,7 @@ inline constexpr uint32_t kIlmChunks = kLabelSpace >> kIlmChunkBits;
 inline constexpr unsigned kMaxStackDepth = 8;  // deeper stacks are dropped
 inline constexpr uint16_t kMaxPorts = 256;     // per router
 inline constexpr unsigned kMaxEcmpWays = 16;
+inline constexpr unsigned kMaxBridgeMembers = 1024;  // per bridge domain
 
 // ILM slot: action in the top 4 bits, index into that action's array below.
 // Slot 0 is a miss, so a zeroed chunk is all-drop.
@@ -63,6 +64,7 @@ struct CompiledPseudowire {
   uint32_t transport = kNone;
   uint32_t ac = kNone;             // VPWS: the attachment circuit it feeds
   uint32_t bridge_domain = kNone;  // VPLS
+  uint32_t bd_member = kNone;      // VPLS: its index in the domain's members
 };
 
 struct CompiledAc {
@@ -71,11 +73,41 @@ struct CompiledAc {
   bool tagged = false;
   uint32_t pseudowire = kNone;
   uint32_t bridge_domain = kNone;
+  uint32_t bd_member = kNone;  // VPLS: its index in the domain's members
 };
 
 struct CompiledReplication {
   std::vector<uint32_t> nhlfes;
   uint32_t local_pseudowire = kNone;
+};
+
+// A bridge-domain member (bridge port): an attachment circuit or a PW.
+struct CompiledBridgeMember {
+  bool is_pw = false;
+  // Split-horizon group (RFC 4762): 0 = alone (ACs, each spoke PW), 1 = the
+  // mesh. A flooded frame never goes back to its own member, nor from one
+  // member of a group to another of the same group.
+  uint8_t shg = 0;
+  uint16_t id = 0;        // stable id, the MAC table's destination (Router-assigned)
+  uint32_t index = kNone; // AC or PW index in these tables
+};
+
+class MacTable;
+struct BridgeRuntime;
+
+// A VPLS instance compiled: who is in it and how to flood. Its MAC table and
+// counters live in the Router (BridgeRuntime) and survive table updates.
+struct CompiledBridgeDomain {
+  std::vector<CompiledBridgeMember> members;
+  std::vector<uint32_t> member_by_id;  // stable id -> members index, kNone if none
+  uint32_t aging_seconds = 300;
+  uint32_t mac_limit = 4096;
+  uint64_t flood_interval_ns = 0;      // token bucket: 1e9 / rate; 0: no limit
+  uint64_t flood_burst_ns = 0;         // bucket depth, in time
+  uint32_t p2mp_group = kNone;         // root: BUM from ACs goes on this replication group
+  bool p2mp_control_word = false;      // what the tree's leaves expect
+  MacTable* macs = nullptr;            // set by the Router before publishing
+  BridgeRuntime* runtime = nullptr;    // ditto
 };
 
 struct CompiledPort {
@@ -102,6 +134,7 @@ class Tables {
   std::vector<CompiledPseudowire> pseudowires;
   std::vector<CompiledAc> acs;
   std::vector<CompiledReplication> replications;
+  std::vector<CompiledBridgeDomain> bridge_domains;
   std::vector<CompiledPort> ports;
   std::vector<uint32_t> ilm_labels;  // labels installed, for counters and show
 

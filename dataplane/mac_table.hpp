@@ -1,0 +1,154 @@
+#pragma once
+// The MAC table of one bridge domain (VSI): rte_hash in lock-free
+// read/write concurrency mode, so workers look up without locks while the
+// fast path learns and the control thread ages and flushes.
+//
+// Key: the 6-byte MAC in a zero-padded 64-bit word (key 0, the all-zero MAC,
+// is never learned and marks a free entry). The hash position of a key
+// indexes `entries_`: {key, destination member, last seen}. A position is
+// freed only after an RCU grace period (the hash is created with
+// no-free-on-delete semantics), so a reader that found a position can
+// always read its entry; it checks the entry's key against its own, which
+// covers an entry being (re)written under it.
+//
+// Writers: workers learn (rte_hash_add_key: no allocation; the hash
+// serialises writers with its own lock, readers never wait) and move
+// entries by compare-and-swap; the control thread adds static entries,
+// ages, flushes and frees positions after the grace period.
+
+#include <rte_hash.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "contract/result.hpp"
+#include "dataplane/rcu.hpp"
+
+namespace l2vpn::dp {
+
+// A destination: the bridge-domain member id (stable across table updates)
+// and flags.
+inline constexpr uint32_t kMacMemberMask = 0xffff;
+inline constexpr uint32_t kMacStatic = 1u << 31;
+inline constexpr uint32_t kMacDead = 1u << 30;  // deleted, position not yet free
+inline constexpr uint32_t kMacMiss = UINT32_MAX;
+
+inline uint64_t mac_key(const uint8_t* p) {
+  uint64_t k = 0;
+  std::memcpy(&k, p, 6);
+  return k;
+}
+inline bool mac_is_group(const uint8_t* p) { return p[0] & 1; }
+
+struct MacEntry {
+  std::atomic<uint64_t> key{0};
+  std::atomic<uint32_t> dest{0};
+  std::atomic<uint32_t> last_seen{0};  // Clock seconds
+};
+
+// Router-wide learned-MAC budget shared by all its bridge domains.
+struct MacBudget {
+  std::atomic<uint64_t> learned{0};
+  std::atomic<uint64_t> limit{1u << 20};
+};
+
+enum class LearnResult : uint8_t {
+  known,           // same member; last seen refreshed
+  learned,         // new entry
+  moved,           // entry now points at the new member
+  static_kept,     // a static entry for this MAC is behind another member
+  bd_limit,        // domain at its MAC limit: forwarded, not learned
+  global_limit,    // router at its MAC limit: forwarded, not learned
+  table_full,      // the hash refused the key (should not happen below capacity)
+};
+
+class MacTable {
+ public:
+  // `capacity`: keys the hash holds (learned + static); `rcu`: the workers'
+  // QSBR, for freeing positions; `budget`: the router-wide limit (optional).
+  static Result<std::unique_ptr<MacTable>> create(uint32_t capacity, Rcu& rcu,
+                                                  MacBudget* budget = nullptr);
+  ~MacTable();
+  MacTable(const MacTable&) = delete;
+  MacTable& operator=(const MacTable&) = delete;
+
+  uint32_t capacity() const { return capacity_; }
+
+  // ---- fast path
+  // Bulk lookup, n <= 64: pos[i] >= 0 when keys[i] is present.
+  void lookup(const uint64_t* keys, unsigned n, int32_t* pos) const {
+    const void* kp[64];
+    for (unsigned i = 0; i < n; ++i) kp[i] = &keys[i];
+    rte_hash_lookup_bulk(h_, kp, n, pos);
+  }
+  // The destination (member | flags) at a looked-up position, or kMacMiss.
+  uint32_t dest(int32_t pos, uint64_t key) const {
+    if (pos < 0) return kMacMiss;
+    const MacEntry& e = entries_[size_t(pos)];
+    if (e.key.load(std::memory_order_acquire) != key) return kMacMiss;
+    uint32_t d = e.dest.load(std::memory_order_relaxed);
+    return d & kMacDead ? kMacMiss : d;
+  }
+  // Learns `key` behind `member`; `pos` is the key's looked-up position.
+  LearnResult learn(uint64_t key, int32_t pos, uint16_t member, uint32_t now);
+
+  // ---- control thread
+  void set_limit(uint32_t limit) { limit_.store(limit, std::memory_order_relaxed); }
+  uint32_t limit() const { return limit_.load(std::memory_order_relaxed); }
+  uint32_t learned() const { return learned_.load(std::memory_order_relaxed); }
+  size_t statics() const { return statics_.size(); }
+  // Makes the static entries exactly `want` (key -> member). Error when the
+  // hash refuses one.
+  Status set_statics(const std::unordered_map<uint64_t, uint16_t>& want);
+  // Deletes learned entries not seen for `aging_seconds`; returns how many.
+  unsigned age(uint32_t now, uint32_t aging_seconds);
+  // Deletes learned entries behind `member` (LDP MAC withdraw, PW down).
+  unsigned flush_member(uint16_t member);
+  unsigned flush_learned();
+  // Frees positions whose grace period has passed (`wait`: wait for it).
+  void reclaim(bool wait = false);
+  size_t pending_free() const { return pending_.size(); }
+
+  struct Snapshot {
+    uint64_t key;
+    uint16_t member;
+    bool is_static;
+    uint32_t last_seen;
+  };
+  std::vector<Snapshot> snapshot() const;
+  // Destination of one MAC, by a fresh lookup (tests, show).
+  uint32_t find(uint64_t key) const {
+    int32_t p = rte_hash_lookup(h_, &key);
+    return dest(p, key);
+  }
+
+ private:
+  MacTable(rte_hash* h, uint32_t capacity, Rcu& rcu, MacBudget* budget);
+  bool remove_at(uint32_t pos, uint64_t key, std::vector<uint32_t>& freed);
+  void defer_free(const std::vector<uint32_t>& freed);
+  template <class Pred>
+  unsigned remove_if(Pred pred);
+
+  rte_hash* h_;
+  uint32_t capacity_;
+  Rcu& rcu_;
+  MacBudget* budget_;
+  std::unique_ptr<MacEntry[]> entries_;
+  uint32_t n_entries_ = 0;
+  std::atomic<uint32_t> limit_{UINT32_MAX};
+  std::atomic<uint32_t> learned_{0};
+  std::unordered_map<uint64_t, uint16_t> statics_;
+  struct Pending {
+    uint32_t pos;
+    uint64_t token;
+  };
+  std::deque<Pending> pending_;
+};
+
+}  // namespace l2vpn::dp
