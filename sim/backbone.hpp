@@ -5,8 +5,11 @@
 // memory, behind RingPortIo); every PE access port has a host side, a ring
 // pair the emulator's hosts send into and read from.
 //
-// This is the emulator's skeleton: links forward at once (no delay, rate or
-// loss model yet) and time is just rounds of polling every router.
+// Time: the backbone keeps the emulator's clock in nanoseconds. Routers
+// forward in zero time; links add serialization, queueing and propagation
+// delay. In virtual time the clock jumps from one link arrival to the next
+// (deterministic: single thread, fixed order, seeded loss); in real time
+// the caller advances it with the wall clock.
 
 #include <rte_mbuf.h>
 
@@ -21,6 +24,7 @@
 #include "dataplane/port.hpp"
 #include "dataplane/rcu.hpp"
 #include "dataplane/router.hpp"
+#include "sim/link.hpp"
 
 namespace l2vpn::sim {
 
@@ -31,31 +35,48 @@ struct AccessPort {
   dp::RingPtr from_pe;  // the PE sends, hosts dequeue
 };
 
-struct LinkRings {
+// Both directions of one topology link: each router's port has its own rx
+// and tx ring; the link model moves frames from one's tx to the other's rx.
+struct EmulatedLink {
   uint32_t link = 0;  // Topology::links index
-  dp::RingPtr a_to_b, b_to_a;
+  dp::RingPtr a_tx, a_rx, b_tx, b_rx;
+  std::unique_ptr<LinkDirection> a_to_b, b_to_a;
 };
 
 class Backbone {
  public:
   // Builds routers, links and access ports and programs every router.
   static Result<std::unique_ptr<Backbone>> build(const cp::Topology& topo,
-                                                 const cp::NetworkState& state, dp::Rcu& rcu);
+                                                 const cp::NetworkState& state, dp::Rcu& rcu,
+                                                 uint64_t seed = 1);
   ~Backbone();
 
   // Applies a recomputed network (per-router update while traffic flows).
   Status apply(const cp::NetworkState& state);
-  // Link state as the routers see it (both ends' ports).
+  // A link going down: the wire stops (in-flight frames lost) and both
+  // routers see their port down (local repair uses LFAs at once).
   void set_link_up(uint32_t link, bool up);
+  // Only the routers' view (ports), the wire untouched: for tests of LFA.
+  void set_link_ports_up(uint32_t link, bool up);
+  // A router going down: every link touching it goes down.
+  void set_router_up(const std::string& router, bool up);
 
-  // One round: every router polls each of its ports once. Returns frames moved.
-  unsigned poll_round();
-  // Polls until a round moves nothing (or `max_rounds`). Returns rounds run.
-  unsigned run_until_idle(unsigned max_rounds = 100000);
+  uint64_t now() const { return now_ns_; }
+  // Forwards everything due now: routers poll, links take what was sent
+  // and deliver what arrives now, until nothing moves. Returns rounds.
+  unsigned settle();
+  // Moves the clock to `t`, delivering every arrival on the way in order.
+  void advance_to(uint64_t t);
+  // Earliest frame arrival on any link, or UINT64_MAX.
+  uint64_t next_arrival() const;
+  // Settles and advances until no frame is in flight. Returns rounds.
+  unsigned run_until_idle(uint64_t max_ns = 10'000'000'000ULL);
+  uint64_t packet_hops() const { return packet_hops_; }
 
   AccessPort* access_port(const std::string& pe, const std::string& port);
   dp::Router* router(const std::string& name);
   const std::vector<std::unique_ptr<dp::Router>>& routers() const { return routers_; }
+  const std::vector<EmulatedLink>& links() const { return links_; }
 
  private:
   Backbone(dp::Rcu& rcu) : rcu_(rcu) {}
@@ -63,7 +84,9 @@ class Backbone {
   const cp::Topology* topo_ = nullptr;
   std::vector<std::unique_ptr<dp::Router>> routers_;
   std::map<std::string, dp::Router*> by_name_;
-  std::vector<LinkRings> links_;
+  std::vector<EmulatedLink> links_;
+  uint64_t now_ns_ = 0;
+  uint64_t packet_hops_ = 0;  // frames taken from a port by a router
   std::map<std::pair<std::string, std::string>, AccessPort> access_;
 };
 

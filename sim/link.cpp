@@ -1,0 +1,109 @@
+#include "sim/link.hpp"
+
+#include <algorithm>
+
+namespace l2vpn::sim {
+
+namespace {
+// Preamble, SFD, FCS and inter-frame gap: what a frame costs on the wire
+// beyond the bytes in the mbuf.
+constexpr uint32_t kWireOverhead = 8 + 4 + 12;
+}  // namespace
+
+LinkDirection::LinkDirection(rte_ring* in, rte_ring* out, LinkParams params, uint64_t seed)
+    : in_(in), out_(out), params_(params), rng_(seed) {
+  ns_per_byte_ = params_.rate_bps ? 8e9 / double(params_.rate_bps) : 0.0;
+  delay_ns_ = uint64_t(params_.delay_us * 1000.0);
+  line_.resize(256);
+}
+
+LinkDirection::~LinkDirection() {
+  for (size_t i = 0; i < count_; ++i) rte_pktmbuf_free(line_[(head_ + i) % line_.size()].m);
+}
+
+LinkDirection::LinkDirection(LinkDirection&& o) noexcept
+    : in_(o.in_), out_(o.out_), params_(o.params_), rng_(o.rng_), up_(o.up_),
+      busy_until_(o.busy_until_), ns_per_byte_(o.ns_per_byte_), delay_ns_(o.delay_ns_),
+      line_(std::move(o.line_)), head_(o.head_), count_(o.count_), stats_(o.stats_) {
+  o.count_ = 0;
+  o.head_ = 0;
+}
+
+void LinkDirection::push(uint64_t arrival, rte_mbuf* m) {
+  if (count_ == line_.size()) {
+    std::vector<InFlight> bigger(line_.size() * 2);
+    for (size_t i = 0; i < count_; ++i) bigger[i] = line_[(head_ + i) % line_.size()];
+    line_.swap(bigger);
+    head_ = 0;
+  }
+  line_[(head_ + count_) % line_.size()] = {arrival, m};
+  ++count_;
+}
+
+unsigned LinkDirection::ingest(uint64_t now) {
+  rte_mbuf* burst[64];
+  unsigned total = 0, n;
+  while ((n = rte_ring_dequeue_burst(in_, reinterpret_cast<void**>(burst), 64, nullptr)) > 0) {
+    total += n;
+    for (unsigned i = 0; i < n; ++i) {
+      rte_mbuf* m = burst[i];
+      if (!up_) {
+        ++stats_.down_drops;
+        rte_pktmbuf_free(m);
+        continue;
+      }
+      const uint32_t wire = rte_pktmbuf_pkt_len(m) + kWireOverhead;
+      const uint64_t start = std::max(now, busy_until_);
+      // Backlog in bytes still to serialize ahead of this frame.
+      const double backlog = ns_per_byte_ > 0 ? double(start - now) / ns_per_byte_ : 0.0;
+      if (backlog + wire > double(params_.queue_bytes)) {
+        ++stats_.queue_drops;
+        rte_pktmbuf_free(m);
+        continue;
+      }
+      const uint64_t ser = uint64_t(double(wire) * ns_per_byte_);
+      busy_until_ = start + ser;
+      stats_.busy_ns += ser;
+      if (params_.loss > 0 && coin_(rng_) < params_.loss) {
+        ++stats_.loss_drops;
+        rte_pktmbuf_free(m);
+        continue;
+      }
+      push(busy_until_ + delay_ns_, m);
+    }
+  }
+  return total;
+}
+
+unsigned LinkDirection::deliver(uint64_t now) {
+  unsigned moved = 0;
+  while (count_ && line_[head_].arrival <= now) {
+    rte_mbuf* m = line_[head_].m;
+    const uint32_t len = rte_pktmbuf_pkt_len(m);
+    if (rte_ring_enqueue(out_, m) != 0) {
+      // The receiver's rx ring is full: the receiving port drops it.
+      ++stats_.queue_drops;
+      rte_pktmbuf_free(m);
+    } else {
+      ++stats_.frames;
+      stats_.bytes += len;
+      ++moved;
+    }
+    head_ = (head_ + 1) % line_.size();
+    --count_;
+  }
+  return moved;
+}
+
+void LinkDirection::set_up(bool up, uint64_t now) {
+  if (up_ == up) return;
+  up_ = up;
+  if (!up) {
+    stats_.down_drops += count_;
+    for (size_t i = 0; i < count_; ++i) rte_pktmbuf_free(line_[(head_ + i) % line_.size()].m);
+    head_ = count_ = 0;
+  }
+  busy_until_ = now;
+}
+
+}  // namespace l2vpn::sim
