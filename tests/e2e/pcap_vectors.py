@@ -9,6 +9,8 @@ Run with /usr/bin/python3 (Debian's python3-scapy lives there).
                               compare fields and bytes with what RFC 3032 /
                               4385 / 4448 / 6391 ask for, and compare the
                               counters JSON of every run; exit 1 on a mismatch
+  pcap_vectors.py selftest DIR  after check: change one value at a time in
+                              the outputs and show that the checks catch it
 
 The checks are independent of the fast path's code: frames are built with
 scapy (scapy.contrib.mpls), expected outputs are written down as exact label,
@@ -682,6 +684,83 @@ def check_journey(c):
                pws={1: (len(ac1_in), 0), 2: (5, 0), 3: (17, 0), 4: (8, 0)})
 
 
+# ---------------------------------------------------------------- self-test
+
+def _set_byte(n, off, fn):
+    def mut(frames):
+        b = bytearray(frames[n])
+        b[off] = fn(b[off]) & 0xff
+        frames[n] = bytes(b)
+        return frames
+    return mut
+
+
+def _counter(key, delta):
+    def mut(c):
+        c["drops"][key] += delta
+        return c
+    return mut
+
+
+# Each mutation is one wrong value in what the fast path wrote; the section's
+# checks must catch each on its own. (section, file, what, change)
+MUTATIONS = [
+    (check_lsr, "lsr_swap_out.pcap", "TTL of a swapped label", _set_byte(5, 17, lambda x: x - 1)),
+    (check_lsr, "lsr_swap_out.pcap", "TC of a swapped label", _set_byte(6, 16, lambda x: x ^ 0x02)),
+    (check_lsr, "lsr_swap_out.pcap", "next-hop MAC", _set_byte(0, 5, lambda x: x ^ 1)),
+    (check_lsr, "lsr_swap_out.pcap", "a byte of the inner frame", _set_byte(39, 60, lambda x: x ^ 1)),
+    (check_lsr, "lsr_php_out.pcap", "exposed label TTL after PHP", _set_byte(1, 17, lambda x: x + 1)),
+    (check_lsr, "lsr_push_out.pcap", "S bit of a pushed label", _set_byte(0, 20, lambda x: x ^ 1)),
+    (check_lsr, "lsr_ecmp_a_out.pcap", "one ECMP frame lost", lambda f: f[:-1]),
+    (check_lsr, "lsr.counters.json", "a drop counter", _counter("ttl_expired", 1)),
+    (check_impose, "impose_core_out.pcap", "PW label S bit", _set_byte(0, 20, lambda x: x ^ 1)),
+    (check_impose, "impose_core_out.pcap", "control word first nibble",
+     _set_byte(0, 22, lambda x: x | 0x40)),
+    (check_impose, "impose_core_out.pcap", "transport label value", _set_byte(3, 15, lambda x: x ^ 0x10)),
+    (check_impose, "impose.counters.json", "a drop counter", _counter("ac_miss", -1)),
+    (check_dispose, "dispose_ac2_out.pcap", "rewritten VID", _set_byte(4, 15, lambda x: x + 1)),
+    (check_dispose, "dispose_ac1_out.pcap", "padding left on a short frame",
+     lambda f: f[:-1] + [f[-1] + b"\x00"]),
+    (check_dispose, "dispose.counters.json", "a drop counter", _counter("cw_invalid", -1)),
+    (check_journey, "journey_pe2_ac1_out.pcap", "a customer frame lost", lambda f: f[1:]),
+]
+
+
+def selftest(d):
+    """Re-runs each section's checks on outputs with one value changed: every
+    change must make a check fail, or the checks could not catch that bug."""
+    missed = 0
+    m = os.path.join(d, "mutant")
+    for fn, name, what, change in MUTATIONS:
+        os.makedirs(m, exist_ok=True)
+        for f in os.listdir(d):
+            dst = os.path.join(m, f)
+            if os.path.isfile(os.path.join(d, f)) and not os.path.lexists(dst):
+                os.symlink(os.path.join(d, f), dst)
+        target = os.path.join(m, name)
+        os.unlink(target)
+        if name.endswith(".json"):
+            with open(os.path.join(d, name)) as src:
+                data = change(json.load(src))
+            with open(target, "w") as out:
+                json.dump(data, out)
+        else:
+            frames = change([bytes(x) for x in rdpcap(os.path.join(d, name))])
+            wrpcap(target, [Ether(x) for x in frames])
+        c = Checker(m)
+        try:
+            fn(c)
+        except Exception as e:  # noqa: BLE001
+            c.failures.append("raised %s" % e)
+        os.unlink(target)
+        os.symlink(os.path.join(d, name), target)
+        print("%-8s %s: %s -> %s" % ("caught" if c.failures else "MISSED", name, what,
+                                    "%d checks failed" % len(c.failures)))
+        missed += not c.failures
+    print("self-test: %d of %d mutations caught" % (len(MUTATIONS) - missed, len(MUTATIONS)))
+    return 1 if missed else 0
+
+
 def check(d):
     c = Checker(d)
     for fn in (check_lsr, check_impose, check_dispose, check_journey):
@@ -696,10 +775,12 @@ def check(d):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("gen", "check"):
+    if len(sys.argv) != 3 or sys.argv[1] not in ("gen", "check", "selftest"):
         print(__doc__)
         sys.exit(2)
     if sys.argv[1] == "gen":
         gen(sys.argv[2])
         sys.exit(0)
+    if sys.argv[1] == "selftest":
+        sys.exit(selftest(sys.argv[2]))
     sys.exit(check(sys.argv[2]))
