@@ -75,14 +75,29 @@ void Router::mpls_input(const Tables& t, Worker& w, rte_mbuf* m) {
 
 void Router::forward_labelled(const Tables& t, Worker& w, rte_mbuf* m, uint32_t off, uint32_t top,
                               uint32_t nhlfe) {
-  const CompiledNhlfe* nh = usable_nhlfe(t, w, nhlfe);
+  // The primary's port is up almost always; usable_nhlfe() decides otherwise.
+  const CompiledNhlfe* nh = &t.nhlfes[nhlfe];
+  if (!port_up(nh->out_port)) [[unlikely]]
+    nh = usable_nhlfe(t, w, nhlfe);
   if (!nh) return drop(w, m, DropReason::port_down);
   const uint8_t ttl = lse::ttl(top);
   if (ttl <= 1) return drop(w, m, DropReason::ttl_expired);
   const uint8_t out_ttl = uint8_t(ttl - 1);
   const uint8_t tc = nh->tc_set ? nh->tc : lse::tc(top);
-  const uint8_t pushed_ttl = nh->ttl_pipe ? 255 : out_ttl;
   const auto op = NhlfeOp(nh->op);
+  if (op == NhlfeOp::swap && nh->n_labels == 1 && off == kEtherHeaderLen) [[likely]] {
+    // The transit LSR's common case, the general code below specialised: the
+    // frame keeps its length and layout; rewrite the MAC header and the top
+    // label in place (new label, TC, the old S bit, TTL - 1).
+    if (rte_pktmbuf_pkt_len(m) - kEtherHeaderLen > t.ports[nh->out_port].mtu)
+      return drop(w, m, DropReason::mtu_exceeded);
+    uint8_t* h = rte_pktmbuf_mtod(m, uint8_t*);
+    std::memcpy(h, nh->l2, 12);
+    store_be16(h + 12, kEtherTypeMpls);
+    store_be32(h + kEtherHeaderLen, nh->labels[0] | uint32_t(tc) << 9 | (top & 0x100u) | out_ttl);
+    return send(w, nh->out_port, m);
+  }
+  const uint8_t pushed_ttl = nh->ttl_pipe ? 255 : out_ttl;
 
   // What stays of the old frame starts at `keep`: below the top label for
   // swap and pop, at the top label for push (it stays, with the new TTL).
