@@ -422,7 +422,6 @@ INNER = ["ip.src", "ip.dst", "udp.srcport", "udp.dstport", "memcache.command", "
 
 def check_lsr(c):
     c.section = "lsr"
-    mine = port_mac(P, 0)
     pw = [(PW_BELOW, "pwethcw"), (PW_BELOW + 1, "pwethcw")]
     # --- swap port: 40 swaps, explicit null, pop-and-lookup, 8-deep, 2-label swap.
     got = c.tshark("lsr_swap_out.pcap", MPLS_FIELDS + ["pweth.cw.sequence_number"] + INNER, pw)

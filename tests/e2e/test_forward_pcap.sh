@@ -21,8 +21,9 @@ PY=/usr/bin/python3  # Debian's python3-scapy; `python3` on PATH may lack it
 skip() { echo "SKIP: $*"; exit 77; }
 [[ -x $L2VPN ]] || { echo "FAIL: no l2vpn binary at '$L2VPN'"; exit 1; }
 command -v tshark >/dev/null || skip "tshark not installed (apt-get install tshark)"
-[[ -x $PY ]] && $PY -c 'import scapy.contrib.mpls' 2>/dev/null ||
+if ! [[ -x $PY ]] || ! $PY -c 'import scapy.contrib.mpls' 2>/dev/null; then
   skip "scapy missing under $PY (apt-get install python3-scapy)"
+fi
 
 WORK=$(mktemp -d /tmp/l2vpn-e2e-pcap.XXXXXX)
 if [[ -z ${KEEP:-} ]]; then trap 'rm -rf "$WORK"' EXIT; else echo "work directory: $WORK"; fi
