@@ -66,7 +66,8 @@ void Router::mpls_input(const Tables& t, Worker& w, rte_mbuf* m) {
         off += kMplsLseLen;
         continue;
       }
-      case IlmKind::replicate:
+      case IlmKind::replicate:  // P2MP branch, leaf or bud (p2mp.cpp)
+        return replicate_labelled(t, w, m, off, st.top, st.depth, index);
       default:
         return drop(w, m, DropReason::unsupported_action);
     }

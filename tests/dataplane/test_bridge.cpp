@@ -389,5 +389,74 @@ TEST(Bridge, BadSourcesAreDropped) {
   EXPECT_EQ(h.router->mac_table("blue")->learned(), 0u);
 }
 
+// P2MP: a branch/bud router swaps the tree label on each copy and disposes
+// one copy into the domain as if from PW 11; the root sends BUM from its
+// ACs once on the tree instead of once per mesh PW.
+ForwardingState p2mp_state() {
+  auto s = test::vpls_state();
+  s.ports.push_back({"core2", "", mac(0x11), 1500});
+  Nhlfe n;
+  n.id = 30;
+  n.op = NhlfeOp::swap;
+  n.labels = {3001};
+  n.out_port = "core";
+  n.next_hop_mac = mac(0xa0, 0x06);
+  s.nhlfes.push_back(n);
+  n.id = 31;
+  n.labels = {3002};
+  n.out_port = "core2";
+  n.next_hop_mac = mac(0xa1, 0x06);
+  s.nhlfes.push_back(n);
+  n.id = 32;
+  n.op = NhlfeOp::push;
+  n.labels = {4000};
+  n.out_port = "core2";
+  s.nhlfes.push_back(n);
+  s.replication_groups.push_back({40, {30, 31}, 11u});
+  s.replication_groups.push_back({41, {32}, std::nullopt});
+  s.ilm.push_back({9000, IlmAction::replicate, 40});
+  return s;
+}
+
+TEST(Bridge, P2mpBudSwapsEachCopyAndBridgesOne) {
+  test::RouterHarness h(p2mp_state());
+  auto f = cust(test::bcast(), kA, 300);
+  h.inject("core", {Frame().eth(mac(0x10), mac(0xa0, 0x06), kEtherTypeMpls).mpls(9000, 5, true, 64).bytes(f).mbuf()});
+  auto c1 = h.take("core"), c2 = h.take("core2");
+  ASSERT_EQ(c2.size(), 1u);
+  EXPECT_EQ(c2[0], Frame().eth(mac(0xa1, 0x06), mac(0x11), kEtherTypeMpls).mpls(3002, 5, true, 63).bytes(f).data());
+  // core: the 3001 branch and, from the local copy, the spoke PW 13 (never mesh PW 12).
+  ASSERT_EQ(c1.size(), 2u);
+  auto branch = Frame().eth(mac(0xa0, 0x06), mac(0x10), kEtherTypeMpls).mpls(3001, 5, true, 63).bytes(f).data();
+  EXPECT_TRUE(c1[0] == branch || c1[1] == branch);
+  EXPECT_TRUE(c1[0] == test::to_pw(8013, f, true) || c1[1] == test::to_pw(8013, f, true));
+  EXPECT_EQ(h.take("ac1")[0], f);
+  EXPECT_EQ(h.take("ac2")[0], f);
+  EXPECT_EQ(h.take("ac3")[0], tagged(f, 100));  // a private header: the branches' data is intact
+  EXPECT_EQ(h.router->mac_owner("blue", kA), "pw:11");
+  EXPECT_EQ(h.router->label_stats(9000).rx_packets, 1u);
+  expect_balanced(*h.router);
+}
+
+TEST(Bridge, P2mpRootSendsBumOnceOnTheTree) {
+  auto s = p2mp_state();
+  s.bridge_domains[0].bum_mode = BumMode::p2mp_tree;
+  s.bridge_domains[0].p2mp_group = 41u;
+  test::RouterHarness h(s);
+  auto f = cust(test::bcast(), kA, 100);
+  h.inject("ac1", {Frame().bytes(f).mbuf()});
+  auto tree = h.take("core2");
+  ASSERT_EQ(tree.size(), 1u);
+  EXPECT_EQ(tree[0], Frame().eth(mac(0xa1, 0x06), mac(0x11), kEtherTypeMpls).mpls(4000, 0, true, 255).bytes(f).data());
+  EXPECT_EQ(pw_labels(h.take("core")), (std::vector<uint32_t>{8013}));  // the spoke; no mesh PW
+  EXPECT_EQ(h.take("ac2").size(), 1u);
+  EXPECT_EQ(h.take("ac3").size(), 1u);
+  // From a PW the tree is not used (split horizon as usual).
+  h.inject("core", {test::from_pw(7013, cust(test::bcast(), kB), true)});
+  EXPECT_EQ(pw_labels(h.take("core")), (std::vector<uint32_t>{8011, 8012}));
+  EXPECT_EQ(h.take("core2").size(), 0u);
+  expect_balanced(*h.router);
+}
+
 }  // namespace
 }  // namespace l2vpn::dp
