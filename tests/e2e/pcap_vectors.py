@@ -171,6 +171,7 @@ def pe_state(d, run, side, core_rx_file=None):
 
 # LSR run: the ILM of router P.
 L_SWAP, L_PHP, L_PUSH, L_ECMP, L_SWAP2, L_POPLOOKUP = 100000, 100001, 100002, 100003, 100004, 100005
+L_SMALL = 100006  # swapped toward a port of MTU 100
 PW_BELOW = 7000  # a PW label some LSR frames carry below the transport label
 
 
@@ -186,21 +187,24 @@ def gen_lsr(d):
                    pcap_port("php", 2, port_mac(P, 2), d, run, rx=False),
                    pcap_port("push", 3, port_mac(P, 3), d, run, rx=False),
                    pcap_port("ecmp_a", 4, port_mac(P, 4), d, run, rx=False),
-                   pcap_port("ecmp_b", 5, port_mac(P, 5), d, run, rx=False)],
+                   pcap_port("ecmp_b", 5, port_mac(P, 5), d, run, rx=False),
+                   pcap_port("small", 6, port_mac(P, 6), d, run, rx=False, mtu=100)],
          "nhlfes": [nhlfe(1, "swap", [200000], "swap", "02:00:00:00:10:01"),
                     nhlfe(2, "pop", [], "php", "02:00:00:00:10:02"),
                     nhlfe(3, "push", [300000, 300001], "push", "02:00:00:00:10:03"),
                     nhlfe(4, "swap", [400000], "ecmp_a", "02:00:00:00:10:04"),
                     nhlfe(5, "swap", [400001], "ecmp_b", "02:00:00:00:10:05"),
                     nhlfe(6, "swap", [500001, 500000], "swap", "02:00:00:00:10:01",
-                          ttl_mode="pipe", tc_mode="set", tc=3)],
+                          ttl_mode="pipe", tc_mode="set", tc=3),
+                    nhlfe(7, "swap", [200002], "small", "02:00:00:00:10:06")],
          "ecmp_groups": [{"id": 1, "nhlfes": [4, 5]}],
          "ilm": [{"label": L_SWAP, "action": "forward", "target": 1},
                  {"label": L_PHP, "action": "forward", "target": 2},
                  {"label": L_PUSH, "action": "forward", "target": 3},
                  {"label": L_ECMP, "action": "ecmp", "target": 1},
                  {"label": L_SWAP2, "action": "forward", "target": 6},
-                 {"label": L_POPLOOKUP, "action": "pop_and_lookup"}]}
+                 {"label": L_POPLOOKUP, "action": "pop_and_lookup"},
+                 {"label": L_SMALL, "action": "forward", "target": 7}]}
     write_state(d, run, s)
     mine, peer = port_mac(P, 0), "02:00:00:00:99:99"
     f = []
@@ -242,6 +246,9 @@ def gen_lsr(d):
     f.append(mpls_frame(mine, peer, stack((L_PHP, 0, 64)), customer(0)[14:]))
     f.append(customer(0, dst=mine))  # IPv4 on a core port
     f.append(bytes(Ether(dst=mine, src=peer, type=0x8847)) + b"\x01\x86")  # half a label
+    # MTU 100 out: 100 bytes after the MAC header pass, 101 are dropped.
+    f.append(mpls_frame(mine, peer, stack((L_SMALL, 0, 64)), b"\x00" * 96))
+    f.append(mpls_frame(mine, peer, stack((L_SMALL, 0, 64)), b"\x00" * 97))
     wrpcap(os.path.join(d, "lsr_core_in.pcap"), [Ether(x) for x in f])
 
 
@@ -492,14 +499,18 @@ def check_lsr(c):
     n_a = len(c.frames("lsr_ecmp_a_out.pcap"))
     n_b = len(c.frames("lsr_ecmp_b_out.pcap"))
     c.eq(n_a + n_b, 64, "ECMP: frames out")
+    c.eq(c.frames("lsr_small_out.pcap"),
+         [bytes(Ether(dst="02:00:00:00:10:06", src=port_mac(P, 6), type=0x8847)) +
+          lse(200002, 0, 1, 63) + b"\x00" * 96], "MTU 100 port: the 100-byte frame, not the 101")
     c.eq(c.frames("lsr_core_out.pcap"), [], "nothing sent back out of the core port")
-    c.counters("lsr", rx=len(ins), forwarded=40 + 3 + 1 + 2 + 3 + 64,
+    c.counters("lsr", rx=len(ins), forwarded=40 + 3 + 1 + 2 + 3 + 64 + 1,
                drops={"ttl_expired": 3, "ilm_miss": 3, "label_stack_too_deep": 1,
                       "implicit_null_on_wire": 1, "reserved_label": 1,
-                      "ip_payload_not_served": 1, "not_mpls": 1, "truncated": 1},
+                      "ip_payload_not_served": 1, "not_mpls": 1, "truncated": 1,
+                      "mtu_exceeded": 1},
                ports={"core": (len(ins), 0), "swap": (0, 44), "php": (0, 2), "push": (0, 3)},
                labels={L_SWAP: 40 + 2 + 1 + 2, L_PHP: 3, L_PUSH: 3, L_SWAP2: 1, L_ECMP: 65,
-                       L_POPLOOKUP: 1})
+                       L_POPLOOKUP: 1, L_SMALL: 2})
 
 
 def check_impose(c):
