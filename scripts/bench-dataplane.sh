@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Fast-path benchmark: label swap, PW imposition, PW disposition on one core,
+# next to dpdk-testpmd macswap on the same net_ring devices, in one run
+# (docs/performance.md). As root it reserves hugepages for the run (EAL
+# --in-memory) and gives the old reservation back afterwards; otherwise the
+# bench runs without hugepages and says so. Arguments go to the bench, e.g.
+#   scripts/bench-dataplane.sh --seconds 5 --modes swap
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PAGES=${L2VPN_BENCH_HUGEPAGES:-600}
+BUILD=${BUILD_DIR:-build}
+
+cmake --build "$BUILD" --target dp_forward_bench -j2 >/dev/null
+
+nr=/proc/sys/vm/nr_hugepages
+if [[ $(id -u) -eq 0 && -w $nr ]]; then
+  old=$(cat "$nr")
+  restore() { echo "$old" >"$nr"; }
+  trap restore EXIT
+  if (( old < PAGES )); then
+    echo "$PAGES" >"$nr"
+  fi
+  echo "hugepages: $(cat "$nr") reserved (was $old; restored on exit)"
+else
+  echo "hugepages: not root, running without (--no-huge)"
+fi
+command -v dpdk-testpmd >/dev/null || echo "dpdk-testpmd not found (Debian package dpdk): no macswap baseline"
+command -v valgrind >/dev/null || echo "valgrind not found: no instruction counts"
+
+"$BUILD/bin/dp_forward_bench" "$@"
