@@ -151,6 +151,15 @@ void Router::process(unsigned worker, uint16_t in_port, rte_mbuf** pkts, uint16_
     if (i + kAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kAhead], void*));
     rte_mbuf* m = pkts[i];
     ps.rx_bytes += rte_pktmbuf_pkt_len(m);
+    if (m->next) [[unlikely]] {
+      // A chained frame (a flood or P2MP replica handed over by a router in
+      // this process, a scattered jumbo): the stages parse contiguous
+      // headers, as a frame off a wire would have them.
+      if (rte_pktmbuf_linearize(m) != 0) {
+        drop(w, m, DropReason::truncated);
+        continue;
+      }
+    }
     if (m->data_len < kEtherHeaderLen) {
       drop(w, m, DropReason::truncated);
       continue;
