@@ -11,6 +11,7 @@ std::string format_counters(const Router& r) {
   auto st = r.stats();
   out += fmt::format("router {}: received {}  forwarded {}  dropped {}  (lfa used {})\n", r.name(),
                      st.rx_packets, st.forwarded, st.total_drops(), st.lfa_used);
+  if (st.replicas) out += fmt::format("  replicas created (flooding, P2MP) {}\n", st.replicas);
   out += fmt::format("  {:<16} {:>12} {:>14} {:>12} {:>14}\n", "port", "rx frames", "rx bytes",
                      "tx frames", "tx bytes");
   for (size_t i = 0; i < r.port_names().size(); ++i) {
@@ -36,6 +37,16 @@ std::string format_counters(const Router& r) {
       out += fmt::format("  {:<10} {:<16} {:>12} {:>14} {:>12}\n", e.label, to_string(e.action),
                          ls.rx_packets, ls.rx_bytes, ls.tx_packets);
     }
+  }
+  for (auto& bd : s.bridge_domains) {
+    auto bs = r.bd_stats(bd.name);
+    const auto* mt = r.mac_table(bd.name);
+    out += fmt::format("  bridge domain {} (vsi {}): {} MACs learned (limit {}), {} static\n", bd.name,
+                       bd.vsi_id, mt ? mt->learned() : 0, bd.mac_limit, mt ? mt->statics() : 0);
+#define L2VPN_X(name, desc) \
+  if (bs.name) out += fmt::format("    {:<20} {:>12}  {}\n", #name, bs.name, desc);
+    L2VPN_BD_COUNTERS(L2VPN_X)
+#undef L2VPN_X
   }
   return out;
 }
@@ -84,6 +95,37 @@ std::string counters_json(const Router& r, int indent) {
                    {"tx_bytes", ls.tx_bytes}});
   }
   j["pseudowires"] = pws;
+  j["replicas"] = st.replicas;
+  json bds = json::array();
+  for (auto& bd : r.state().bridge_domains) {
+    auto bs = r.bd_stats(bd.name);
+    const auto* mt = r.mac_table(bd.name);
+    json o{{"name", bd.name},
+           {"vsi_id", bd.vsi_id},
+           {"macs_learned", mt ? mt->learned() : 0},
+           {"macs_static", mt ? mt->statics() : 0},
+           {"mac_limit", bd.mac_limit}};
+#define L2VPN_X(name, desc) o[#name] = bs.name;
+    L2VPN_BD_COUNTERS(L2VPN_X)
+#undef L2VPN_X
+    json members = json::array();
+    auto member = [&](const std::string& m) {
+      auto ms = r.bd_member_stats(bd.name, m);
+      members.push_back({{"member", m},
+                         {"rx_packets", ms.rx_packets},
+                         {"tx_unicast", ms.tx_unicast},
+                         {"tx_flood", ms.tx_flood},
+                         {"learned", ms.learned},
+                         {"split_horizon", ms.split_horizon}});
+    };
+    for (auto& a : r.state().attachment_circuits)
+      if (a.bridge_domain == bd.name) member("ac:" + a.name);
+    for (auto id : bd.mesh_pseudowires) member("pw:" + std::to_string(id));
+    for (auto id : bd.spoke_pseudowires) member("pw:" + std::to_string(id));
+    o["members"] = members;
+    bds.push_back(std::move(o));
+  }
+  j["bridge_domains"] = bds;
   return j.dump(indent);
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "dataplane/router_show.hpp"
 #include "vpls_fixture.hpp"
 
 namespace l2vpn::dp {
@@ -387,6 +388,17 @@ TEST(Bridge, BadSourcesAreDropped) {
                    Frame().bytes(cust(kB, MacAddr{})).mbuf()});
   EXPECT_EQ(h.router->stats().drop(DropReason::bd_bad_source), 2u);
   EXPECT_EQ(h.router->mac_table("blue")->learned(), 0u);
+}
+
+TEST(Bridge, CountersShowPerDomainAndMember) {
+  test::RouterHarness h(test::vpls_state());
+  h.inject("ac1", {Frame().bytes(cust(test::bcast(), kA)).mbuf()});
+  auto text = format_counters(*h.router);
+  EXPECT_NE(text.find("bridge domain blue (vsi 500): 1 MACs learned (limit 4096)"), std::string::npos) << text;
+  EXPECT_NE(text.find("flood_copies"), std::string::npos) << text;
+  auto json = counters_json(*h.router, -1);
+  EXPECT_NE(json.find("\"member\":\"ac:a1\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"replicas\":4"), std::string::npos) << json;
 }
 
 // P2MP: a branch/bud router swaps the tree label on each copy and disposes
