@@ -81,7 +81,7 @@ struct Options {
   unsigned label_stride = 1;     // >1 spreads labels over ILM chunks (pages)
   std::string memory = "auto";   // auto | huge | nohuge
   bool testpmd = true;
-  double testpmd_seconds = 6.0;
+  double testpmd_seconds = 10.0;
   bool instructions = true;
   uint64_t instr_rounds = 4000;  // fixed-count rounds under callgrind (64 frames each)
   std::string child_mode;        // internal: fixed-count run under callgrind
