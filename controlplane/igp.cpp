@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <queue>
 #include <tuple>
 
 namespace l2vpn::cp {
@@ -60,7 +61,137 @@ void Igp::compute(const LinkState& state) {
   for (uint32_t r = 0; r < n_; ++r) spf(r);
 }
 
+// Link (a, b) went down (state_ already says so). If b (the far side from
+// root) keeps another shortest-path parent nothing changes; otherwise the
+// nodes whose every shortest-path parent was cut lose their distance and are
+// re-settled by Dijkstra from the unaffected nodes around them.
+bool Igp::remove_link(uint32_t root, uint32_t link) {
+  uint64_t* row = dist_.data() + size_t(root) * n_;
+  const Link& l = plan_->topo->links[link];
+  uint32_t a = plan_->router(l.a), b = plan_->router(l.b);
+  uint64_t m = l.metric;
+  if (row[a] != kUnreachable && row[a] + m == row[b]) {
+  } else if (row[b] != kUnreachable && row[b] + m == row[a]) {
+    std::swap(a, b);
+  } else {
+    return false;  // not on any shortest path from root
+  }
+  auto has_parent_outside = [&](uint32_t x) {
+    for (uint32_t p = 0; p < plan_->routers[x].ports.size(); ++p) {
+      if (!port_up(x, p)) continue;
+      const LinkPort& lp = plan_->routers[x].ports[p];
+      if (!mark_[lp.peer] && row[lp.peer] != kUnreachable && row[lp.peer] + lp.metric == row[x]) return true;
+    }
+    return false;
+  };
+  if (has_parent_outside(b)) return false;
+  // Affected set, in order of (old) distance so parents are decided first.
+  using Item = std::pair<uint64_t, uint32_t>;
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap;
+  touched_.clear();
+  mark_[b] = 1;
+  touched_.push_back(b);
+  heap.push({row[b], b});
+  while (!heap.empty()) {
+    auto [d, x] = heap.top();
+    heap.pop();
+    for (uint32_t p = 0; p < plan_->routers[x].ports.size(); ++p) {
+      if (!port_up(x, p)) continue;
+      const LinkPort& lp = plan_->routers[x].ports[p];
+      uint32_t z = lp.peer;
+      if (mark_[z] || row[z] == kUnreachable || d + lp.metric != row[z]) continue;
+      if (has_parent_outside(z)) continue;
+      mark_[z] = 1;
+      touched_.push_back(z);
+      heap.push({row[z], z});
+    }
+  }
+  // Re-settle: start from the best unaffected neighbor of each.
+  for (uint32_t x : touched_) {
+    uint64_t best = kUnreachable;
+    for (uint32_t p = 0; p < plan_->routers[x].ports.size(); ++p) {
+      if (!port_up(x, p)) continue;
+      const LinkPort& lp = plan_->routers[x].ports[p];
+      if (!mark_[lp.peer] && row[lp.peer] != kUnreachable) best = std::min(best, row[lp.peer] + lp.metric);
+    }
+    row[x] = best;
+    if (best != kUnreachable) heap.push({best, x});
+  }
+  while (!heap.empty()) {
+    auto [d, x] = heap.top();
+    heap.pop();
+    if (d != row[x]) continue;
+    for (uint32_t p = 0; p < plan_->routers[x].ports.size(); ++p) {
+      if (!port_up(x, p)) continue;
+      const LinkPort& lp = plan_->routers[x].ports[p];
+      if (!mark_[lp.peer]) continue;
+      if (d + lp.metric < row[lp.peer]) {
+        row[lp.peer] = d + lp.metric;
+        heap.push({row[lp.peer], lp.peer});
+      }
+    }
+  }
+  for (uint32_t x : touched_) mark_[x] = 0;
+  return true;
+}
+
+// Link (a, b) came up (state_ already says so): distances only shrink, from
+// whichever end it now reaches more cheaply.
+bool Igp::add_link(uint32_t root, uint32_t link) {
+  uint64_t* row = dist_.data() + size_t(root) * n_;
+  const Link& l = plan_->topo->links[link];
+  uint32_t a = plan_->router(l.a), b = plan_->router(l.b);
+  uint64_t m = l.metric;
+  using Item = std::pair<uint64_t, uint32_t>;
+  std::priority_queue<Item, std::vector<Item>, std::greater<Item>> heap;
+  if (row[a] != kUnreachable && row[a] + m < row[b]) {
+    row[b] = row[a] + m;
+    heap.push({row[b], b});
+  } else if (row[b] != kUnreachable && row[b] + m < row[a]) {
+    row[a] = row[b] + m;
+    heap.push({row[a], a});
+  } else {
+    return false;
+  }
+  while (!heap.empty()) {
+    auto [d, x] = heap.top();
+    heap.pop();
+    if (d != row[x]) continue;
+    for (uint32_t p = 0; p < plan_->routers[x].ports.size(); ++p) {
+      if (!port_up(x, p)) continue;
+      const LinkPort& lp = plan_->routers[x].ports[p];
+      if (d + lp.metric < row[lp.peer]) {
+        row[lp.peer] = d + lp.metric;
+        heap.push({row[lp.peer], lp.peer});
+      }
+    }
+  }
+  return true;
+}
+
+std::vector<uint32_t> Igp::update_links(const LinkState& next) {
+  std::vector<uint8_t> changed(n_, 0);
+  mark_.assign(n_, 0);
+  // Downs first, then ups, one link at a time: each repair sees a
+  // consistent graph.
+  for (int pass = 0; pass < 2; ++pass)
+    for (uint32_t li = 0; li < next.link_up.size(); ++li) {
+      if (state_.link_up[li] == next.link_up[li] || bool(next.link_up[li]) != (pass == 1)) continue;
+      state_.link_up[li] = next.link_up[li];
+      for (uint32_t r = 0; r < n_; ++r) {
+        if (!state_.router_up[r]) continue;
+        if (pass == 0 ? remove_link(r, li) : add_link(r, li)) changed[r] = 1;
+      }
+    }
+  build_graph();
+  std::vector<uint32_t> roots;
+  for (uint32_t r = 0; r < n_; ++r)
+    if (changed[r]) roots.push_back(r);
+  return roots;
+}
+
 std::vector<uint32_t> Igp::update(const LinkState& next) {
+  if (!dist_.empty() && next.router_up == state_.router_up) return update_links(next);
   if (dist_.empty()) {
     compute(next);
     std::vector<uint32_t> all(n_);

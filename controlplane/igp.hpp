@@ -41,9 +41,13 @@ class Igp {
 
   // Runs SPF from every router.
   void compute(const LinkState& state);
-  // Moves to `state`, re-running SPF only from the roots whose shortest-path
-  // DAG can have changed (a removed link was on it, an added link shortens
-  // it, a router changed state). Returns those roots.
+  // Moves to `state` and returns the roots whose distances may have
+  // changed. When only links changed, each root's row is repaired in place
+  // (a removed link: re-settle just the nodes that lost every shortest path;
+  // an added one: propagate the decrease), which touches a few nodes instead
+  // of rerunning Dijkstra over the whole graph. A router changing state
+  // reruns Boost's Dijkstra from the roots whose shortest-path DAG it can
+  // change.
   std::vector<uint32_t> update(const LinkState& state);
 
   uint64_t dist(uint32_t from, uint32_t to) const { return dist_[size_t(from) * n_ + to]; }
@@ -64,6 +68,12 @@ class Igp {
 
  private:
   void spf(uint32_t root);
+  bool remove_link(uint32_t root, uint32_t link);  // true when the row changed
+  bool add_link(uint32_t root, uint32_t link);
+  std::vector<uint32_t> update_links(const LinkState& next);
+  // Scratch for the repairs, indexed by router.
+  std::vector<uint8_t> mark_;
+  std::vector<uint32_t> touched_;
   void build_graph();
 
   const Plan* plan_;

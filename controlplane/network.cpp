@@ -184,32 +184,83 @@ std::string to_string(const NetworkDiff& d) {
 std::ostream& operator<<(std::ostream& os, const NetworkDiff& d) { return os << to_string(d); }
 
 // Replaces, in a table sorted by key, the entries `replaced` selects by
-// `fresh` (sorted by key, all of them in replaced territory), in one pass,
-// recording what that changes in `d`.
+// `fresh` (sorted by key, all of them in replaced territory), recording what
+// that changes in `d`. `replaced` is called once per entry, in table order.
+// When the replaced slots can take the fresh entries one for one without
+// breaking the order (the usual case: a FEC moved to another port keeps its
+// number of entries), they are overwritten in place; otherwise the table is
+// merged anew.
 template <class T, class K, class KeyOf, class Replaced>
 void merge_patch(std::vector<T>& table, std::vector<T>& fresh, KeyOf key_of, Replaced replaced,
                  TableDiff<T, K>& d) {
-  std::vector<T> out;
-  out.reserve(table.size() + fresh.size());
+  std::vector<size_t> pos;
+  for (size_t i = 0; i < table.size(); ++i)
+    if (replaced(table[i])) pos.push_back(i);
+  // The diff: replaced old entries against the fresh ones, both by key.
   size_t i = 0, j = 0;
-  while (i < table.size() || j < fresh.size()) {
-    if (j == fresh.size() || (i < table.size() && key_of(table[i]) < key_of(fresh[j]))) {
-      if (replaced(table[i]))
-        d.removed.push_back(K(key_of(table[i])));
-      else
-        out.push_back(std::move(table[i]));
-      ++i;
-    } else if (i == table.size() || key_of(fresh[j]) < key_of(table[i])) {
-      d.added.push_back(fresh[j]);
-      out.push_back(std::move(fresh[j]));
-      ++j;
+  while (i < pos.size() || j < fresh.size()) {
+    if (j == fresh.size() || (i < pos.size() && key_of(table[pos[i]]) < key_of(fresh[j]))) {
+      d.removed.push_back(K(key_of(table[pos[i++]])));
+    } else if (i == pos.size() || key_of(fresh[j]) < key_of(table[pos[i]])) {
+      d.added.push_back(fresh[j++]);
     } else {
-      if (!(table[i] == fresh[j])) d.changed.push_back(fresh[j]);
-      out.push_back(std::move(fresh[j]));
+      if (!(table[pos[i]] == fresh[j])) d.changed.push_back(fresh[j]);
       ++i, ++j;
     }
   }
+  if (pos.empty() && fresh.empty()) return;
+  bool fits = pos.size() == fresh.size();
+  for (size_t k = 0; k < pos.size() && fits; ++k) {
+    size_t at = pos[k];
+    if (at > 0 && (k == 0 || pos[k - 1] != at - 1) && !(key_of(table[at - 1]) < key_of(fresh[k]))) fits = false;
+    if (at + 1 < table.size() && (k + 1 == pos.size() || pos[k + 1] != at + 1) &&
+        !(key_of(fresh[k]) < key_of(table[at + 1])))
+      fits = false;
+  }
+  if (fits) {
+    for (size_t k = 0; k < pos.size(); ++k) table[pos[k]] = std::move(fresh[k]);
+    return;
+  }
+  std::vector<T> out;
+  out.reserve(table.size() - pos.size() + fresh.size());
+  size_t a = 0, b = 0, p = 0;
+  while (a < table.size() || b < fresh.size()) {
+    if (a < table.size() && p < pos.size() && pos[p] == a) {
+      ++a, ++p;
+      continue;
+    }
+    if (b == fresh.size() || (a < table.size() && key_of(table[a]) < key_of(fresh[b])))
+      out.push_back(std::move(table[a++]));
+    else
+      out.push_back(std::move(fresh[b++]));
+  }
   table = std::move(out);
+}
+
+template <class T>
+void sort_by(std::vector<T>& v, auto key_of) {
+  std::sort(v.begin(), v.end(), [&](const T& x, const T& y) { return key_of(x) < key_of(y); });
+}
+
+template <class T, class K, class KeyOf>
+void sort_table_diff(TableDiff<T, K>& t, KeyOf key_of) {
+  std::sort(t.removed.begin(), t.removed.end());
+  sort_by(t.added, key_of);
+  sort_by(t.changed, key_of);
+}
+
+void sort_diff(ForwardingStateDiff& d) {
+  auto by_name = [](const auto& x) -> const std::string& { return x.name; };
+  auto by_id = [](const auto& x) { return x.id; };
+  sort_table_diff(d.ports, by_name);
+  sort_table_diff(d.nhlfes, by_id);
+  sort_table_diff(d.ecmp_groups, by_id);
+  sort_table_diff(d.ilm, [](const IlmEntry& e) { return e.label; });
+  sort_table_diff(d.ftn, [](const FtnEntry& e) -> const std::string& { return e.fec; });
+  sort_table_diff(d.attachment_circuits, by_name);
+  sort_table_diff(d.pseudowires, by_id);
+  sort_table_diff(d.replication_groups, by_id);
+  sort_table_diff(d.bridge_domains, by_name);
 }
 
 // ------------------------------------------------------------------ engine
@@ -225,6 +276,7 @@ struct Network::Impl {
   std::vector<uint8_t> site_up;
   NetworkState state;
   std::vector<std::vector<uint32_t>> lsp_paths;  // router indexes of each state.lsps entry
+  std::vector<std::pair<uint32_t, uint32_t>> lsp_pairs;  // (ingress, egress) of each entry
   Network::Stats stats;
 
   Result<LinkState> resolve(const Failures& f, std::vector<uint8_t>& sites_up) const {
@@ -314,12 +366,53 @@ struct Network::Impl {
                 [&](const EcmpGroup& g) { return is(fec_of_ecmp(plan, g.id)); }, d.ecmp_groups);
     merge_patch(fs.ilm, ilm, [](const IlmEntry& e) { return e.label; },
                 [&](const IlmEntry& e) { return is(fec_of_label(plan, r, e.label)); }, d.ilm);
+    // FTN entries are in fec_by_name order: walk that list alongside rather
+    // than hashing 754 names per router.
+    size_t k = 0;
     merge_patch(fs.ftn, ftn, [](const FtnEntry& e) -> const std::string& { return e.fec; },
                 [&](const FtnEntry& e) {
-                  auto it = plan.fec_index.find(e.fec);
-                  return it != plan.fec_index.end() && changed[it->second];
+                  while (k < plan.fec_by_name.size() && plan.fec_name[plan.fec_by_name[k]] != e.fec) ++k;
+                  if (k == plan.fec_by_name.size()) {
+                    k = 0;  // not in canonical order after all: look it up
+                    auto it = plan.fec_index.find(e.fec);
+                    return it != plan.fec_index.end() && changed[it->second];
+                  }
+                  return changed[plan.fec_by_name[k]] != 0;
                 },
                 d.ftn);
+  }
+
+  // The service part of router r replaced by `svc` (the new services[r]):
+  // PW/tree ILM entries and NHLFEs, AC ports, and the service-only tables.
+  void patch_services(uint32_t r, ServiceTables svc, ForwardingState& fs, ForwardingStateDiff& d) const {
+    const auto& link_ports = plan.routers[r].ports;
+    auto is_link_port = [&](const Port& p) {
+      for (auto& lp : link_ports)
+        if (lp.name == p.name) return true;
+      return false;
+    };
+    sort_by(svc.ac_ports, [](const Port& p) -> const std::string& { return p.name; });
+    sort_by(svc.nhlfes, [](const Nhlfe& n) { return n.id; });
+    sort_by(svc.ilm, [](const IlmEntry& e) { return e.label; });
+    sort_by(svc.attachment_circuits, [](const AttachmentCircuit& a) -> const std::string& { return a.name; });
+    sort_by(svc.pseudowires, [](const Pseudowire& p) { return p.id; });
+    sort_by(svc.replication_groups, [](const ReplicationGroup& g) { return g.id; });
+    sort_by(svc.bridge_domains, [](const BridgeDomain& b) -> const std::string& { return b.name; });
+    merge_patch(fs.ports, svc.ac_ports, [](const Port& p) -> const std::string& { return p.name; },
+                [&](const Port& p) { return !is_link_port(p); }, d.ports);
+    merge_patch(fs.nhlfes, svc.nhlfes, [](const Nhlfe& n) { return n.id; },
+                [&](const Nhlfe& n) { return n.id >= plan.ids.service_nhlfe_base; }, d.nhlfes);
+    merge_patch(fs.ilm, svc.ilm, [](const IlmEntry& e) { return e.label; },
+                [&](const IlmEntry& e) { return fec_of_label(plan, r, e.label) == kNoIndex; }, d.ilm);
+    auto all = [](const auto&) { return true; };
+    merge_patch(fs.attachment_circuits, svc.attachment_circuits,
+                [](const AttachmentCircuit& a) -> const std::string& { return a.name; }, all,
+                d.attachment_circuits);
+    merge_patch(fs.pseudowires, svc.pseudowires, [](const Pseudowire& p) { return p.id; }, all, d.pseudowires);
+    merge_patch(fs.replication_groups, svc.replication_groups, [](const ReplicationGroup& g) { return g.id; },
+                all, d.replication_groups);
+    merge_patch(fs.bridge_domains, svc.bridge_domains,
+                [](const BridgeDomain& b) -> const std::string& { return b.name; }, all, d.bridge_domains);
   }
 
   // Next hops of every router after the IGP moved from `old_dist` /
@@ -418,45 +511,49 @@ struct Network::Impl {
   void compute_lsps(const std::vector<std::vector<uint8_t>>* changed = nullptr) {
     state.lsp_count = 0;
     for (auto& [name, fs] : state.routers) state.lsp_count += fs.ftn.size();
-    std::set<std::pair<uint32_t, uint32_t>> pairs;
+    std::vector<std::pair<uint32_t, uint32_t>> pairs;
+    pairs.reserve(sp.ends.size());
     for (auto& e : sp.ends)
-      if (igp->router_up(e.router)) pairs.insert({e.router, e.peer});
-    std::map<std::pair<uint32_t, uint32_t>, size_t> previous;
+      if (igp->router_up(e.router)) pairs.emplace_back(e.router, e.peer);
+    std::sort(pairs.begin(), pairs.end());
+    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+    stats.lsps_retraced = 0;
+    auto touched = [&](const std::vector<uint32_t>& path, uint32_t fec) {
+      for (size_t h = 0; h + 1 < path.size(); ++h)
+        if (!(*changed)[path[h]].empty() && (*changed)[path[h]][fec]) return true;
+      return false;
+    };
+    auto retrace = [&](size_t i) {
+      ++stats.lsps_retraced;
+      auto [a, b] = pairs[i];
+      state.lsps[i] = trace_routes(a, b);
+      auto& path = lsp_paths[i];
+      path.clear();
+      for (auto& h : state.lsps[i].hops) path.push_back(plan.router(h.router));
+    };
+    if (changed && pairs == lsp_pairs) {
+      // Same LSPs as before: retrace in place those whose path moved.
+      for (size_t i = 0; i < pairs.size(); ++i)
+        if (!state.lsps[i].complete || touched(lsp_paths[i], plan.routers[pairs[i].second].fec)) retrace(i);
+      return;
+    }
     std::vector<Lsp> old = std::move(state.lsps);
     std::vector<std::vector<uint32_t>> old_paths = std::move(lsp_paths);
+    std::map<std::pair<uint32_t, uint32_t>, size_t> previous;
     if (changed)
-      for (size_t i = 0; i < old.size(); ++i)
-        if (!old_paths[i].empty()) previous[{old_paths[i].front(), old_paths[i].back()}] = i;
-    state.lsps.clear();
-    state.lsps.reserve(pairs.size());
-    lsp_paths.clear();
-    lsp_paths.reserve(pairs.size());
-    stats.lsps_retraced = 0;
-    for (auto [a, b] : pairs) {
-      uint32_t fec = plan.routers[b].fec;
-      if (changed) {
-        auto it = previous.find({a, b});
-        if (it != previous.end() && old[it->second].complete) {
-          const auto& path = old_paths[it->second];
-          bool touched = false;
-          for (size_t h = 0; h + 1 < path.size() && !touched; ++h)
-            touched = !(*changed)[path[h]].empty() && (*changed)[path[h]][fec];
-          if (!touched) {
-            state.lsps.push_back(std::move(old[it->second]));
-            lsp_paths.push_back(path);
-            continue;
-          }
-        }
+      for (size_t i = 0; i < lsp_pairs.size(); ++i) previous[lsp_pairs[i]] = i;
+    state.lsps.assign(pairs.size(), Lsp{});
+    lsp_paths.assign(pairs.size(), {});
+    lsp_pairs = pairs;
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      auto it = previous.find(pairs[i]);
+      if (it != previous.end() && old[it->second].complete &&
+          !touched(old_paths[it->second], plan.routers[pairs[i].second].fec)) {
+        state.lsps[i] = std::move(old[it->second]);
+        lsp_paths[i] = std::move(old_paths[it->second]);
+        continue;
       }
-      ++stats.lsps_retraced;
-      state.lsps.push_back(trace_routes(a, b));
-      std::vector<uint32_t> path;
-      path.reserve(state.lsps.back().hops.size() + 1);
-      for (auto& h : state.lsps.back().hops) path.push_back(plan.router(h.router));
-      // Keyed by (ingress, egress) even when the trace stopped short.
-      if (path.empty() || path.back() != b) path.push_back(b);
-      if (path.front() != a) path.insert(path.begin(), a);
-      lsp_paths.push_back(std::move(path));
+      retrace(i);
     }
   }
 
@@ -515,21 +612,22 @@ struct Network::Impl {
     std::vector<ServiceTables> svc;
     NetworkState next_meta;
     if (auto st = compute_services(svc, next_meta.pseudowires, next_meta.p2mp_trees); !st) return st.error();
-    // Routers whose services changed, or that went down or came up, are
-    // rebuilt whole; the others only had FECs move: patch those.
-    std::vector<uint8_t> rebuild(n, 0);
+    // Routers that went down or came up are rebuilt whole; the others get
+    // their changed FECs and, if their services changed, their service
+    // tables patched in place.
+    std::vector<uint8_t> rebuild(n, 0), svc_changed(n, 0);
     for (uint32_t r = 0; r < n; ++r) {
       if (old_state.router_up[r] != ls->router_up[r]) rebuild[r] = 1;
       if (!(svc[r] == services[r])) {
         services[r] = std::move(svc[r]);
-        rebuild[r] = 1;
+        svc_changed[r] = 1;
       }
     }
     stats.services_ms = ms(t1);
     t1 = Clock::now();
     NetworkDiff d;
     for (uint32_t r = 0; r < n; ++r) {
-      if (!dirty[r] && !rebuild[r]) continue;
+      if (!dirty[r] && !rebuild[r] && !svc_changed[r]) continue;
       ++stats.dirty_routers;
       const std::string& name = plan.router_at(r).name;
       ForwardingState& old = state.routers[name];
@@ -540,7 +638,10 @@ struct Network::Impl {
         old = std::move(fs);
       } else {
         x.router = name;
-        patch_transport(r, changed[r], old, x);
+        if (dirty[r]) patch_transport(r, changed[r], old, x);
+        if (svc_changed[r]) patch_services(r, services[r], old, x);
+        // Each table's lists come out sorted by key, as diff() gives them.
+        sort_diff(x);
       }
       if (!x.empty()) d.routers.emplace(name, std::move(x));
     }

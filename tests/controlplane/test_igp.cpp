@@ -1,6 +1,8 @@
 // SPF, equal-cost next hops and loop-free alternates (RFC 5286).
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "controlplane/igp.hpp"
 #include "cp_test_util.hpp"
 
@@ -175,6 +177,27 @@ TEST(IgpLfa, EveryAlternateIsLoopFree) {
           EXPECT_LT(s.igp->dist(nb, d), s.igp->dist(nb, a) + s.igp->dist(a, d));
         }
       }
+  }
+}
+
+TEST(IgpSpf, DynamicLinkRepairMatchesFullCompute) {
+  std::mt19937 rng(99);
+  for (uint32_t seed = 1; seed <= 10; ++seed) {
+    Topology t = test::random_two_connected(seed, 16, 9, 3);
+    Spf inc(t);
+    LinkState ls{std::vector<uint8_t>(t.links.size(), 1), std::vector<uint8_t>(t.routers.size(), 1)};
+    for (int step = 0; step < 40; ++step) {
+      // Flip one to three links at once, sometimes partitioning the graph.
+      for (int k = 0, n = 1 + int(rng() % 3); k < n; ++k) {
+        uint32_t li = rng() % t.links.size();
+        ls.link_up[li] = !ls.link_up[li];
+      }
+      inc.igp->update(ls);
+      Spf full(t, ls);
+      for (uint32_t a = 0; a < t.routers.size(); ++a)
+        for (uint32_t b = 0; b < t.routers.size(); ++b)
+          ASSERT_EQ(inc.igp->dist(a, b), full.igp->dist(a, b)) << "seed " << seed << " step " << step;
+    }
   }
 }
 
