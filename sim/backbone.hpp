@@ -77,6 +77,7 @@ class Backbone {
   dp::Router* router(const std::string& name);
   const std::vector<std::unique_ptr<dp::Router>>& routers() const { return routers_; }
   const std::vector<EmulatedLink>& links() const { return links_; }
+  const cp::Topology& topology() const { return *topo_; }
 
  private:
   Backbone(dp::Rcu& rcu) : rcu_(rcu) {}

@@ -24,7 +24,7 @@ LinkDirection::~LinkDirection() {
 LinkDirection::LinkDirection(LinkDirection&& o) noexcept
     : in_(o.in_), out_(o.out_), params_(o.params_), rng_(o.rng_), up_(o.up_),
       busy_until_(o.busy_until_), ns_per_byte_(o.ns_per_byte_), delay_ns_(o.delay_ns_),
-      line_(std::move(o.line_)), head_(o.head_), count_(o.count_), stats_(o.stats_) {
+      line_(std::move(o.line_)), head_(o.head_), count_(o.count_), stats_(o.stats_), tap_(o.tap_) {
   o.count_ = 0;
   o.head_ = 0;
 }
@@ -80,6 +80,7 @@ unsigned LinkDirection::deliver(uint64_t now) {
   while (count_ && line_[head_].arrival <= now) {
     rte_mbuf* m = line_[head_].m;
     const uint32_t len = rte_pktmbuf_pkt_len(m);
+    if (tap_) tap_->frame(m, line_[head_].arrival);
     if (rte_ring_enqueue(out_, m) != 0) {
       // The receiver's rx ring is full: the receiving port drops it.
       ++stats_.queue_drops;

@@ -30,6 +30,15 @@ struct LinkStats {
   uint64_t drops() const { return queue_drops + loss_drops + down_drops; }
 };
 
+// Sees every frame that reaches the far end of one direction: a capture.
+// Called from deliver() before the receiver gets the frame; the mbuf stays
+// the link's (copy what you need, do not keep it).
+class LinkTap {
+ public:
+  virtual ~LinkTap() = default;
+  virtual void frame(const rte_mbuf* m, uint64_t arrival_ns) noexcept = 0;
+};
+
 class LinkDirection {
  public:
   LinkDirection(rte_ring* in, rte_ring* out, LinkParams params, uint64_t seed);
@@ -50,6 +59,8 @@ class LinkDirection {
   bool up() const { return up_; }
   const LinkStats& stats() const { return stats_; }
   const LinkParams& params() const { return params_; }
+  // Optional: one tap (nullptr to detach). Costs one branch per frame when unset.
+  void set_capture(LinkTap* tap) { tap_ = tap; }
 
  private:
   struct InFlight {
@@ -72,6 +83,7 @@ class LinkDirection {
   std::vector<InFlight> line_;
   size_t head_ = 0, count_ = 0;
   LinkStats stats_;
+  LinkTap* tap_ = nullptr;
 };
 
 }  // namespace l2vpn::sim

@@ -8,6 +8,7 @@
 #include "sim/backbone.hpp"
 #include "sim/default_topology.hpp"
 #include "sim/service_check.hpp"
+#include "tests/sim/sim_test_env.hpp"
 
 namespace l2vpn::sim {
 namespace {
@@ -27,6 +28,12 @@ class SimEnvironment : public ::testing::Environment {
   }
 };
 [[maybe_unused]] auto* const g_env = ::testing::AddGlobalTestEnvironment(new SimEnvironment);
+}  // namespace
+
+rte_mempool* test_env::pool() { return g_pool; }
+dp::Rcu& test_env::rcu() { return *g_rcu; }
+
+namespace {
 
 std::unique_ptr<cp::Network> network(const Result<cp::Topology>& topo) {
   EXPECT_TRUE(topo.ok()) << (topo.ok() ? "" : topo.error().message);
