@@ -88,7 +88,10 @@ void Router::pw_output(const Tables& t, Worker& w, rte_mbuf* m, uint32_t pw_inde
       nhlfe = g.nhlfe[mix(mix(0x9e3779b9u, pw.remote_label), flow) % g.n];
     }
   }
-  const CompiledNhlfe* nh = usable_nhlfe(t, w, nhlfe);
+  // The primary's port is up almost always; usable_nhlfe() decides otherwise.
+  const CompiledNhlfe* nh = &t.nhlfes[nhlfe];
+  if (!port_up(nh->out_port)) [[unlikely]]
+    nh = usable_nhlfe(t, w, nhlfe);
   if (!nh) return drop(w, m, DropReason::port_down);
 
   const uint32_t head = uint32_t(kEtherHeaderLen + kMplsLseLen * (nh->n_labels + 1u + pw.flow_label) +
