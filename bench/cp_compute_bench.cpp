@@ -85,6 +85,12 @@ int main(int argc, char** argv) {
     topo.vpls.push_back(std::move(svc));
   }
   fill_defaults(topo);
+  // Trees need a label per (instance, root) on every router they cross:
+  // more than the default 1,000-label blocks of a 754-router topology hold
+  // once the 754 FEC labels are taken. Labels are per router, so every
+  // router may use the whole space.
+  if (p2mp)
+    for (auto& r : topo.routers) r.labels = {16, kMaxLabel};
   double load_ms = ms_since(t0);
   long rss_loaded = peak_rss_kib();
 
