@@ -1,11 +1,16 @@
 // `l2vpn sim [TOPOLOGY]`: emulate a whole backbone in one process: the
 // control plane computes every router's ForwardingState, one dataplane
-// Router per node runs it over ring links, marked frames cross every
-// service, and the report says what arrived. Then each link given with
-// --fail-link goes down, the control plane recomputes, the routers apply
-// the difference, and the services are checked again.
+// Router per node runs it over ring links, the hosts of every site run
+// their workloads (memcached, redis replication, IMIX, ARP) across the
+// services while a timeline of events (--event) fails and restores links
+// and routers, and the report says what every receiver saw (sim/emulator.hpp,
+// docs/emulator.md). `--probe` runs the older check instead: marked frames
+// across every service, then again after each --fail-link.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <fstream>
 #include <iostream>
 
 #include "commands.hpp"
@@ -15,6 +20,7 @@
 #include "dataplane/router_show.hpp"
 #include "sim/backbone.hpp"
 #include "sim/default_topology.hpp"
+#include "sim/emulator.hpp"
 #include "sim/service_check.hpp"
 
 namespace l2vpn::app {
@@ -26,6 +32,16 @@ struct SimOptions {
   unsigned frames = 64;
   std::vector<std::string> fail_links;
   bool counters = false;
+  bool probe = false;
+  std::string duration = "1s";
+  uint64_t seed = 1;
+  bool real_time = false;
+  std::string json;
+  std::vector<std::string> events;
+  bool no_lfa = false;
+  std::string cp_delay = "50ms";
+  sim::Workload workload;
+  std::string arp_interval = "100ms";
 };
 
 void print_router_totals(const sim::Backbone& bb) {
@@ -44,6 +60,91 @@ void print_router_totals(const sim::Backbone& bb) {
     if (by_reason[i])
       std::cout << fmt::format("  drop {:<24} {:>10}  {}\n", dp::kDropReasonNames[i], by_reason[i],
                                dp::kDropReasonDescriptions[i]);
+}
+
+int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector<uint32_t>& fail) {
+  sim::EmulatorOptions eo;
+  eo.seed = o.seed;
+  eo.real_time = o.real_time;
+  eo.lfa = !o.no_lfa;
+  eo.workload = o.workload;
+  for (auto [text, out] : {std::pair{&o.duration, &eo.duration_ns}, {&o.cp_delay, &eo.control_plane_delay_ns},
+                           {&o.arp_interval, &eo.workload.arp_interval_ns}}) {
+    auto d = sim::parse_duration(*text);
+    if (!d) {
+      spdlog::error("{}", d.error().message);
+      return 2;
+    }
+    *out = *d;
+  }
+  if (eo.duration_ns == 0) {
+    spdlog::error("--duration must be above zero");
+    return 2;
+  }
+  for (auto& text : o.events) {
+    auto e = sim::parse_event(text);
+    if (!e) {
+      spdlog::error("--event {}", e.error().message);
+      return 2;
+    }
+    eo.events.push_back(*e);
+  }
+  for (auto link : fail) {
+    auto& l = topo.links[link];
+    eo.events.push_back(sim::EventSpec{eo.duration_ns / 3, sim::EventKind::link_down, l.a, l.b, 0,
+                                       fmt::format("{}ms link-down {}:{}", eo.duration_ns / 3 / 1'000'000, l.a, l.b)});
+  }
+  const auto wall0 = std::chrono::steady_clock::now();
+  const bool tty = isatty(STDERR_FILENO);
+  bool progress_shown = false;
+  eo.progress = [&](uint64_t now, uint64_t end) {
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    if (!tty || wall < 2.0) return;
+    progress_shown = true;
+    std::cerr << fmt::format("\r  {:.3f} s of {:.3f} s emulated, {:.1f} s wall", double(now) / 1e9,
+                             double(end) / 1e9, wall)
+              << std::flush;
+  };
+  if (auto st = dp::eal_init(dp::default_eal_args("0")); !st) {
+    spdlog::error("{}", st.error().message);
+    return 1;
+  }
+  auto pool = dp::make_mbuf_pool("sim_pool", 65535);
+  if (!pool) {
+    spdlog::error("{}", pool.error().message);
+    return 1;
+  }
+  dp::Rcu rcu(4);
+  auto emu = sim::Emulator::create(topo, std::move(eo), *pool, rcu);
+  if (!emu) {
+    spdlog::error("{}", emu.error().message);
+    return 2;
+  }
+  std::cout << fmt::format("topology {}: {} routers, {} links, {} sites, {} VPWS, {} VPLS\n",
+                           topo.name.empty() ? topo.source : topo.name, topo.routers.size(),
+                           topo.links.size(), topo.sites.size(), topo.vpws.size(), topo.vpls.size());
+  auto report = (*emu)->run();
+  if (progress_shown) std::cerr << "\n";
+  if (!report) {
+    spdlog::error("{}", report.error().message);
+    return 1;
+  }
+  std::cout << sim::format_report(*report);
+  std::cout << fmt::format("\n{} packet-hops in {:.2f} s wall: {:.2f} M packet-hops/s\n",
+                           report->totals.packet_hops, report->wall_seconds,
+                           double(report->totals.packet_hops) / std::max(report->wall_seconds, 1e-9) / 1e6);
+  if (!o.json.empty()) {
+    std::ofstream f(o.json);
+    f << sim::to_json(*report) << "\n";
+    if (!f) {
+      spdlog::error("{}: cannot write", o.json);
+      return 1;
+    }
+  }
+  const bool ok = report->ok();
+  std::cout << (ok ? "\nresult: every frame arrived once, where it was meant to (losses only in event windows)\n"
+                   : "\nresult: FRAMES LOST OUTSIDE EVENTS, DUPLICATED OR MISDELIVERED (see above)\n");
+  return ok ? 0 : 1;
 }
 
 int run_sim(const SimOptions& o) {
@@ -76,6 +177,7 @@ int run_sim(const SimOptions& o) {
       return 2;
     }
   }
+  if (!o.probe) return run_traffic(o, *topo, fail);
   auto net = cp::Network::create(*topo);
   if (!net) {
     spdlog::error("{}", net.error().message);
@@ -138,10 +240,36 @@ void add_sim_command(CLI::App& app) {
       "sim", "emulate a backbone: every router's real fast path, frames across every service");
   cmd->add_option("topology", o->topology,
                   "YAML topology or GraphML backbone (default: the built-in topologies/default.yaml)");
-  cmd->add_option("--frames", o->frames, "frames per direction per service pair")
+  cmd->add_option("--duration", o->duration, "traffic time (virtual unless --real-time)")
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "seed of every random choice (same seed, same report)")
+      ->capture_default_str();
+  cmd->add_flag("--real-time", o->real_time, "follow the wall clock (for real hosts attached)");
+  cmd->add_option("--json", o->json, "write the report as JSON (docs/emulator.md)");
+  cmd->add_option("--event", o->events,
+                  "timeline event: 'TIME link-down A:B', link-up, 'TIME router-down R', router-up, "
+                  "'TIME service-remove S', service-add, 'TIME mac-flood SITE FRAMES'");
+  cmd->add_flag("--no-lfa", o->no_lfa, "strip LFA backups: failures wait for the recomputation");
+  cmd->add_option("--cp-delay", o->cp_delay, "failure detection + SPF + LDP before new tables")
+      ->capture_default_str();
+  cmd->add_option("--hosts", o->workload.hosts_per_site, "hosts per site")->capture_default_str()
+      ->check(CLI::Range(1u, 200u));
+  cmd->add_option("--memcached-rps", o->workload.memcached_rps, "requests/s per memcached client")
+      ->capture_default_str()->check(CLI::Range(0.0, 1e6));
+  cmd->add_option("--redis-mbps", o->workload.redis_mbps, "redis master-to-replica stream, Mbit/s")
+      ->capture_default_str()->check(CLI::Range(0.0, 1e5));
+  cmd->add_option("--imix-pps", o->workload.imix_pps, "IMIX frames/s per VPWS direction")
+      ->capture_default_str()->check(CLI::Range(0.0, 1e7));
+  cmd->add_flag("--imix-vpls", o->workload.imix_on_vpls, "IMIX also across each VPLS");
+  cmd->add_option("--arp-interval", o->arp_interval, "each host's ARP (broadcast) interval, 0: off")
+      ->capture_default_str();
+  cmd->add_flag("--probe", o->probe, "run the simple probe check instead of the traffic run");
+  cmd->add_option("--frames", o->frames, "--probe: frames per direction per service pair")
       ->check(CLI::Range(1u, 100000u));
-  cmd->add_option("--fail-link", o->fail_links, "after the first check, take link A:B down and check again");
-  cmd->add_flag("--counters", o->counters, "print every router's counters");
+  cmd->add_option("--fail-link", o->fail_links,
+                  "take link A:B down (traffic run: at a third of the duration; --probe: after the "
+                  "first check, then check again)");
+  cmd->add_flag("--counters", o->counters, "--probe: print every router's counters");
   cmd->callback([o] { exit_code = run_sim(*o); });
 }
 

@@ -1,0 +1,822 @@
+#include "sim/emulator.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <queue>
+#include <thread>
+
+#include "controlplane/network.hpp"
+#include "dataplane/counters.hpp"
+#include "sim/backbone.hpp"
+#include "sim/hosts.hpp"
+#include "sim/traffic.hpp"
+
+namespace l2vpn::sim {
+
+namespace {
+
+constexpr uint16_t kMemcachedPort = 11211;
+constexpr uint16_t kRedisPort = 6379;
+constexpr uint16_t kDiscardPort = 9;
+constexpr size_t kMemcachedUdpHeader = 8;
+// memcached's UDP datagrams carry at most 1400 bytes of payload (header included).
+constexpr size_t kMemcachedDatagram = 1400 - kTrailerLen;
+constexpr uint64_t kMacFloodGapNs = 10'000;  // 100,000 frames per second
+constexpr uint64_t kAgeIntervalNs = 1'000'000'000;
+
+uint64_t splitmix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+double ms(uint64_t ns) { return double(ns) / 1e6; }
+double us(uint64_t ns) { return double(ns) / 1e3; }
+
+// Bytes of IPv4 + UDP + trailer around a payload, and the MAC header.
+constexpr size_t kIpUdpTrailer = 20 + 8 + kTrailerLen;
+size_t l2_len(const Host& h) { return 14 + (h.vlan ? 4 : 0); }
+
+}  // namespace
+
+// ------------------------------------------------------------ parsing
+std::string_view to_string(EventKind k) {
+  switch (k) {
+    case EventKind::link_down: return "link-down";
+    case EventKind::link_up: return "link-up";
+    case EventKind::router_down: return "router-down";
+    case EventKind::router_up: return "router-up";
+    case EventKind::service_remove: return "service-remove";
+    case EventKind::service_add: return "service-add";
+    case EventKind::mac_flood: return "mac-flood";
+  }
+  return "?";
+}
+
+Result<uint64_t> parse_duration(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+  const std::string number(text.substr(0, i));
+  const std::string_view unit = text.substr(i);
+  double scale;
+  if (unit == "s" || unit.empty()) scale = 1e9;
+  else if (unit == "ms") scale = 1e6;
+  else if (unit == "us") scale = 1e3;
+  else if (unit == "ns") scale = 1;
+  else return Error{fmt::format("'{}': unknown time unit '{}' (ns, us, ms, s)", text, unit)};
+  char* end = nullptr;
+  const double v = number.empty() ? -1 : std::strtod(number.c_str(), &end);
+  if (number.empty() || !end || *end || v < 0 || !std::isfinite(v))
+    return Error{fmt::format("'{}': not a time (e.g. 1s, 250ms, 10us)", text)};
+  return uint64_t(std::llround(v * scale));
+}
+
+Result<EventSpec> parse_event(std::string_view text) {
+  std::vector<std::string> words;
+  for (size_t i = 0; i < text.size();) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    size_t j = i;
+    while (j < text.size() && text[j] != ' ') ++j;
+    if (j > i) words.emplace_back(text.substr(i, j - i));
+    i = j;
+  }
+  auto bad = [&](std::string_view why) {
+    return Error{fmt::format(
+        "event '{}': {} (forms: 'TIME link-down A:B', 'TIME link-up A:B', 'TIME router-down R', "
+        "'TIME router-up R', 'TIME service-remove S', 'TIME service-add S', "
+        "'TIME mac-flood SITE FRAMES')",
+        text, why)};
+  };
+  if (words.size() < 3) return bad("too few words");
+  EventSpec e;
+  e.text = std::string(text);
+  auto at = parse_duration(words[0]);
+  if (!at) return bad(at.error().message);
+  e.at_ns = *at;
+  const std::string& verb = words[1];
+  size_t want = 3;
+  if (verb == "link-down" || verb == "link-up") {
+    e.kind = verb == "link-down" ? EventKind::link_down : EventKind::link_up;
+    auto ends = cp::parse_link_spec(words[2]);
+    if (!ends) return bad(ends.error().message);
+    e.a = ends->first;
+    e.b = ends->second;
+  } else if (verb == "router-down" || verb == "router-up") {
+    e.kind = verb == "router-down" ? EventKind::router_down : EventKind::router_up;
+    e.a = words[2];
+  } else if (verb == "service-remove" || verb == "service-add") {
+    e.kind = verb == "service-remove" ? EventKind::service_remove : EventKind::service_add;
+    e.a = words[2];
+  } else if (verb == "mac-flood") {
+    e.kind = EventKind::mac_flood;
+    e.a = words[2];
+    want = 4;
+    if (words.size() < 4) return bad("mac-flood needs a site and a frame count");
+    auto [p, ec] = std::from_chars(words[3].data(), words[3].data() + words[3].size(), e.count);
+    if (ec != std::errc() || p != words[3].data() + words[3].size() || e.count == 0 ||
+        e.count > 10'000'000)
+      return bad("frame count must be 1..10000000");
+  } else {
+    return bad(fmt::format("unknown event '{}'", verb));
+  }
+  if (words.size() != want) return bad("too many words");
+  return e;
+}
+
+// ------------------------------------------------------------ the run
+struct Emulator::Impl {
+  EmulatorOptions opt;
+  rte_mempool* pool = nullptr;
+  dp::Rcu* rcu = nullptr;
+  std::unique_ptr<cp::Network> net;
+  std::unique_ptr<Backbone> bb;
+  std::vector<ServiceInfo> services;
+  std::vector<bool> removed;  // by service
+  std::vector<uint64_t> unresolved;  // by service
+  Tracker tracker;
+  std::unique_ptr<Hosts> hosts;
+  uint64_t max_path_ns = 0;  // a bound on any path's delay (sum of all link delays)
+
+  // The agenda: host actions, events, control-plane updates, in time order
+  // (ties in the order they were scheduled: deterministic).
+  struct Task {
+    uint64_t t, order;
+    std::function<void()> fn;
+    bool operator>(const Task& o) const { return t != o.t ? t > o.t : order > o.order; }
+  };
+  std::priority_queue<Task, std::vector<Task>, std::greater<>> agenda;
+  uint64_t order = 0;
+  void at(uint64_t t, std::function<void()> fn) { agenda.push(Task{t, order++, std::move(fn)}); }
+  uint64_t now() const { return bb->now(); }
+
+  // Workload state.
+  std::vector<uint32_t> arp_flow;                 // by host
+  std::vector<std::vector<uint32_t>> arp_peers;   // by host: whom it ARPs for, round robin
+  std::vector<size_t> arp_next;                   // by host
+  std::map<std::pair<uint32_t, uint32_t>, uint32_t> mc_response_flow;  // (server, client)
+  std::map<std::pair<uint32_t, uint32_t>, uint32_t> host_by_ip;         // (service, ip)
+  std::vector<uint16_t> mc_request_id;                                   // by host
+  std::string buf;
+
+  struct EventState {
+    EventSpec spec;
+    EventRow row;
+    uint32_t service = UINT32_MAX;  // service events
+    std::vector<uint32_t> links;    // link events
+    uint32_t site = UINT32_MAX;     // mac-flood
+  };
+  std::vector<EventState> events;
+  std::map<std::string, cp::VpwsService> saved_vpws;
+  std::map<std::string, cp::VplsService> saved_vpls;
+
+  Status build(const cp::Topology& topo);
+  Status resolve_events();
+  cp::NetworkState stripped(const cp::NetworkState& s) const;
+  Status apply_diff(const cp::NetworkDiff& d, EventRow* row);
+  void fire(EventState& e);
+  void schedule_workload();
+  void on_udp(const UdpDelivery& u);
+  bool send(uint32_t from, uint32_t to, uint16_t sport, uint16_t dport, uint32_t flow);
+  void step(uint64_t t);
+  Report report(double wall) const;
+};
+
+Emulator::~Emulator() = default;
+
+Result<std::unique_ptr<Emulator>> Emulator::create(const cp::Topology& topo,
+                                                   EmulatorOptions options, rte_mempool* pool,
+                                                   dp::Rcu& rcu) {
+  std::unique_ptr<Emulator> e(new Emulator());
+  e->impl_ = std::make_unique<Impl>();
+  e->impl_->opt = std::move(options);
+  e->impl_->pool = pool;
+  e->impl_->rcu = &rcu;
+  if (auto st = e->impl_->build(topo); !st) return st.error();
+  return e;
+}
+
+cp::NetworkState Emulator::Impl::stripped(const cp::NetworkState& s) const {
+  cp::NetworkState out = s;
+  if (!opt.lfa)
+    for (auto& [name, fs] : out.routers)
+      for (auto& n : fs.nhlfes) n.backup_nhlfe.reset();
+  return out;
+}
+
+Status Emulator::Impl::build(const cp::Topology& topo) {
+  auto n = cp::Network::create(topo);
+  if (!n) return n.error();
+  net = std::move(*n);
+  const cp::Topology& t = net->topology();
+  auto b = Backbone::build(t, stripped(net->state()), *rcu, opt.seed);
+  if (!b) return b.error();
+  bb = std::move(*b);
+  for (auto& r : bb->routers()) {
+    r->clock().set_manual(0);
+    r->set_replica_pool(pool);
+  }
+  for (auto& l : t.links) max_path_ns += uint64_t(l.delay_us * 1000.0);
+  max_path_ns += 1'000'000;
+  services = list_services(t);
+  removed.assign(services.size(), false);
+  unresolved.assign(services.size(), 0);
+  hosts = std::make_unique<Hosts>(t, services, *bb, pool, std::max(1u, opt.workload.hosts_per_site),
+                                  tracker);
+  for (auto& h : hosts->hosts()) host_by_ip[{h.service, h.ip}] = h.id;
+  mc_request_id.assign(hosts->hosts().size(), 0);
+  for (auto& v : t.vpws) saved_vpws[v.name] = v;
+  for (auto& v : t.vpls) saved_vpls[v.name] = v;
+  return resolve_events();
+}
+
+Status Emulator::Impl::resolve_events() {
+  const cp::Topology& t = net->topology();
+  auto service_index = [&](const std::string& name) {
+    for (uint32_t i = 0; i < services.size(); ++i)
+      if (services[i].name == name) return i;
+    return UINT32_MAX;
+  };
+  std::vector<EventSpec> specs = opt.events;
+  std::stable_sort(specs.begin(), specs.end(),
+                   [](const EventSpec& a, const EventSpec& b) { return a.at_ns < b.at_ns; });
+  for (auto& spec : specs) {
+    EventState e;
+    e.spec = spec;
+    e.row.at_ms = ms(spec.at_ns);
+    e.row.event = spec.text.empty() ? fmt::format("{} {} {}", ms(spec.at_ns), to_string(spec.kind), spec.a)
+                                    : spec.text;
+    e.row.kind = std::string(to_string(spec.kind));
+    switch (spec.kind) {
+      case EventKind::link_down:
+      case EventKind::link_up:
+        for (uint32_t i = 0; i < t.links.size(); ++i) {
+          auto& l = t.links[i];
+          if ((l.a == spec.a && l.b == spec.b) || (l.a == spec.b && l.b == spec.a)) e.links.push_back(i);
+        }
+        if (e.links.empty())
+          return Error{fmt::format("event '{}': no link between '{}' and '{}'", e.row.event, spec.a, spec.b)};
+        break;
+      case EventKind::router_down:
+      case EventKind::router_up:
+        if (!t.find_router(spec.a))
+          return Error{fmt::format("event '{}': no router '{}'", e.row.event, spec.a)};
+        break;
+      case EventKind::service_remove:
+      case EventKind::service_add:
+        e.service = service_index(spec.a);
+        if (e.service == UINT32_MAX)
+          return Error{fmt::format("event '{}': no service '{}'", e.row.event, spec.a)};
+        break;
+      case EventKind::mac_flood: {
+        for (uint32_t i = 0; i < t.sites.size(); ++i)
+          if (t.sites[i].name == spec.a) e.site = i;
+        if (e.site == UINT32_MAX)
+          return Error{fmt::format("event '{}': no site '{}'", e.row.event, spec.a)};
+        bool hosted = false;
+        for (auto& s : hosts->sites()) hosted |= s.site == e.site;
+        if (!hosted)
+          return Error{fmt::format("event '{}': site '{}' is in no service", e.row.event, spec.a)};
+        break;
+      }
+    }
+    events.push_back(std::move(e));
+  }
+  return Status::success();
+}
+
+Status Emulator::Impl::apply_diff(const cp::NetworkDiff& d, EventRow* row) {
+  const auto& state = net->state();
+  for (auto& [name, rd] : d.routers) {
+    auto* fs = state.router(name);
+    auto* r = bb->router(name);
+    if (!fs || !r) continue;  // a router that is down keeps its tables; its links are down
+    ForwardingState copy = *fs;
+    if (!opt.lfa)
+      for (auto& n : copy.nhlfes) n.backup_nhlfe.reset();
+    if (auto st = r->update(copy); !st) return st;
+  }
+  if (row) {
+    row->applied_at_ms = ms(now());
+    row->routers_changed += d.routers.size();
+    row->entries_changed += d.size();
+    row->pw_changes += d.pw_changes.size();
+  }
+  return Status::success();
+}
+
+void Emulator::Impl::fire(EventState& e) {
+  EventRow* row = &e.row;
+  auto recompute = [this, row](std::function<Result<cp::NetworkDiff>()> change, uint64_t delay) {
+    at(now() + delay, [this, row, change = std::move(change)] {
+      auto d = change();
+      if (!d) {
+        row->kind += fmt::format(" (control plane: {})", d.error().message);
+        return;
+      }
+      if (auto st = apply_diff(*d, row); !st) row->kind += fmt::format(" (apply: {})", st.error().message);
+    });
+  };
+  const uint64_t delay = opt.control_plane_delay_ns;
+  switch (e.spec.kind) {
+    case EventKind::link_down:
+    case EventKind::link_up: {
+      const bool up = e.spec.kind == EventKind::link_up;
+      // The wire and both ports change at once: the routers' LFAs act now,
+      // the recomputed tables arrive after the control-plane delay.
+      for (auto l : e.links) bb->set_link_up(l, up);
+      auto links = e.links;
+      recompute(
+          [this, links, up]() -> Result<cp::NetworkDiff> {
+            cp::NetworkDiff all;
+            for (auto l : links) {
+              auto d = up ? net->link_up(l) : net->link_down(l);
+              if (!d) return d.error();
+              for (auto& [k, v] : d->routers) all.routers[k] = v;
+              all.pw_changes.insert(all.pw_changes.end(), d->pw_changes.begin(), d->pw_changes.end());
+            }
+            return all;
+          },
+          delay);
+      break;
+    }
+    case EventKind::router_down:
+    case EventKind::router_up: {
+      const bool up = e.spec.kind == EventKind::router_up;
+      bb->set_router_up(e.spec.a, up);
+      const std::string name = e.spec.a;
+      recompute([this, name, up] { return up ? net->router_up(name) : net->router_down(name); }, delay);
+      break;
+    }
+    case EventKind::service_remove:
+    case EventKind::service_add: {
+      // Configuration: no failure to detect, applied at once.
+      const bool add = e.spec.kind == EventKind::service_add;
+      const uint32_t svc = e.service;
+      const std::string name = e.spec.a;
+      const bool vpws = services[svc].kind == "vpws";
+      recompute(
+          [this, svc, name, add, vpws]() -> Result<cp::NetworkDiff> {
+            Result<cp::NetworkDiff> d = Error{""};
+            if (add) d = vpws ? net->add_vpws(saved_vpws.at(name)) : net->add_vpls(saved_vpls.at(name));
+            else d = vpws ? net->remove_vpws(name) : net->remove_vpls(name);
+            if (d) removed[svc] = !add;
+            return d;
+          },
+          0);
+      break;
+    }
+    case EventKind::mac_flood: {
+      const uint32_t site = e.site;
+      auto rng = std::make_shared<Rng>(opt.seed, 0x3ac0000 + e.spec.at_ns);
+      auto left = std::make_shared<uint64_t>(e.spec.count);
+      auto burst = std::make_shared<std::function<void()>>();
+      *burst = [this, site, rng, left, row, burst] {
+        const uint64_t r = rng->next();
+        const MacAddr src{0x02, 0xff, uint8_t(r), uint8_t(r >> 8), uint8_t(r >> 16), uint8_t(r >> 24)};
+        const MacAddr dst{0x02, 0xfe, uint8_t(r >> 32), uint8_t(r >> 40), uint8_t(r >> 48), uint8_t(r >> 56)};
+        if (hosts->send_raw(site, dst, src, 0x88b5, 46)) ++row->frames;
+        if (--*left) at(now() + kMacFloodGapNs, *burst);
+        else *burst = nullptr;  // break the cycle
+      };
+      at(now(), *burst);
+      break;
+    }
+  }
+}
+
+bool Emulator::Impl::send(uint32_t from, uint32_t to, uint16_t sport, uint16_t dport, uint32_t flow) {
+  if (!hosts->resolved(from, to)) {
+    ++unresolved[hosts->host(from).service];
+    return false;
+  }
+  return hosts->send_udp(from, to, sport, dport, reinterpret_cast<const uint8_t*>(buf.data()),
+                         buf.size(), flow);
+}
+
+void Emulator::Impl::schedule_workload() {
+  const Workload& w = opt.workload;
+  const uint64_t end = opt.duration_ns;
+  auto& hs = hosts->hosts();
+  arp_flow.resize(hs.size());
+  arp_peers.resize(hs.size());
+  arp_next.assign(hs.size(), 0);
+  std::vector<std::vector<uint32_t>> data_peers(hs.size());
+
+  // Broadcast (ARP) flows: every host of the service at another site must see them.
+  for (auto& h : hs) {
+    std::vector<uint32_t> rx;
+    for (auto id : hosts->service_hosts(h.service))
+      if (hs[id].site != h.site) rx.push_back(id);
+    arp_flow[h.id] = tracker.add_flow(FlowKind::arp, h.service, h.id, -1, rx);
+    arp_peers[h.id] = rx;
+  }
+
+  for (uint32_t svc = 0; svc < services.size(); ++svc) {
+    // Hosts of the service grouped by site, in the service's site order.
+    std::vector<std::vector<uint32_t>> by_site;
+    for (auto site : services[svc].sites) {
+      std::vector<uint32_t> v;
+      for (auto& s : hosts->sites())
+        if (s.site == site && !s.hosts.empty() && hs[s.hosts[0]].service == svc) v = s.hosts;
+      if (!v.empty()) by_site.push_back(v);
+    }
+    if (by_site.size() < 2) continue;
+    const uint32_t mtu = services[svc].mtu;
+    const bool vpls = services[svc].kind == "vpls";
+
+    if (vpls && w.memcached_rps > 0) {
+      const uint32_t server = by_site[0][0];
+      for (size_t k = 1; k < by_site.size(); ++k)
+        for (uint32_t client : by_site[k]) {
+          const uint32_t req = tracker.add_flow(FlowKind::memcached_request, svc, client, server, {server});
+          mc_response_flow[{server, client}] =
+              tracker.add_flow(FlowKind::memcached_response, svc, server, client, {client});
+          data_peers[client].push_back(server);
+          auto rng = std::make_shared<Rng>(opt.seed, 0x10000 + client);
+          auto tick = std::make_shared<std::function<void()>>();
+          *tick = [this, client, server, req, rng, tick, end, mtu, &w] {
+            const uint64_t key = rng->below(100'000);
+            const uint32_t ksize = etc_key_size(*rng);
+            std::string k = fmt::format("key:{:06}:", key);
+            if (k.size() < ksize) k.append(ksize - k.size(), 'k');
+            const uint16_t id = mc_request_id[client]++;
+            buf.assign(kMemcachedUdpHeader, '\0');
+            buf[0] = char(id >> 8);
+            buf[1] = char(id);
+            buf[5] = 1;  // datagrams in this message
+            if (rng->chance(w.memcached_set_ratio)) {
+              // A SET fits one datagram (memcached takes no multi-datagram requests).
+              const size_t room = std::min<size_t>(kMemcachedDatagram, mtu - kIpUdpTrailer - 2) -
+                                  kMemcachedUdpHeader - k.size() - 32;
+              const uint32_t n = etc_value_size(*rng, uint32_t(room));
+              buf += fmt::format("set {} 0 0 {}\r\n", k, n);
+              buf.append(n, 'v');
+              buf += "\r\n";
+            } else {
+              buf += fmt::format("get {}\r\n", k);
+            }
+            send(client, server, uint16_t(40000 + client % 20000), kMemcachedPort, req);
+            const uint64_t next = now() + std::max<uint64_t>(1, uint64_t(rng->exponential(1e9 / w.memcached_rps)));
+            if (next < end) at(next, *tick);
+            else *tick = nullptr;
+          };
+          at(w.warmup_ns + rng->below(uint64_t(1e9 / w.memcached_rps)), *tick);
+        }
+    }
+
+    if (vpls && w.redis_mbps > 0) {
+      const uint32_t master = by_site[1].back();
+      const uint32_t replica = by_site.size() > 2 ? by_site.back().back() : by_site[0].back();
+      const uint32_t flow = tracker.add_flow(FlowKind::redis_replication, svc, master, replica, {replica});
+      data_peers[master].push_back(replica);
+      const uint64_t gap = std::max<uint64_t>(1, uint64_t(double(w.redis_frame_bytes) * 8e3 / w.redis_mbps));
+      const size_t l2 = l2_len(hs[master]);
+      const size_t payload = w.redis_frame_bytes > l2 + kIpUdpTrailer
+                                 ? std::min<size_t>(w.redis_frame_bytes - l2 - kIpUdpTrailer, mtu - kIpUdpTrailer)
+                                 : 0;
+      auto seq = std::make_shared<uint64_t>(0);
+      auto tick = std::make_shared<std::function<void()>>();
+      *tick = [this, master, replica, flow, gap, payload, seq, tick, end] {
+        // The replication stream: RESP commands, cut into frames.
+        const uint64_t n = (*seq)++;
+        buf = fmt::format("*3\r\n$3\r\nSET\r\n$12\r\nrepl:{:07}\r\n${}\r\n", n % 10'000'000,
+                          payload > 48 ? payload - 48 : 0);
+        buf.resize(payload, 'r');
+        send(master, replica, kRedisPort, 50000, flow);
+        if (now() + gap < end) at(now() + gap, *tick);
+        else *tick = nullptr;
+      };
+      at(w.warmup_ns + Rng(opt.seed, 0x20000 + svc).below(gap), *tick);
+    }
+
+    if ((!vpls || w.imix_on_vpls) && w.imix_pps > 0) {
+      const uint32_t a = by_site[0][0], b = by_site[1][0];
+      for (auto [from, to] : {std::pair{a, b}, std::pair{b, a}}) {
+        const uint32_t flow = tracker.add_flow(FlowKind::imix, svc, from, to, {to});
+        data_peers[from].push_back(to);
+        auto rng = std::make_shared<Rng>(opt.seed, 0x30000 + from * 1000 + to);
+        const uint64_t gap = std::max<uint64_t>(1, uint64_t(1e9 / w.imix_pps));
+        const size_t l2 = l2_len(hs[from]);
+        auto tick = std::make_shared<std::function<void()>>();
+        *tick = [this, from, to, flow, rng, gap, l2, tick, end, mtu] {
+          // 7:4:1 of 64, 570 and 1518 bytes on the wire (FCS included).
+          const uint64_t pick = rng->below(12);
+          const size_t wire = pick < 7 ? 64 : pick < 11 ? 570 : 1518;
+          size_t payload = wire - 4 > l2 + kIpUdpTrailer ? wire - 4 - l2 - kIpUdpTrailer : 0;
+          payload = std::min<size_t>(payload, mtu - kIpUdpTrailer);
+          buf.assign(payload, '\0');
+          send(from, to, kDiscardPort, kDiscardPort, flow);
+          if (now() + gap < end) at(now() + gap, *tick);
+          else *tick = nullptr;
+        };
+        at(w.warmup_ns + rng->below(gap), *tick);
+      }
+    }
+  }
+
+  // ARP: at start every host resolves its data peers; then each host sends
+  // one request every arp_interval for its peers in turn (broadcast
+  // background, and what keeps VPLS learning from real frames).
+  for (auto& h : hs) {
+    const uint32_t id = h.id;
+    auto& peers = data_peers[id];
+    std::sort(peers.begin(), peers.end());
+    peers.erase(std::unique(peers.begin(), peers.end()), peers.end());
+    uint64_t t0 = uint64_t(id) * 10'000;
+    for (auto p : peers) {
+      at(t0, [this, id, p] { hosts->send_arp_request(id, p, arp_flow[id]); });
+      t0 += 1000;
+    }
+    if (!peers.empty()) arp_peers[id] = peers;
+    if (w.arp_interval_ns && !arp_peers[id].empty()) {
+      auto tick = std::make_shared<std::function<void()>>();
+      *tick = [this, id, tick, end, &w] {
+        auto& peers = arp_peers[id];
+        hosts->send_arp_request(id, peers[arp_next[id]++ % peers.size()], arp_flow[id]);
+        if (now() + w.arp_interval_ns < end) at(now() + w.arp_interval_ns, *tick);
+        else *tick = nullptr;
+      };
+      const uint64_t first = w.warmup_ns + Rng(opt.seed, 0x40000 + id).below(w.arp_interval_ns);
+      if (first < end) at(first, *tick);
+      else *tick = nullptr;
+    }
+  }
+
+  // MAC aging on the control thread, on the virtual clock.
+  auto age = std::make_shared<std::function<void()>>();
+  *age = [this, age, end] {
+    for (auto& r : bb->routers()) r->age_macs();
+    if (now() + kAgeIntervalNs < end) at(now() + kAgeIntervalNs, *age);
+    else *age = nullptr;
+  };
+  if (kAgeIntervalNs < end) at(kAgeIntervalNs, *age);
+  else *age = nullptr;
+
+  for (auto& e : events) at(e.spec.at_ns, [this, &e] { fire(e); });
+}
+
+void Emulator::Impl::on_udp(const UdpDelivery& u) {
+  const Host& h = hosts->host(u.host);
+  if (u.dst_port != kMemcachedPort || u.len < kMemcachedUdpHeader) return;
+  // A memcached server: answer after its service time.
+  auto client_it = host_by_ip.find({h.service, u.src_ip});
+  if (client_it == host_by_ip.end()) return;
+  auto flow_it = mc_response_flow.find({u.host, client_it->second});
+  if (flow_it == mc_response_flow.end()) return;
+  const uint32_t server = u.host, client = client_it->second, flow = flow_it->second;
+  const uint16_t req_id = uint16_t(u.payload[0] << 8 | u.payload[1]);
+  std::string_view cmd(reinterpret_cast<const char*>(u.payload + kMemcachedUdpHeader),
+                       u.len - kMemcachedUdpHeader);
+  std::string reply;
+  if (cmd.starts_with("get ")) {
+    const auto key = cmd.substr(4, cmd.find('\r') - 4);
+    const uint64_t hkey = splitmix(std::hash<std::string_view>{}(key) ^ opt.seed);
+    if (double(hkey % 1000) < opt.workload.memcached_hit_ratio * 1000) {
+      // The value's size is a property of the key: the same key, the same size.
+      Rng vr(hkey);
+      const uint32_t n = etc_value_size(vr, opt.workload.memcached_value_cap);
+      reply = fmt::format("VALUE {} 0 {}\r\n", key, n);
+      reply.append(n, 'v');
+      reply += "\r\nEND\r\n";
+    } else {
+      reply = "END\r\n";
+    }
+  } else if (cmd.starts_with("set ")) {
+    reply = "STORED\r\n";
+  } else {
+    reply = "ERROR\r\n";
+  }
+  Rng think(opt.seed ^ splitmix(uint64_t(req_id) << 32 | client));
+  const uint64_t delay = 1000 + uint64_t(think.exponential(opt.workload.memcached_service_us * 1000));
+  const uint32_t mtu = services[h.service].mtu;
+  at(now() + delay, [this, server, client, flow, req_id, reply = std::move(reply), mtu] {
+    const size_t chunk = std::min<size_t>(kMemcachedDatagram, mtu - kIpUdpTrailer) - kMemcachedUdpHeader;
+    const size_t total = (reply.size() + chunk - 1) / chunk;
+    for (size_t i = 0; i < total; ++i) {
+      buf.assign(kMemcachedUdpHeader, '\0');
+      buf[0] = char(req_id >> 8);
+      buf[1] = char(req_id);
+      buf[2] = char(i >> 8);
+      buf[3] = char(i);
+      buf[4] = char(total >> 8);
+      buf[5] = char(total);
+      buf.append(reply, i * chunk, chunk);
+      send(server, client, kMemcachedPort, uint16_t(40000 + client % 20000), flow);
+    }
+  });
+}
+
+void Emulator::Impl::step(uint64_t t) {
+  // The routers' clock (MAC aging, flood rate limit) is the emulator's.
+  for (auto& r : bb->routers()) r->clock().set_manual(t);
+  bb->advance_to(t);
+  auto cb = [this](const UdpDelivery& u) { on_udp(u); };
+  hosts->receive(cb);
+  while (!agenda.empty() && agenda.top().t <= t) {
+    auto fn = std::move(const_cast<Task&>(agenda.top()).fn);
+    agenda.pop();
+    if (fn) fn();
+  }
+  do bb->settle();
+  while (hosts->receive(cb) > 0);
+}
+
+Result<Report> Emulator::run() {
+  Impl& m = *impl_;
+  const auto wall0 = std::chrono::steady_clock::now();
+  auto wall_ns = [&] {
+    return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now() - wall0)
+                         .count());
+  };
+  m.schedule_workload();
+  // After the traffic stops the network drains; nothing may take longer.
+  const uint64_t limit = m.opt.duration_ns + 60'000'000'000ULL;
+  uint64_t next_progress = 200'000'000;
+  for (;;) {
+    const uint64_t t_task = m.agenda.empty() ? UINT64_MAX : m.agenda.top().t;
+    const uint64_t t = std::min(t_task, m.bb->next_arrival());
+    if (t == UINT64_MAX || t > limit) break;
+    if (m.opt.real_time) {
+      // Follow the wall clock: sleep while the next thing is far, spin when near.
+      for (uint64_t w; (w = wall_ns()) < t;) {
+        if (t - w > 300'000) std::this_thread::sleep_for(std::chrono::nanoseconds(t - w - 200'000));
+      }
+    }
+    m.step(std::max(t, m.now()));
+    if (m.opt.progress && wall_ns() >= next_progress) {
+      m.opt.progress(m.now(), m.opt.duration_ns);
+      next_progress = wall_ns() + 200'000'000;
+    }
+  }
+  for (auto& r : m.bb->routers()) r->reclaim_all();
+  return m.report(double(wall_ns()) / 1e9);
+}
+
+// ------------------------------------------------------------ report
+Report Emulator::Impl::report(double wall) const {
+  Report r;
+  const cp::Topology& t = net->topology();
+  r.topology = t.name.empty() ? t.source : t.name;
+  r.seed = opt.seed;
+  r.duration_ms = ms(opt.duration_ns);
+  r.end_ms = ms(bb->now());
+  r.real_time = opt.real_time;
+  r.lfa = opt.lfa;
+  r.control_plane_delay_ms = ms(opt.control_plane_delay_ns);
+  r.wall_seconds = wall;
+  auto& hs = hosts->hosts();
+
+  // Event windows: a frame sent from `max_path_ns` before an event belongs
+  // to it (it may have been on the failed wire).
+  std::vector<uint64_t> starts;
+  for (auto& e : events) starts.push_back(e.spec.at_ns > max_path_ns ? e.spec.at_ns - max_path_ns : 0);
+  auto window_of = [&](uint64_t send) -> int {
+    int w = -1;
+    for (size_t i = 0; i < starts.size(); ++i)
+      if (send >= starts[i]) w = int(i);
+    return w;
+  };
+  std::vector<EventRow> rows;
+  for (auto& e : events) rows.push_back(e.row);
+  std::vector<uint64_t> first(rows.size(), UINT64_MAX), last(rows.size(), 0);
+
+  r.services.resize(services.size());
+  for (uint32_t s = 0; s < services.size(); ++s) {
+    auto& row = r.services[s];
+    row.kind = services[s].kind;
+    row.name = services[s].name;
+    row.unresolved = unresolved[s];
+    if (removed[s]) {
+      row.state = "removed";
+    } else {
+      row.state = "up";
+      for (auto& pw : net->state().pseudowires)
+        if (pw.service == row.name && !pw.up) {
+          row.state = fmt::format("down ({}: {})", pw.router, pw.down_reason);
+          break;
+        }
+    }
+    auto& lat = tracker.latency(s);
+    row.latency_p50_us = us(lat.quantile(0.5));
+    row.latency_p99_us = us(lat.quantile(0.99));
+    row.latency_max_us = us(lat.max());
+    row.latency_min_us = us(lat.min());
+  }
+  for (auto& sh : hosts->sites())
+    if (!sh.hosts.empty()) r.services[hs[sh.hosts[0]].service].flood_seen += sh.flood_seen;
+
+  for (auto& f : tracker.flows()) {
+    if (f.receivers.empty()) continue;
+    auto& row = r.services[f.service];
+    FlowRow fr;
+    fr.id = f.id;
+    fr.kind = std::string(to_string(f.kind));
+    fr.service = services[f.service].name;
+    fr.src = hs[f.src].name;
+    fr.dst = f.dst < 0 ? "*" : hs[size_t(f.dst)].name;
+    fr.sent = f.sent();
+    fr.misdelivered = f.misdelivered;
+    uint64_t lat_min = UINT64_MAX, lat_max = 0;
+    // Per event window: frames sent and lost (worst receiver), for the outage.
+    std::vector<uint64_t> sent_in(rows.size() + 1, 0), lost_in(rows.size() + 1, 0);
+    for (uint64_t seq = 0; seq < f.sent(); ++seq) sent_in[size_t(window_of(f.send_ns[seq]) + 1)]++;
+    for (auto& rc : f.receivers) {
+      fr.expected += f.sent();
+      fr.received += rc.received;
+      fr.duplicated += rc.duplicated;
+      fr.reordered += rc.reordered;
+      if (rc.received) {
+        lat_min = std::min(lat_min, rc.lat_min);
+        lat_max = std::max(lat_max, rc.lat_max);
+      }
+      std::vector<uint64_t> lost_rc(rows.size() + 1, 0);
+      for (uint64_t seq = 0; seq < f.sent(); ++seq) {
+        if (seen(rc, seq)) continue;
+        const int w = window_of(f.send_ns[seq]);
+        lost_rc[size_t(w + 1)]++;
+        if (w < 0) {
+          ++r.totals.lost_outside_events;
+        } else {
+          rows[size_t(w)].lost++;
+          first[size_t(w)] = std::min(first[size_t(w)], f.send_ns[seq]);
+          last[size_t(w)] = std::max(last[size_t(w)], f.send_ns[seq]);
+        }
+      }
+      for (size_t i = 0; i < lost_in.size(); ++i) lost_in[i] = std::max(lost_in[i], lost_rc[i]);
+    }
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!lost_in[i + 1]) continue;
+      rows[i].flows_hit++;
+      const uint64_t w_start = starts[i];
+      const uint64_t w_end = i + 1 < rows.size() ? starts[i + 1] : std::max(opt.duration_ns, w_start + 1);
+      const double rate = double(sent_in[i + 1]) / double(w_end - w_start);  // frames per ns
+      if (rate > 0) rows[i].outage_ms = std::max(rows[i].outage_ms, ms(uint64_t(double(lost_in[i + 1]) / rate)));
+    }
+    fr.lost = fr.expected - fr.received;
+    fr.latency_min_us = lat_min == UINT64_MAX ? 0 : us(lat_min);
+    fr.latency_max_us = us(lat_max);
+    row.flows++;
+    row.sent += fr.sent;
+    row.expected += fr.expected;
+    row.received += fr.received;
+    row.lost += fr.lost;
+    row.duplicated += fr.duplicated;
+    row.reordered += fr.reordered;
+    row.misdelivered += fr.misdelivered;
+    r.flows.push_back(std::move(fr));
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (first[i] != UINT64_MAX) {
+      rows[i].first_loss_ms = ms(first[i]);
+      rows[i].last_loss_ms = ms(last[i]);
+    }
+  }
+  r.events = std::move(rows);
+
+  for (auto& s : r.services) {
+    r.totals.sent += s.sent;
+    r.totals.expected += s.expected;
+    r.totals.received += s.received;
+    r.totals.lost += s.lost;
+    r.totals.duplicated += s.duplicated;
+    r.totals.reordered += s.reordered;
+    r.totals.misdelivered += s.misdelivered;
+    r.totals.unresolved += s.unresolved;
+  }
+  for (auto& h : hs) {
+    r.totals.arp_requests += h.arp_requests;
+    r.totals.arp_replies += h.arp_replies;
+  }
+  r.totals.stray_frames = hosts->stray_frames();
+  r.totals.unknown_trailers = tracker.unknown_frames();
+  r.totals.packet_hops = bb->packet_hops();
+  for (auto& pw : net->state().pseudowires) r.totals.pw_down_at_end += !pw.up;
+
+  const double dur = double(std::max<uint64_t>(opt.duration_ns, 1));
+  for (auto& l : bb->links()) {
+    auto& tl = t.links[l.link];
+    for (auto [from, to, dir] : {std::tuple{tl.a, tl.b, l.a_to_b.get()}, std::tuple{tl.b, tl.a, l.b_to_a.get()}}) {
+      auto& st = dir->stats();
+      r.links.push_back(LinkRow{from, to, st.frames, st.bytes, double(st.busy_ns) / dur,
+                                st.queue_drops, st.loss_drops, st.down_drops});
+    }
+  }
+  dp::RouterStats all;
+  for (auto& rt : bb->routers()) all += rt->stats();
+  for (size_t i = 0; i < dp::kDropReasonCount; ++i)
+    if (all.drops[i]) r.router_drops[std::string(dp::kDropReasonNames[i])] = all.drops[i];
+  return r;
+}
+
+bool Report::ok() const {
+  return totals.duplicated == 0 && totals.misdelivered == 0 && totals.lost_outside_events == 0 &&
+         totals.stray_frames == 0 && totals.unknown_trailers == 0;
+}
+
+}  // namespace l2vpn::sim

@@ -1,0 +1,183 @@
+#pragma once
+// The emulator's run loop: the control plane (cp::Network), the backbone
+// (every router's real fast path, link models), the hosts of every site and
+// their workloads, and a timeline of events, in virtual time (deterministic:
+// the same seed gives the same report, frame for frame, as fast as the CPU
+// allows) or in real time (the clock follows the wall clock).
+//
+// One step: t = the earliest of (next host action, next link arrival, next
+// event); the backbone advances to t (delivering only what arrives at t);
+// events and host actions due at t run; the backbone settles (routers
+// forward, links take what was sent); the hosts read what reached them,
+// stamped with t. See docs/emulator.md.
+
+#include <rte_mempool.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "contract/result.hpp"
+#include "controlplane/topology.hpp"
+#include "dataplane/rcu.hpp"
+
+namespace l2vpn::sim {
+
+// ------------------------------------------------------------ events
+enum class EventKind : uint8_t {
+  link_down, link_up, router_down, router_up, service_remove, service_add, mac_flood
+};
+std::string_view to_string(EventKind k);
+
+struct EventSpec {
+  uint64_t at_ns = 0;
+  EventKind kind = EventKind::link_down;
+  std::string a, b;     // link ends; router; service; site (mac-flood)
+  uint64_t count = 0;   // mac-flood: frames
+  std::string text;     // as given
+};
+
+// "0.3s link-down p1:p2", "300ms router-up p2", "1s service-remove cache",
+// "1s service-add cache", "0.5s mac-flood dc1-cache 5000". Units: ns, us,
+// ms, s. Names are checked against the topology by the emulator.
+Result<EventSpec> parse_event(std::string_view text);
+// "1s", "250ms", "10us", "5ns", "0.5" (seconds) -> nanoseconds.
+Result<uint64_t> parse_duration(std::string_view text);
+
+// ------------------------------------------------------------ options
+struct Workload {
+  unsigned hosts_per_site = 2;
+  uint64_t warmup_ns = 20'000'000;  // hosts ARP for their peers; data starts after
+  // memcached (every VPLS with two sites or more): the server is the first
+  // host of the first site, every host of the other sites is a client.
+  double memcached_rps = 2000;  // requests per second per client (Poisson)
+  double memcached_set_ratio = 0.1;
+  double memcached_hit_ratio = 0.9;
+  uint32_t memcached_value_cap = 16384;  // bytes; larger responses span datagrams
+  double memcached_service_us = 20;      // server think time (mean, exponential)
+  // redis: master = last host of the second site, replica = last host of
+  // the last site; one steady bulk stream of fixed-size frames.
+  double redis_mbps = 100;
+  uint32_t redis_frame_bytes = 1400;
+  // IMIX 7:4:1 of 64/570/1518-byte frames (with FCS), both ways on every VPWS.
+  double imix_pps = 5000;
+  bool imix_on_vpls = false;  // also between the first hosts of a VPLS's first two sites
+  // Every host ARPs (broadcast) for its peers, one every `arp_interval`.
+  uint64_t arp_interval_ns = 100'000'000;
+};
+
+struct EmulatorOptions {
+  uint64_t seed = 1;
+  uint64_t duration_ns = 1'000'000'000;  // traffic runs [0, duration), then the network drains
+  bool real_time = false;
+  Workload workload;
+  std::vector<EventSpec> events;
+  // Failure detection + SPF + LDP: after a link/router event the routers see
+  // their ports at once (local repair), the recomputed tables arrive this
+  // much later. 0: at once.
+  uint64_t control_plane_delay_ns = 50'000'000;
+  // false: strip every LFA backup from the tables, so a failure is repaired
+  // only by the recomputation.
+  bool lfa = true;
+  // Called about every 200 ms of wall time with (now, duration), both modes.
+  std::function<void(uint64_t, uint64_t)> progress;
+};
+
+// ------------------------------------------------------------ report
+struct ServiceRow {
+  std::string kind, name, state;
+  uint64_t flows = 0;
+  uint64_t sent = 0;      // tracked frames sent
+  uint64_t expected = 0;  // deliveries expected (a broadcast counts once per receiving host)
+  uint64_t received = 0, lost = 0, duplicated = 0, reordered = 0, misdelivered = 0;
+  uint64_t unresolved = 0;  // frames a host did not send: peer's MAC unresolved
+  uint64_t flood_seen = 0;  // unicast frames for another MAC seen at the service's sites
+  double latency_p50_us = 0, latency_p99_us = 0, latency_max_us = 0, latency_min_us = 0;
+};
+
+struct EventRow {
+  double at_ms = 0;
+  std::string event;  // as given
+  std::string kind;
+  // What the control plane changed (when it recomputed).
+  double applied_at_ms = -1;
+  uint64_t routers_changed = 0, entries_changed = 0, pw_changes = 0;
+  // Frames sent from this event to the next (or the end) that never arrived.
+  uint64_t lost = 0;
+  uint64_t flows_hit = 0;
+  // CSIT's blocked time: lost frames / offered rate, the worst flow.
+  double outage_ms = 0;
+  // Send times of the first and last frame lost in the window.
+  double first_loss_ms = -1, last_loss_ms = -1;
+  uint64_t frames = 0;  // mac-flood: frames sent
+};
+
+struct LinkRow {
+  std::string from, to;
+  uint64_t frames = 0, bytes = 0;
+  double utilisation = 0;  // busy time / duration
+  uint64_t queue_drops = 0, loss_drops = 0, down_drops = 0;
+};
+
+struct FlowRow {
+  uint32_t id = 0;
+  std::string kind, service, src, dst;  // dst "*" for broadcast
+  uint64_t sent = 0, expected = 0, received = 0, lost = 0, duplicated = 0, reordered = 0,
+           misdelivered = 0;
+  double latency_min_us = 0, latency_max_us = 0;
+};
+
+struct Totals {
+  uint64_t sent = 0, expected = 0, received = 0, lost = 0, duplicated = 0, reordered = 0,
+           misdelivered = 0, unresolved = 0;
+  uint64_t lost_outside_events = 0;  // lost before the first event (should be 0)
+  uint64_t arp_requests = 0, arp_replies = 0, stray_frames = 0, unknown_trailers = 0;
+  uint64_t packet_hops = 0;  // frames routers took from their ports
+  uint64_t pw_down_at_end = 0;
+};
+
+struct Report {
+  std::string topology;
+  uint64_t seed = 0;
+  double duration_ms = 0;  // traffic
+  double end_ms = 0;       // virtual time when the network had drained
+  bool real_time = false;
+  bool lfa = true;
+  double control_plane_delay_ms = 0;
+  std::vector<ServiceRow> services;
+  std::vector<EventRow> events;
+  std::vector<LinkRow> links;
+  std::vector<FlowRow> flows;
+  std::map<std::string, uint64_t> router_drops;  // by reason, all routers
+  Totals totals;
+  // Not in the JSON (they differ run to run).
+  double wall_seconds = 0;
+  // Every frame delivered once to where it was meant, nothing lost outside
+  // an event's window.
+  bool ok() const;
+};
+
+std::string to_json(const Report& r, int indent = 2);
+std::string format_report(const Report& r);  // tables for a terminal
+
+// ------------------------------------------------------------ emulator
+class Emulator {
+ public:
+  // Builds the network and everything on it; EAL must be up.
+  static Result<std::unique_ptr<Emulator>> create(const cp::Topology& topo, EmulatorOptions options,
+                                                  rte_mempool* pool, dp::Rcu& rcu);
+  ~Emulator();
+  // Runs the workload and the events to the end, drains, reports.
+  Result<Report> run();
+
+  struct Impl;
+
+ private:
+  Emulator() = default;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace l2vpn::sim

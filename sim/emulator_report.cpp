@@ -1,0 +1,166 @@
+// The emulator's report as JSON (stable field names, see docs/emulator.md)
+// and as tables for a terminal.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/emulator.hpp"
+
+namespace l2vpn::sim {
+
+namespace {
+using json = nlohmann::ordered_json;
+
+// Three decimals: enough for microseconds of latency, stable to print.
+double r3(double v) { return std::round(v * 1000.0) / 1000.0; }
+}  // namespace
+
+std::string to_json(const Report& r, int indent) {
+  json j;
+  j["topology"] = r.topology;
+  j["seed"] = r.seed;
+  j["real_time"] = r.real_time;
+  j["lfa"] = r.lfa;
+  j["control_plane_delay_ms"] = r3(r.control_plane_delay_ms);
+  j["duration_ms"] = r3(r.duration_ms);
+  j["end_ms"] = r3(r.end_ms);
+  j["ok"] = r.ok();
+  auto& t = j["totals"];
+  t["sent"] = r.totals.sent;
+  t["expected"] = r.totals.expected;
+  t["received"] = r.totals.received;
+  t["lost"] = r.totals.lost;
+  t["lost_outside_events"] = r.totals.lost_outside_events;
+  t["duplicated"] = r.totals.duplicated;
+  t["reordered"] = r.totals.reordered;
+  t["misdelivered"] = r.totals.misdelivered;
+  t["unresolved"] = r.totals.unresolved;
+  t["arp_requests"] = r.totals.arp_requests;
+  t["arp_replies"] = r.totals.arp_replies;
+  t["stray_frames"] = r.totals.stray_frames;
+  t["unknown_trailers"] = r.totals.unknown_trailers;
+  t["packet_hops"] = r.totals.packet_hops;
+  t["pw_down_at_end"] = r.totals.pw_down_at_end;
+  j["services"] = json::array();
+  for (auto& s : r.services)
+    j["services"].push_back({{"kind", s.kind},
+                             {"name", s.name},
+                             {"state", s.state},
+                             {"flows", s.flows},
+                             {"sent", s.sent},
+                             {"expected", s.expected},
+                             {"received", s.received},
+                             {"lost", s.lost},
+                             {"duplicated", s.duplicated},
+                             {"reordered", s.reordered},
+                             {"misdelivered", s.misdelivered},
+                             {"unresolved", s.unresolved},
+                             {"flood_seen", s.flood_seen},
+                             {"latency_us",
+                              {{"min", r3(s.latency_min_us)},
+                               {"p50", r3(s.latency_p50_us)},
+                               {"p99", r3(s.latency_p99_us)},
+                               {"max", r3(s.latency_max_us)}}}});
+  j["events"] = json::array();
+  for (auto& e : r.events)
+    j["events"].push_back({{"at_ms", r3(e.at_ms)},
+                           {"event", e.event},
+                           {"kind", e.kind},
+                           {"applied_at_ms", r3(e.applied_at_ms)},
+                           {"routers_changed", e.routers_changed},
+                           {"entries_changed", e.entries_changed},
+                           {"pw_changes", e.pw_changes},
+                           {"lost", e.lost},
+                           {"flows_hit", e.flows_hit},
+                           {"outage_ms", r3(e.outage_ms)},
+                           {"first_loss_ms", r3(e.first_loss_ms)},
+                           {"last_loss_ms", r3(e.last_loss_ms)},
+                           {"frames", e.frames}});
+  j["links"] = json::array();
+  for (auto& l : r.links)
+    j["links"].push_back({{"from", l.from},
+                          {"to", l.to},
+                          {"frames", l.frames},
+                          {"bytes", l.bytes},
+                          {"utilisation", std::round(l.utilisation * 1e6) / 1e6},
+                          {"queue_drops", l.queue_drops},
+                          {"loss_drops", l.loss_drops},
+                          {"down_drops", l.down_drops}});
+  j["router_drops"] = json::object();
+  for (auto& [k, v] : r.router_drops) j["router_drops"][k] = v;
+  j["flows"] = json::array();
+  for (auto& f : r.flows)
+    j["flows"].push_back({{"id", f.id},
+                          {"kind", f.kind},
+                          {"service", f.service},
+                          {"src", f.src},
+                          {"dst", f.dst},
+                          {"sent", f.sent},
+                          {"expected", f.expected},
+                          {"received", f.received},
+                          {"lost", f.lost},
+                          {"duplicated", f.duplicated},
+                          {"reordered", f.reordered},
+                          {"misdelivered", f.misdelivered},
+                          {"latency_min_us", r3(f.latency_min_us)},
+                          {"latency_max_us", r3(f.latency_max_us)}});
+  return j.dump(indent);
+}
+
+std::string format_report(const Report& r) {
+  std::string out;
+  out += fmt::format("{} ms of traffic on {} (seed {}, {} time, LFA {}, control-plane delay {} ms); "
+                     "network drained at {:.3f} ms\n\n",
+                     r.duration_ms, r.topology, r.seed, r.real_time ? "real" : "virtual",
+                     r.lfa ? "on" : "off", r.control_plane_delay_ms, r.end_ms);
+  out += fmt::format("{:<5} {:<14} {:<18} {:>5} {:>8} {:>8} {:>8} {:>6} {:>5} {:>6} {:>7} {:>9} {:>9} {:>9}\n",
+                     "kind", "service", "state", "flows", "sent", "expected", "received", "lost",
+                     "dup", "reord", "misdel", "p50 us", "p99 us", "max us");
+  for (auto& s : r.services)
+    out += fmt::format("{:<5} {:<14} {:<18} {:>5} {:>8} {:>8} {:>8} {:>6} {:>5} {:>6} {:>7} {:>9.1f} {:>9.1f} {:>9.1f}\n",
+                       s.kind, s.name, s.state, s.flows, s.sent, s.expected, s.received, s.lost,
+                       s.duplicated, s.reordered, s.misdelivered, s.latency_p50_us,
+                       s.latency_p99_us, s.latency_max_us);
+  const auto& t = r.totals;
+  out += fmt::format("{:<5} {:<14} {:<18} {:>5} {:>8} {:>8} {:>8} {:>6} {:>5} {:>6} {:>7}\n", "", "total", "",
+                     "", t.sent, t.expected, t.received, t.lost, t.duplicated, t.reordered, t.misdelivered);
+  uint64_t unresolved = 0, flood = 0;
+  for (auto& s : r.services) {
+    unresolved += s.unresolved;
+    flood += s.flood_seen;
+  }
+  out += fmt::format("ARP: {} requests, {} replies; {} frames not sent (peer unresolved); {} "
+                     "flooded unicast copies seen at sites (dropped by NICs)\n",
+                     t.arp_requests, t.arp_replies, unresolved, flood);
+  if (t.stray_frames || t.unknown_trailers)
+    out += fmt::format("STRAY: {} frames left a PE port matching no site, {} unknown trailers\n",
+                       t.stray_frames, t.unknown_trailers);
+
+  if (!r.events.empty()) {
+    out += fmt::format("\n{:<34} {:>10} {:>8} {:>8} {:>8} {:>6} {:>10} {:>19}\n", "event", "applied ms",
+                       "routers", "entries", "lost", "flows", "outage ms", "lost sent in ms");
+    for (auto& e : r.events) {
+      std::string span = e.first_loss_ms < 0 ? "-" : fmt::format("{:.3f}..{:.3f}", e.first_loss_ms, e.last_loss_ms);
+      std::string applied = e.applied_at_ms < 0 ? "-" : fmt::format("{:.3f}", e.applied_at_ms);
+      out += fmt::format("{:<34} {:>10} {:>8} {:>8} {:>8} {:>6} {:>10.3f} {:>19}{}\n", e.event, applied,
+                         e.routers_changed, e.entries_changed, e.lost, e.flows_hit, e.outage_ms, span,
+                         e.kind == "mac-flood" ? fmt::format("  ({} frames)", e.frames) : "");
+    }
+  }
+
+  out += fmt::format("\n{:<12} {:>9} {:>12} {:>7} {:>8} {:>8} {:>8}\n", "link", "frames", "bytes", "util %",
+                     "q-drops", "l-drops", "d-drops");
+  for (auto& l : r.links) {
+    if (!l.frames && !l.queue_drops && !l.loss_drops && !l.down_drops) continue;
+    out += fmt::format("{:<12} {:>9} {:>12} {:>7.3f} {:>8} {:>8} {:>8}\n", l.from + ">" + l.to, l.frames,
+                       l.bytes, l.utilisation * 100, l.queue_drops, l.loss_drops, l.down_drops);
+  }
+  if (!r.router_drops.empty()) {
+    out += "\nrouter drops:";
+    for (auto& [k, v] : r.router_drops) out += fmt::format(" {} {}", k, v);
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace l2vpn::sim
