@@ -43,12 +43,16 @@ rte_mbuf* Router::replica(rte_mbuf* m, uint32_t header, uint32_t skip) {
 void Router::bridge_send(const Tables& t, Worker& w, rte_mbuf* m, const CompiledBridgeMember& to,
                          uint8_t pcp, const uint8_t* frame, uint32_t frame_contig) {
   EthernetView eth;
-  if (parse_ethernet(frame, frame_contig, eth) != ParseResult::ok) [[unlikely]]
-    return drop(w, m, DropReason::pw_payload_truncated);
-  if (to.is_pw) return pw_output(t, w, m, to.index, pcp, frame, frame_contig, eth);
+  if (to.is_pw) {
+    if (parse_ethernet(frame, frame_contig, eth) != ParseResult::ok) [[unlikely]]
+      return drop(w, m, DropReason::pw_payload_truncated);
+    return pw_output(t, w, m, to.index, pcp, frame, frame_contig, eth);
+  }
   const CompiledAc& ac = t.acs[to.index];
-  if (rewrites_frame(ac) && rte_mbuf_refcnt_read(m) > 1) {
+  if (rewrites_frame(ac) && rte_mbuf_refcnt_read(m) > 1) [[unlikely]] {
     // The data is shared with other copies: rewrite a private header.
+    if (parse_ethernet(frame, frame_contig, eth) != ParseResult::ok)
+      return drop(w, m, DropReason::pw_payload_truncated);
     rte_mbuf* c = replica(m, eth.header_len, 0);
     if (!c) return drop(w, m, DropReason::replica_no_mbuf);
     rte_pktmbuf_free(m);

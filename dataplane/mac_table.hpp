@@ -39,10 +39,14 @@ inline constexpr uint32_t kMacStatic = 1u << 31;
 inline constexpr uint32_t kMacDead = 1u << 30;  // deleted, position not yet free
 inline constexpr uint32_t kMacMiss = UINT32_MAX;
 
+// Two integer loads combined in registers: a 6-byte memcpy into a zeroed
+// word would cost a store-forwarding stall on every key.
 inline uint64_t mac_key(const uint8_t* p) {
-  uint64_t k = 0;
-  std::memcpy(&k, p, 6);
-  return k;
+  uint32_t lo;
+  uint16_t hi;
+  std::memcpy(&lo, p, 4);
+  std::memcpy(&hi, p + 4, 2);
+  return uint64_t(lo) | uint64_t(hi) << 32;
 }
 inline bool mac_is_group(const uint8_t* p) { return p[0] & 1; }
 
