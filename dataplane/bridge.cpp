@@ -17,6 +17,28 @@ namespace l2vpn::dp {
 
 namespace {
 bool rewrites_frame(const CompiledAc& ac) { return ac.vlan != 0; }
+
+// rte_pktmbuf_attach for a direct m whose reference count the caller has
+// already raised for this copy.
+inline void attach_counted(rte_mbuf* mi, rte_mbuf* m) {
+  mi->priv_size = m->priv_size;
+  mi->ol_flags = m->ol_flags | RTE_MBUF_F_INDIRECT;
+  mi->port = m->port;
+  mi->vlan_tci = m->vlan_tci;
+  mi->vlan_tci_outer = m->vlan_tci_outer;
+  mi->tx_offload = m->tx_offload;
+  mi->hash = m->hash;
+  mi->packet_type = m->packet_type;
+  rte_mbuf_dynfield_copy(mi, m);
+  mi->data_off = m->data_off;
+  mi->data_len = m->data_len;
+  rte_mbuf_iova_set(mi, rte_mbuf_iova_get(m));
+  mi->buf_addr = m->buf_addr;
+  mi->buf_len = m->buf_len;
+  mi->next = nullptr;
+  mi->pkt_len = mi->data_len;
+  mi->nb_segs = 1;
+}
 }  // namespace
 
 rte_mbuf* Router::replica(rte_mbuf* m, uint32_t header, uint32_t skip) {
@@ -222,12 +244,46 @@ void Router::bridge_flood(const Tables& t, Worker& w, const BridgeItem& it, uint
     send(w, nh->out_port, c);
   };
   // Copies first (they share m's data, which the original's own output
-  // may only prepend to), the original last.
+  // may only prepend to), the original last. Their mbufs come in two bulk
+  // allocations (headers, indirects) when m is one segment.
   const bool original_on_tree = in_place < 0 && ntree > 0;
+  const unsigned ncopies = nt - (in_place >= 0) + ntree - original_on_tree;
+  constexpr unsigned kBulk = 64;
+  rte_mbuf* hs[kBulk];
+  rte_mbuf* is[kBulk];
+  unsigned taken = 0;
+  rte_mempool* mp = replica_pool_ ? replica_pool_ : m->pool;
+  bool bulk = m->nb_segs == 1 && ncopies && ncopies <= kBulk &&
+              rte_pktmbuf_alloc_bulk(mp, hs, ncopies) == 0;
+  if (bulk && rte_pktmbuf_alloc_bulk(mp, is, ncopies) != 0) {
+    rte_pktmbuf_free_bulk(hs, ncopies);
+    bulk = false;
+  }
+  // One reference count update for all the copies (one atomic at most)
+  // instead of one per rte_pktmbuf_attach.
+  const bool plain = bulk && RTE_MBUF_DIRECT(m) && !RTE_MBUF_HAS_EXTBUF(m);
+  if (plain) rte_mbuf_refcnt_update(m, int16_t(ncopies));
+  auto make_copy = [&](uint32_t header) -> rte_mbuf* {
+    if (!bulk) return replica(m, header, 0);
+    rte_mbuf* h = hs[taken];
+    rte_mbuf* ind = is[taken++];
+    if (plain)
+      attach_counted(ind, m);
+    else
+      rte_pktmbuf_attach(ind, m);
+    if (header) {
+      std::memcpy(rte_pktmbuf_append(h, uint16_t(header)), rte_pktmbuf_mtod(m, const void*), header);
+      rte_pktmbuf_adj(ind, uint16_t(header));
+    }
+    h->next = ind;
+    h->nb_segs = 2;
+    h->pkt_len = h->data_len + ind->pkt_len;
+    return h;
+  };
   for (unsigned c = 0; c < nt; ++c) {
     if (int(c) == in_place) continue;
     const CompiledBridgeMember& mb = bd.members[targets[c]];
-    rte_mbuf* r = replica(m, mb.is_pw ? 0 : eth.header_len, 0);
+    rte_mbuf* r = make_copy(mb.is_pw ? 0 : eth.header_len);
     if (!r) {
       ++w.stats.drops[size_t(DropReason::replica_no_mbuf)];
       continue;
@@ -237,7 +293,7 @@ void Router::bridge_flood(const Tables& t, Worker& w, const BridgeItem& it, uint
   }
   for (unsigned c = 0; c < ntree; ++c) {
     if (original_on_tree && c + 1 == ntree) break;
-    rte_mbuf* r = replica(m, 0, 0);
+    rte_mbuf* r = make_copy(0);
     if (!r) {
       ++w.stats.drops[size_t(DropReason::replica_no_mbuf)];
       continue;
