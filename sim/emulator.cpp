@@ -300,6 +300,7 @@ Status Emulator::Impl::apply_diff(const cp::NetworkDiff& d, EventRow* row) {
       for (auto& n : copy.nhlfes) n.backup_nhlfe.reset();
     if (auto st = r->update(copy); !st) return st;
   }
+  for (auto& r : bb->routers()) r->reclaim();  // what earlier updates retired
   if (row) {
     row->applied_at_ms = ms(now());
     row->routers_changed += d.routers.size();
@@ -685,6 +686,9 @@ Report Emulator::Impl::report(double wall) const {
   std::vector<EventRow> rows;
   for (auto& e : events) rows.push_back(e.row);
   std::vector<uint64_t> first(rows.size(), UINT64_MAX), last(rows.size(), 0);
+  // CSIT's blocked time over the flows an event hit: their lost frames over
+  // their offered rate (worst receiver of each flow).
+  std::vector<double> hit_lost(rows.size(), 0), hit_rate(rows.size(), 0);
 
   r.services.resize(services.size());
   for (uint32_t s = 0; s < services.size(); ++s) {
@@ -755,8 +759,8 @@ Report Emulator::Impl::report(double wall) const {
       rows[i].flows_hit++;
       const uint64_t w_start = starts[i];
       const uint64_t w_end = i + 1 < rows.size() ? starts[i + 1] : std::max(opt.duration_ns, w_start + 1);
-      const double rate = double(sent_in[i + 1]) / double(w_end - w_start);  // frames per ns
-      if (rate > 0) rows[i].outage_ms = std::max(rows[i].outage_ms, ms(uint64_t(double(lost_in[i + 1]) / rate)));
+      hit_lost[i] += double(lost_in[i + 1]);
+      hit_rate[i] += double(sent_in[i + 1]) / double(w_end - w_start);  // frames per ns
     }
     fr.lost = fr.expected - fr.received;
     fr.latency_min_us = lat_min == UINT64_MAX ? 0 : us(lat_min);
@@ -772,6 +776,7 @@ Report Emulator::Impl::report(double wall) const {
     r.flows.push_back(std::move(fr));
   }
   for (size_t i = 0; i < rows.size(); ++i) {
+    if (hit_rate[i] > 0) rows[i].outage_ms = hit_lost[i] / hit_rate[i] / 1e6;
     if (first[i] != UINT64_MAX) {
       rows[i].first_loss_ms = ms(first[i]);
       rows[i].last_loss_ms = ms(last[i]);

@@ -108,7 +108,7 @@ struct EventRow {
   // Frames sent from this event to the next (or the end) that never arrived.
   uint64_t lost = 0;
   uint64_t flows_hit = 0;
-  // CSIT's blocked time: lost frames / offered rate, the worst flow.
+  // CSIT's blocked time: lost frames / offered rate, over the flows hit.
   double outage_ms = 0;
   // Send times of the first and last frame lost in the window.
   double first_loss_ms = -1, last_loss_ms = -1;

@@ -1,0 +1,232 @@
+// The emulator end to end: hosts, workloads, receivers, events, report, on
+// the default topology, every frame through every router's real tables.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "controlplane/yaml_loader.hpp"
+#include "sim/default_topology.hpp"
+#include "sim/emulator.hpp"
+#include "tests/sim/sim_test_env.hpp"
+
+namespace l2vpn::sim {
+namespace {
+
+cp::Topology default_topology() {
+  auto t = cp::parse_topology_yaml(kDefaultTopologyYaml, kDefaultTopologyName);
+  EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
+  return *t;
+}
+
+EmulatorOptions short_run(uint64_t duration_ms = 200) {
+  EmulatorOptions o;
+  o.duration_ns = duration_ms * 1'000'000;
+  return o;
+}
+
+Report run(const cp::Topology& topo, EmulatorOptions o) {
+  auto emu = Emulator::create(topo, std::move(o), test_env::pool(), test_env::rcu());
+  EXPECT_TRUE(emu.ok()) << (emu.ok() ? "" : emu.error().message);
+  if (!emu.ok()) return {};
+  auto r = (*emu)->run();
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  return r.ok() ? *r : Report{};
+}
+
+EventSpec event(const std::string& text) {
+  auto e = parse_event(text);
+  EXPECT_TRUE(e.ok()) << (e.ok() ? "" : e.error().message);
+  return *e;
+}
+
+// ------------------------------------------------------------ invalid first
+TEST(Emulator, RejectsEventsNamingNothing) {
+  auto topo = default_topology();
+  for (const char* text : {"10ms link-down p1:pe3x", "10ms link-down pe2:pe3", "10ms router-down p9",
+                           "10ms service-remove nope", "10ms mac-flood nowhere 10"}) {
+    auto o = short_run();
+    o.events.push_back(event(text));
+    auto emu = Emulator::create(topo, o, test_env::pool(), test_env::rcu());
+    ASSERT_FALSE(emu.ok()) << text;
+    EXPECT_NE(emu.error().message.find("event"), std::string::npos) << emu.error().message;
+  }
+}
+
+// ------------------------------------------------------------ the default run
+TEST(Emulator, DefaultTopologyDeliversEveryFrameOnce) {
+  auto topo = default_topology();
+  Report r = run(topo, short_run());
+  ASSERT_EQ(r.services.size(), 3u);
+  for (auto& s : r.services) {
+    EXPECT_EQ(s.state, "up") << s.name;
+    EXPECT_GT(s.sent, 0u) << s.name;
+    EXPECT_EQ(s.received, s.expected) << s.name;
+    EXPECT_EQ(s.lost, 0u) << s.name;
+    EXPECT_EQ(s.duplicated, 0u) << s.name;
+    EXPECT_EQ(s.reordered, 0u) << s.name;
+    EXPECT_EQ(s.misdelivered, 0u) << s.name;
+    EXPECT_EQ(s.unresolved, 0u) << s.name << ": data waited for ARP";
+    EXPECT_GT(s.latency_p50_us, 0) << s.name;
+  }
+  // Every kind of traffic ran and arrived.
+  std::map<std::string, uint64_t> received;
+  for (auto& f : r.flows) received[f.kind] += f.received;
+  for (const char* kind : {"memcached-request", "memcached-response", "redis-replication", "imix", "arp"})
+    EXPECT_GT(received[kind], 0u) << kind;
+  EXPECT_EQ(r.totals.stray_frames, 0u);
+  EXPECT_EQ(r.totals.unknown_trailers, 0u);
+  EXPECT_EQ(r.totals.arp_requests, r.totals.arp_replies) << "every ARP request answered";
+  EXPECT_TRUE(r.ok());
+  EXPECT_TRUE(r.router_drops.empty()) << to_json(r);
+}
+
+TEST(Emulator, SameSeedSameJsonOtherSeedOther) {
+  auto topo = default_topology();
+  auto o = short_run(100);
+  o.events.push_back(event("50ms link-down pe2:p3"));
+  const std::string a = to_json(run(topo, o));
+  const std::string b = to_json(run(topo, o));
+  EXPECT_EQ(a, b);
+  o.seed = 2;
+  const std::string c = to_json(run(topo, o));
+  EXPECT_NE(a, c);
+  auto j = nlohmann::json::parse(a);
+  for (const char* key : {"topology", "seed", "totals", "services", "events", "links", "flows", "ok"})
+    EXPECT_TRUE(j.contains(key)) << key;
+}
+
+// ------------------------------------------------------------ failures
+// Every single link of the 2-connected default backbone: frames are lost
+// only around the failure (in flight, or waiting for the repair), and every
+// pseudowire comes back after the recomputation.
+TEST(Emulator, EverySingleLinkFailureLosesOnlyInItsWindow) {
+  auto topo = default_topology();
+  for (bool lfa : {true, false}) {
+    for (auto& l : topo.links) {
+      auto o = short_run(200);
+      o.lfa = lfa;
+      o.control_plane_delay_ns = 30'000'000;
+      o.events.push_back(event(fmt::format("80ms link-down {}:{}", l.a, l.b)));
+      Report r = run(topo, o);
+      const std::string what = fmt::format("{}:{} lfa={}", l.a, l.b, lfa);
+      ASSERT_EQ(r.events.size(), 1u);
+      auto& e = r.events[0];
+      EXPECT_EQ(r.totals.lost_outside_events, 0u) << what;
+      EXPECT_EQ(r.totals.duplicated, 0u) << what;
+      EXPECT_EQ(r.totals.misdelivered, 0u) << what;
+      EXPECT_EQ(r.totals.pw_down_at_end, 0u) << what;
+      for (auto& s : r.services) EXPECT_EQ(s.state, "up") << what << " " << s.name;
+      EXPECT_DOUBLE_EQ(e.applied_at_ms, 110.0) << what;
+      if (e.lost) {
+        // Lost frames were sent at most one path delay before the failure
+        // (on the wire when it broke) and before the new tables arrived.
+        EXPECT_GE(e.first_loss_ms, 80.0 - 5.0) << what;
+        EXPECT_LE(e.last_loss_ms, lfa ? 80.0 : 110.0) << what;
+      }
+      if (lfa) {
+        EXPECT_LT(e.outage_ms, 3.0) << what << ": LFA repairs at once (in-flight frames only)";
+      }
+    }
+  }
+}
+
+// With LFA the outage is the frames on the broken wire; without, it is the
+// control plane's recomputation delay.
+TEST(Emulator, OutageIsTheRepairWithLfaAndTheRecomputationWithout) {
+  auto topo = default_topology();
+  for (uint64_t delay_ms : {20u, 50u}) {
+    for (bool lfa : {true, false}) {
+      auto o = short_run(250);
+      o.lfa = lfa;
+      o.control_plane_delay_ns = delay_ms * 1'000'000;
+      o.events.push_back(event("100ms link-down pe2:p3"));
+      o.events.push_back(event("200ms link-up pe2:p3"));
+      Report r = run(topo, o);
+      ASSERT_EQ(r.events.size(), 2u);
+      const double outage = r.events[0].outage_ms;
+      if (lfa) {
+        EXPECT_LT(outage, 0.5) << "delay " << delay_ms;
+      } else {
+        EXPECT_NEAR(outage, double(delay_ms), 0.1 * double(delay_ms)) << "delay " << delay_ms;
+        EXPECT_GT(r.events[0].lost, 100u);
+      }
+      // Coming back up loses nothing: the old path works until the new tables arrive.
+      EXPECT_EQ(r.events[1].lost, 0u);
+      EXPECT_EQ(r.totals.pw_down_at_end, 0u);
+    }
+  }
+}
+
+TEST(Emulator, RouterDownAndUpAndServiceRemoveAndAdd) {
+  auto topo = default_topology();
+  auto o = short_run(300);
+  o.events.push_back(event("50ms router-down p2"));
+  o.events.push_back(event("120ms router-up p2"));
+  o.events.push_back(event("180ms service-remove dept-dc2"));
+  o.events.push_back(event("220ms service-add dept-dc2"));
+  Report r = run(topo, o);
+  ASSERT_EQ(r.events.size(), 4u);
+  EXPECT_EQ(r.totals.lost_outside_events, 0u);
+  EXPECT_EQ(r.totals.misdelivered, 0u);
+  EXPECT_EQ(r.totals.duplicated, 0u);
+  EXPECT_EQ(r.totals.pw_down_at_end, 0u);
+  EXPECT_GT(r.events[0].routers_changed, 0u);
+  // A removed service's frames are lost while it is gone (dropped at the AC).
+  EXPECT_GT(r.events[2].lost, 0u);
+  EXPECT_GE(r.events[2].first_loss_ms, 180.0 - 10.0);
+  for (auto& s : r.services) EXPECT_EQ(s.state, "up") << s.name;
+  EXPECT_GT(r.router_drops["ac_miss"] + r.router_drops["not_mpls"], 0u);
+}
+
+TEST(Emulator, MacFloodFillsTheTableButDeliversTheHosts) {
+  auto topo = default_topology();
+  auto o = short_run(200);
+  o.events.push_back(event("60ms mac-flood dc1-cache 3000"));
+  Report r = run(topo, o);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].frames, 3000u);
+  // The hosts' MACs were learned before the flood: their frames still go
+  // where they should, once.
+  EXPECT_EQ(r.totals.lost, 0u);
+  EXPECT_EQ(r.totals.misdelivered, 0u);
+  EXPECT_EQ(r.totals.duplicated, 0u);
+  uint64_t flood_seen = 0;
+  for (auto& s : r.services) flood_seen += s.flood_seen;
+  EXPECT_GE(flood_seen, 3000u) << "flooded copies reached the other sites' NICs";
+}
+
+// ------------------------------------------------------------ latency
+// On a quiet path the latency is the links' delays plus serialization.
+// dept-dc2: hub CE on pe1 (VLAN 102, raw mode) <-> pe2, path pe1-p2-pe2
+// (metric 20; the metro fibre costs 30), both links 40G, 150 us each, PHP at
+// p2. A 64-byte IMIX frame (60 without FCS; the hub's tagged frame is 64
+// and loses its tag at the AC): inner 60 + CW 4 + PW label 4 + LSP label 4
+// + Ethernet 14 = 86 bytes on pe1-p2, 82 after PHP on p2-pe2, plus 24 of
+// preamble, FCS and gap: floor(110 * 0.2) + floor(106 * 0.2) = 22 + 21 ns.
+TEST(Emulator, LatencyIsLinkDelaysPlusSerializationOnAQuietPath) {
+  auto topo = default_topology();
+  auto o = short_run(300);
+  o.workload.memcached_rps = 0;
+  o.workload.redis_mbps = 0;
+  o.workload.arp_interval_ns = 0;
+  o.workload.imix_pps = 200;
+  Report r = run(topo, o);
+  bool seen = false;
+  for (auto& f : r.flows) {
+    if (f.kind != "imix" || f.service != "dept-dc2") continue;
+    seen = true;
+    ASSERT_GT(f.received, 40u);
+    EXPECT_DOUBLE_EQ(f.latency_min_us, 300.043) << f.src << " -> " << f.dst;
+    // 1518-byte frames: the spoke's untagged 1514 is 1540 and 1536 on the
+    // wires (+24: 312 + 312 ns); the hub's tagged 1514 is 1510 inside
+    // (+26 = 1536, 1532: 312 + 311 ns).
+    const double max = f.src.starts_with("dept-dc2") ? 300.624 : 300.623;
+    EXPECT_DOUBLE_EQ(f.latency_max_us, max) << f.src << " -> " << f.dst;
+  }
+  EXPECT_TRUE(seen);
+}
+
+}  // namespace
+}  // namespace l2vpn::sim

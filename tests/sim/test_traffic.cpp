@@ -1,0 +1,249 @@
+// Traffic pieces on their own: the seeded distributions, the tracking
+// trailer, the latency histogram, the receivers' accounting, event parsing,
+// and the hosts over a real backbone (ARP across a service, misdelivery).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "controlplane/network.hpp"
+#include "controlplane/yaml_loader.hpp"
+#include "sim/default_topology.hpp"
+#include "sim/emulator.hpp"
+#include "sim/hosts.hpp"
+#include "sim/traffic.hpp"
+#include "tests/sim/sim_test_env.hpp"
+
+namespace l2vpn::sim {
+namespace {
+
+// ------------------------------------------------------------ parsing (invalid first)
+TEST(Traffic, ParseDurationRejectsGarbage) {
+  for (const char* bad : {"", "s", "1x", "-1s", "1.2.3s", "ms5", "1 s"}) EXPECT_FALSE(parse_duration(bad).ok()) << bad;
+  EXPECT_EQ(*parse_duration("1s"), 1'000'000'000u);
+  EXPECT_EQ(*parse_duration("0.3s"), 300'000'000u);
+  EXPECT_EQ(*parse_duration("250ms"), 250'000'000u);
+  EXPECT_EQ(*parse_duration("10us"), 10'000u);
+  EXPECT_EQ(*parse_duration("7ns"), 7u);
+  EXPECT_EQ(*parse_duration("2"), 2'000'000'000u);
+}
+
+TEST(Traffic, ParseEventRejectsGarbage) {
+  for (const char* bad : {"", "1s", "1s link-down", "xs link-down a:b", "1s link-down ab", "1s explode p1",
+                          "1s mac-flood dc1", "1s mac-flood dc1 0", "1s mac-flood dc1 x",
+                          "1s router-down p1 p2"})
+    EXPECT_FALSE(parse_event(bad).ok()) << bad;
+  auto e = parse_event("0.3s link-down p1:p2");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->at_ns, 300'000'000u);
+  EXPECT_EQ(e->kind, EventKind::link_down);
+  EXPECT_EQ(e->a, "p1");
+  EXPECT_EQ(e->b, "p2");
+  auto f = parse_event("5ms mac-flood dc1-cache 500");
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->count, 500u);
+  EXPECT_EQ(parse_event("1s service-add cache")->kind, EventKind::service_add);
+}
+
+// ------------------------------------------------------------ distributions
+TEST(Traffic, RngIsSeededAndStreamsDiffer) {
+  Rng a(7, 1), b(7, 1), c(7, 2), d(8, 1);
+  bool differ_c = false, differ_d = false;
+  for (int i = 0; i < 100; ++i) {
+    const uint64_t x = a.next();
+    EXPECT_EQ(x, b.next());
+    differ_c |= x != c.next();
+    differ_d |= x != d.next();
+  }
+  EXPECT_TRUE(differ_c);
+  EXPECT_TRUE(differ_d);
+  Rng u(1);
+  for (int i = 0; i < 10000; ++i) {
+    const double v = u.uniform();
+    ASSERT_GE(v, 0.0);
+    ASSERT_LT(v, 1.0);
+  }
+}
+
+TEST(Traffic, EtcValueSizesLookLikeFacebooksPool) {
+  Rng r(1);
+  std::vector<uint32_t> v;
+  for (int i = 0; i < 100000; ++i) v.push_back(etc_value_size(r, 16384));
+  std::sort(v.begin(), v.end());
+  const uint32_t median = v[v.size() / 2], p90 = v[v.size() * 9 / 10];
+  EXPECT_GT(median, 130u);
+  EXPECT_LT(median, 210u);  // analytic median of GP(214.5, 0.348): ~170
+  EXPECT_LT(p90, 1100u);    // most values under 1 KB
+  EXPECT_GT(v.back(), 4000u);  // with a tail
+  EXPECT_LE(v.back(), 16384u);  // capped
+  for (int i = 0; i < 1000; ++i) {
+    const uint32_t k = etc_key_size(r);
+    ASSERT_GE(k, 8u);
+    ASSERT_LE(k, 250u);
+  }
+}
+
+TEST(Traffic, ExponentialHasItsMean) {
+  Rng r(3);
+  double sum = 0;
+  for (int i = 0; i < 100000; ++i) sum += r.exponential(50.0);
+  EXPECT_NEAR(sum / 100000, 50.0, 1.0);
+}
+
+// ------------------------------------------------------------ trailer and histogram
+TEST(Traffic, TrailerRoundTripsAndNeedsItsMagic) {
+  uint8_t buf[kTrailerLen];
+  write_trailer(buf, {0x01020304, 0xfffffffe, 0x1122334455667788ULL});
+  Trailer t;
+  ASSERT_TRUE(read_trailer(buf, t));
+  EXPECT_EQ(t.flow, 0x01020304u);
+  EXPECT_EQ(t.seq, 0xfffffffeu);
+  EXPECT_EQ(t.send_ns, 0x1122334455667788ULL);
+  buf[0] ^= 1;
+  EXPECT_FALSE(read_trailer(buf, t));
+}
+
+TEST(Traffic, HistogramQuantilesWithinTwoPercent) {
+  LatencyHistogram h;
+  EXPECT_EQ(h.quantile(0.5), 0u);
+  EXPECT_EQ(h.max(), 0u);
+  for (uint64_t v = 1; v <= 100000; ++v) h.add(v * 37);
+  EXPECT_EQ(h.count(), 100000u);
+  EXPECT_EQ(h.min(), 37u);
+  EXPECT_EQ(h.max(), 3'700'000u);
+  for (double q : {0.01, 0.5, 0.9, 0.99}) {
+    const double want = q * 3'700'000;
+    EXPECT_NEAR(double(h.quantile(q)), want, want * 0.02) << q;
+  }
+  LatencyHistogram one;
+  one.add(300043);
+  EXPECT_EQ(one.quantile(0.5), 300043u);  // clamped to [min, max]
+  EXPECT_EQ(one.quantile(0.99), 300043u);
+}
+
+// ------------------------------------------------------------ receivers
+TEST(Traffic, TrackerCountsLossDuplicatesReorderingMisdelivery) {
+  Tracker t;
+  const uint32_t f = t.add_flow(FlowKind::imix, 0, 1, 2, {2});
+  const uint32_t bc = t.add_flow(FlowKind::arp, 0, 1, -1, {2, 3});
+  std::vector<Trailer> sent;
+  for (int i = 0; i < 10; ++i) sent.push_back(t.next(f, uint64_t(i) * 100));
+  // 0..9 sent; 3 lost, 5 arrives after 6, 7 twice, one at the wrong host.
+  for (int i : {0, 1, 2, 4, 6, 5, 7, 7, 8, 9}) t.receive(2, sent[size_t(i)], 1000);
+  t.receive(4, sent[0], 1000);
+  auto& fl = t.flows()[f];
+  ASSERT_EQ(fl.receivers.size(), 1u);
+  auto& r = fl.receivers[0];
+  EXPECT_EQ(fl.sent(), 10u);
+  EXPECT_EQ(r.received, 9u);
+  EXPECT_EQ(r.duplicated, 1u);
+  EXPECT_EQ(r.reordered, 1u);
+  EXPECT_EQ(fl.misdelivered, 1u);
+  EXPECT_FALSE(seen(r, 3));
+  EXPECT_TRUE(seen(r, 9));
+  EXPECT_EQ(r.lat_max, 1000u);
+  EXPECT_EQ(r.lat_min, 100u);
+  // A broadcast: each receiver on its own.
+  auto b0 = t.next(bc, 0);
+  t.receive(2, b0, 10);
+  t.receive(3, b0, 20);
+  t.receive(3, b0, 20);
+  EXPECT_EQ(t.flows()[bc].receivers[0].received, 1u);
+  EXPECT_EQ(t.flows()[bc].receivers[1].duplicated, 1u);
+  // Unknown flows and sequence numbers are counted, not trusted.
+  t.receive(2, Trailer{99, 0, 0}, 5);
+  t.receive(2, Trailer{f, 10, 0}, 5);
+  EXPECT_EQ(t.unknown_frames(), 2u);
+  EXPECT_EQ(t.latency(0).count(), 11u);
+}
+
+// ------------------------------------------------------------ hosts on a backbone
+struct HostBench {
+  std::unique_ptr<cp::Network> net;
+  std::unique_ptr<Backbone> bb;
+  std::vector<ServiceInfo> services;
+  Tracker tracker;
+  std::unique_ptr<Hosts> hosts;
+
+  HostBench() {
+    auto topo = cp::parse_topology_yaml(kDefaultTopologyYaml, kDefaultTopologyName);
+    EXPECT_TRUE(topo.ok());
+    auto n = cp::Network::create(*topo);
+    EXPECT_TRUE(n.ok());
+    net = std::move(*n);
+    auto b = Backbone::build(net->topology(), net->state(), test_env::rcu());
+    EXPECT_TRUE(b.ok()) << (b.ok() ? "" : b.error().message);
+    bb = std::move(*b);
+    services = list_services(net->topology());
+    hosts = std::make_unique<Hosts>(net->topology(), services, *bb, test_env::pool(), 2, tracker);
+  }
+  uint32_t host(const std::string& name) {
+    for (auto& h : hosts->hosts())
+      if (h.name == name) return h.id;
+    ADD_FAILURE() << "no host " << name;
+    return 0;
+  }
+  void settle() {
+    do bb->run_until_idle();
+    while (hosts->receive(nullptr) > 0);
+  }
+};
+
+TEST(Hosts, AddressesAndArpAcrossVplsAndVpws) {
+  HostBench b;
+  // 7 sites, 2 hosts each; every site is in a service.
+  ASSERT_EQ(b.hosts->hosts().size(), 14u);
+  const uint32_t a = b.host("dc1-cache/h0"), c = b.host("dc3-cache/h1");
+  const uint32_t hub = b.host("dept-hub-dc2/h0"), spoke = b.host("dept-dc2/h1");
+  EXPECT_EQ(b.hosts->host(hub).vlan, 102);
+  EXPECT_EQ(b.hosts->host(spoke).vlan, 0);
+  EXPECT_FALSE(b.hosts->resolved(a, c));
+  ASSERT_TRUE(b.hosts->send_arp_request(a, c));
+  ASSERT_TRUE(b.hosts->send_arp_request(hub, spoke));
+  b.settle();
+  EXPECT_TRUE(b.hosts->resolved(a, c));
+  EXPECT_TRUE(b.hosts->resolved(c, a)) << "a request for us teaches us the asker";
+  EXPECT_TRUE(b.hosts->resolved(hub, spoke));
+  EXPECT_EQ(b.hosts->host(c).arp_replies, 1u);
+  EXPECT_EQ(b.hosts->stray_frames(), 0u);
+  // The VPLS learned both hosts from the ARP frames.
+  auto* pe1 = b.bb->router("pe1");
+  EXPECT_TRUE(pe1->mac_owner("cache", b.hosts->host(a).mac).has_value());
+  EXPECT_TRUE(pe1->mac_owner("cache", b.hosts->host(c).mac).has_value());
+  // Nothing is sent to an unresolved peer.
+  const uint32_t f = b.tracker.add_flow(FlowKind::imix, 2, a, b.host("dc2-cache/h0"), {b.host("dc2-cache/h0")});
+  const uint8_t payload[4] = {1, 2, 3, 4};
+  EXPECT_FALSE(b.hosts->send_udp(a, b.host("dc2-cache/h0"), 9, 9, payload, 4, f));
+  EXPECT_EQ(b.tracker.flows()[f].sent(), 0u);
+}
+
+// A frame carrying one host's flow, addressed (by MAC) to another host:
+// the host that gets it counts a misdelivery; a flooded copy reaching a
+// third site is only 'flood_seen' (its NIC drops it).
+TEST(Hosts, MisdeliveryIsDetected) {
+  HostBench b;
+  const uint32_t a = b.host("dc1-cache/h0"), meant = b.host("dc2-cache/h0"), wrong = b.host("dc3-cache/h0");
+  for (uint32_t peer : {meant, wrong}) ASSERT_TRUE(b.hosts->send_arp_request(a, peer));
+  b.settle();
+  const uint32_t f = b.tracker.add_flow(FlowKind::imix, 2, a, meant, {meant});
+  const uint8_t payload[32] = {};
+  ASSERT_TRUE(b.hosts->send_udp(a, meant, 9, 9, payload, sizeof payload, f));  // right
+  ASSERT_TRUE(b.hosts->send_udp(a, wrong, 9, 9, payload, sizeof payload, f));  // wrong host
+  b.settle();
+  auto& fl = b.tracker.flows()[f];
+  EXPECT_EQ(fl.sent(), 2u);
+  EXPECT_EQ(fl.receivers[0].received, 1u);
+  EXPECT_EQ(fl.misdelivered, 1u);
+  // An unknown unicast: flooded to every other site, seen by no host.
+  uint64_t before = 0;
+  for (auto& s : b.hosts->sites()) before += s.flood_seen;
+  ASSERT_TRUE(b.hosts->send_raw(b.hosts->host(a).site, {0x02, 0xee, 0, 0, 0, 1}, b.hosts->host(a).mac,
+                                0x88b5, 46));
+  b.settle();
+  uint64_t after = 0;
+  for (auto& s : b.hosts->sites()) after += s.flood_seen;
+  EXPECT_EQ(after - before, 2u) << "one copy at each other cache site";
+  EXPECT_EQ(fl.misdelivered, 1u);
+}
+
+}  // namespace
+}  // namespace l2vpn::sim
