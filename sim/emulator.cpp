@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <queue>
+#include <set>
 #include <thread>
 
 #include "controlplane/network.hpp"
@@ -222,6 +223,39 @@ Status Emulator::Impl::build(const cp::Topology& topo) {
   }
   for (auto& l : t.links) max_path_ns += uint64_t(l.delay_us * 1000.0);
   max_path_ns += 1'000'000;
+  // Data starts after the hosts' ARP round trips: at least three times the
+  // longest one-way delay between two PEs with sites (shortest by delay).
+  {
+    std::map<std::string, uint32_t> idx;
+    for (auto& r : t.routers) idx.emplace(r.name, uint32_t(idx.size()));
+    std::vector<std::vector<std::pair<uint32_t, uint64_t>>> adj(idx.size());
+    for (auto& l : t.links) {
+      const uint64_t d = uint64_t(l.delay_us * 1000.0);
+      adj[idx.at(l.a)].push_back({idx.at(l.b), d});
+      adj[idx.at(l.b)].push_back({idx.at(l.a), d});
+    }
+    std::set<uint32_t> pes;
+    for (auto& s : t.sites)
+      if (auto it = idx.find(s.pe); it != idx.end()) pes.insert(it->second);
+    uint64_t longest = 0;
+    for (uint32_t src : pes) {
+      std::vector<uint64_t> dist(idx.size(), UINT64_MAX);
+      std::priority_queue<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint32_t>>,
+                          std::greater<>> q;
+      dist[src] = 0;
+      q.push({0, src});
+      while (!q.empty()) {
+        auto [d, u] = q.top();
+        q.pop();
+        if (d != dist[u]) continue;
+        for (auto [v, w] : adj[u])
+          if (d + w < dist[v]) q.push({dist[v] = d + w, v});
+      }
+      for (uint32_t p : pes)
+        if (dist[p] != UINT64_MAX) longest = std::max(longest, dist[p]);
+    }
+    opt.workload.warmup_ns = std::max(opt.workload.warmup_ns, 3 * longest + 5'000'000);
+  }
   services = list_services(t);
   removed.assign(services.size(), false);
   unresolved.assign(services.size(), 0);
@@ -699,12 +733,18 @@ Report Emulator::Impl::report(double wall) const {
     if (removed[s]) {
       row.state = "removed";
     } else {
-      row.state = "up";
-      for (auto& pw : net->state().pseudowires)
-        if (pw.service == row.name && !pw.up) {
+      // A standby spoke (H-VPLS) is down by design: not a fault.
+      unsigned standby = 0;
+      row.state.clear();
+      for (auto& pw : net->state().pseudowires) {
+        if (pw.service != row.name || pw.up) continue;
+        if (pw.down_reason == cp::pw_down::standby) {
+          ++standby;
+        } else if (row.state.empty()) {
           row.state = fmt::format("down ({}: {})", pw.router, pw.down_reason);
-          break;
         }
+      }
+      if (row.state.empty()) row.state = standby ? fmt::format("up ({} standby)", standby) : "up";
     }
     auto& lat = tracker.latency(s);
     row.latency_p50_us = us(lat.quantile(0.5));
@@ -801,7 +841,8 @@ Report Emulator::Impl::report(double wall) const {
   r.totals.stray_frames = hosts->stray_frames();
   r.totals.unknown_trailers = tracker.unknown_frames();
   r.totals.packet_hops = bb->packet_hops();
-  for (auto& pw : net->state().pseudowires) r.totals.pw_down_at_end += !pw.up;
+  for (auto& pw : net->state().pseudowires)
+    r.totals.pw_down_at_end += !pw.up && pw.down_reason != cp::pw_down::standby;
 
   const double dur = double(std::max<uint64_t>(opt.duration_ns, 1));
   for (auto& l : bb->links()) {

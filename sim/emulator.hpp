@@ -50,7 +50,9 @@ Result<uint64_t> parse_duration(std::string_view text);
 // ------------------------------------------------------------ options
 struct Workload {
   unsigned hosts_per_site = 2;
-  uint64_t warmup_ns = 20'000'000;  // hosts ARP for their peers; data starts after
+  // Hosts ARP for their peers; data starts after this, or after three times
+  // the longest PE-to-PE delay if that is later.
+  uint64_t warmup_ns = 20'000'000;
   // memcached (every VPLS with two sites or more): the server is the first
   // host of the first site, every host of the other sites is a client.
   double memcached_rps = 2000;  // requests per second per client (Poisson)

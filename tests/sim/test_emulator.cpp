@@ -228,5 +228,33 @@ TEST(Emulator, LatencyIsLinkDelaysPlusSerializationOnAQuietPath) {
   EXPECT_TRUE(seen);
 }
 
+// ------------------------------------------------------------ other topologies, real time
+TEST(Emulator, ExampleTopologiesDeliverEveryFrameOnce) {
+  for (const char* path : {"topologies/full-mesh-vpls.yaml", "topologies/hvpls.yaml", "topologies/attmpls.yaml"}) {
+    auto topo = cp::load_topology(path);
+    ASSERT_TRUE(topo.ok()) << topo.error().message;
+    Report r = run(*topo, short_run(150));
+    EXPECT_TRUE(r.ok()) << path;
+    EXPECT_GT(r.totals.received, 1000u) << path;
+    EXPECT_EQ(r.totals.lost, 0u) << path;
+    EXPECT_EQ(r.totals.unresolved, 0u) << path << ": data started before ARP resolved";
+    EXPECT_EQ(r.totals.pw_down_at_end, 0u) << path;
+  }
+}
+
+TEST(Emulator, RealTimeFollowsTheWallClock) {
+  auto topo = default_topology();
+  auto o = short_run(150);
+  o.real_time = true;
+  o.workload.memcached_rps = 500;
+  Report r = run(topo, o);
+  EXPECT_TRUE(r.real_time);
+  EXPECT_GE(r.wall_seconds, 0.15);
+  EXPECT_LT(r.wall_seconds, 2.0);
+  EXPECT_EQ(r.totals.lost, 0u);
+  EXPECT_EQ(r.totals.misdelivered, 0u);
+  EXPECT_GT(r.totals.received, 1000u);
+}
+
 }  // namespace
 }  // namespace l2vpn::sim
