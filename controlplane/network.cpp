@@ -134,6 +134,16 @@ namespace {
 
 void diff_pw_status(const std::vector<PwStatus>& old, const std::vector<PwStatus>& next,
                     std::vector<PwStatus>& out) {
+  // Usually the same PW ends in the same order (only failures changed):
+  // compare in step, no maps.
+  bool aligned = old.size() == next.size();
+  for (size_t i = 0; i < old.size() && aligned; ++i)
+    aligned = old[i].id == next[i].id && old[i].router == next[i].router;
+  if (aligned) {
+    for (size_t i = 0; i < old.size(); ++i)
+      if (!(old[i] == next[i])) out.push_back(next[i]);
+    return;
+  }
   std::map<std::pair<std::string, uint32_t>, const PwStatus*> before;
   for (auto& p : old) before[{p.router, p.id}] = &p;
   std::set<std::pair<std::string, uint32_t>> seen;
@@ -278,6 +288,9 @@ struct Network::Impl {
   std::vector<std::vector<uint32_t>> lsp_paths;  // router indexes of each state.lsps entry
   std::vector<std::pair<uint32_t, uint32_t>> lsp_pairs;  // (ingress, egress) of each entry
   Network::Stats stats;
+  std::vector<uint32_t> pw_slot;  // per PW end: index in services[router].pseudowires
+  std::vector<uint8_t> end_lsp;   // per PW end: had an LSP to its peer when last signalled
+  bool services_dirty = false;    // the service plan changed since the last signalling
 
   Result<LinkState> resolve(const Failures& f, std::vector<uint8_t>& sites_up) const {
     LinkState ls;
@@ -313,13 +326,47 @@ struct Network::Impl {
   }
 
   Status compute_services(std::vector<ServiceTables>& out, std::vector<PwStatus>& status,
-                          std::vector<P2mpTree>& trees) const {
+                          std::vector<P2mpTree>& trees) {
     out.assign(plan.router_count(), {});
     ServiceContext ctx{plan, sp, *igp, routes, site_up};
     auto results = signal_pseudowires(ctx);
     apply_spoke_redundancy(ctx, results);
-    emit_vpws(ctx, results, out, status);
-    return emit_vpls(ctx, results, out, status, &trees);
+    pw_slot.assign(sp.ends.size(), kNoIndex);
+    emit_vpws(ctx, results, out, status, &pw_slot);
+    if (auto st = emit_vpls(ctx, results, out, status, &trees, &pw_slot); !st) return st;
+    end_lsp.assign(sp.ends.size(), 0);
+    for (size_t i = 0; i < sp.ends.size(); ++i)
+      end_lsp[i] = !routes[sp.ends[i].router].to(plan.routers[sp.ends[i].peer].fec).empty();
+    return {};
+  }
+
+  // After a link event with no P2MP instance, services change only through
+  // the routes of PW ends toward their peers. If no such end gained or lost
+  // its LSP, every PW keeps its state and only `transport` may move: update
+  // those in place. False: signal everything again.
+  bool update_pw_transports(const std::vector<std::vector<uint8_t>>& changed,
+                            std::vector<uint8_t>& svc_changed) {
+    for (auto& v : topo.vpls)
+      if (v.bum_mode == BumMode::p2mp_tree) return false;
+    std::vector<uint32_t> touched;
+    for (uint32_t i = 0; i < sp.ends.size(); ++i) {
+      const PwEndPlan& e = sp.ends[i];
+      uint32_t fec = plan.routers[e.peer].fec;
+      if (changed[e.router].empty() || !changed[e.router][fec]) continue;
+      if (pw_slot[i] == kNoIndex) return false;
+      if (!routes[e.router].to(fec).empty() != bool(end_lsp[i])) return false;
+      touched.push_back(i);
+    }
+    for (uint32_t i : touched) {
+      const PwEndPlan& e = sp.ends[i];
+      auto& pw = services[e.router].pseudowires[pw_slot[i]];
+      auto nh = ftn_next_hop(plan, routes[e.router], e.router, plan.routers[e.peer].fec);
+      if (pw.transport != nh) {
+        pw.transport = nh;
+        svc_changed[e.router] = 1;
+      }
+    }
+    return true;
   }
 
   ForwardingState build_router(uint32_t r) const {
@@ -479,8 +526,9 @@ struct Network::Impl {
   // built from these routes and labels; the tests walk the tables
   // themselves). Index-based: walking 300 MB of tables by binary search
   // costs a cache miss per probe.
-  Lsp trace_routes(uint32_t a, uint32_t b) const {
+  Lsp trace_routes(uint32_t a, uint32_t b, std::vector<uint32_t>* path = nullptr) const {
     Lsp lsp;
+    if (path) path->clear();
     uint32_t fec = plan.routers[b].fec;
     lsp.fec = plan.fec_name[fec];
     lsp.ingress = plan.router_at(a).name;
@@ -488,6 +536,7 @@ struct Network::Impl {
     std::optional<uint32_t> in_label;
     uint32_t x = a;
     for (size_t n = 0; n <= plan.router_count(); ++n) {
+      if (path) path->push_back(x);
       auto hops = routes[x].to(fec);
       if (x == b || hops.empty()) {
         lsp.hops.push_back({plan.router_at(x).name, in_label, "", std::nullopt});
@@ -526,10 +575,7 @@ struct Network::Impl {
     auto retrace = [&](size_t i) {
       ++stats.lsps_retraced;
       auto [a, b] = pairs[i];
-      state.lsps[i] = trace_routes(a, b);
-      auto& path = lsp_paths[i];
-      path.clear();
-      for (auto& h : state.lsps[i].hops) path.push_back(plan.router(h.router));
+      state.lsps[i] = trace_routes(a, b, &lsp_paths[i]);
     };
     if (changed && pairs == lsp_pairs) {
       // Same LSPs as before: retrace in place those whose path moved.
@@ -593,6 +639,7 @@ struct Network::Impl {
     auto ls = resolve(f, new_sites);
     if (!ls) return ls.error();
     failures = f;
+    std::vector<uint8_t> old_sites = std::move(site_up);
     site_up = std::move(new_sites);
     size_t n = plan.router_count();
     std::vector<uint8_t> dirty(n, 0);
@@ -609,20 +656,26 @@ struct Network::Impl {
       stats.routes_ms = ms(t0);
     }
     auto t1 = Clock::now();
-    std::vector<ServiceTables> svc;
-    NetworkState next_meta;
-    if (auto st = compute_services(svc, next_meta.pseudowires, next_meta.p2mp_trees); !st) return st.error();
     // Routers that went down or came up are rebuilt whole; the others get
     // their changed FECs and, if their services changed, their service
     // tables patched in place.
     std::vector<uint8_t> rebuild(n, 0), svc_changed(n, 0);
-    for (uint32_t r = 0; r < n; ++r) {
+    for (uint32_t r = 0; r < n; ++r)
       if (old_state.router_up[r] != ls->router_up[r]) rebuild[r] = 1;
-      if (!(svc[r] == services[r])) {
-        services[r] = std::move(svc[r]);
-        svc_changed[r] = 1;
-      }
+    bool links_only = old_state.router_up == ls->router_up && site_up == old_sites && !services_dirty;
+    bool fast = links_only && update_pw_transports(changed, svc_changed);
+    std::vector<PwStatus> new_status;
+    std::vector<P2mpTree> new_trees;
+    if (!fast) {
+      std::vector<ServiceTables> svc;
+      if (auto st = compute_services(svc, new_status, new_trees); !st) return st.error();
+      for (uint32_t r = 0; r < n; ++r)
+        if (!(svc[r] == services[r])) {
+          services[r] = std::move(svc[r]);
+          svc_changed[r] = 1;
+        }
     }
+    services_dirty = false;
     stats.services_ms = ms(t1);
     t1 = Clock::now();
     NetworkDiff d;
@@ -646,9 +699,11 @@ struct Network::Impl {
       if (!x.empty()) d.routers.emplace(name, std::move(x));
     }
     stats.build_ms = ms(t1);
-    diff_pw_status(state.pseudowires, next_meta.pseudowires, d.pw_changes);
-    state.pseudowires = std::move(next_meta.pseudowires);
-    state.p2mp_trees = std::move(next_meta.p2mp_trees);
+    if (!fast) {
+      diff_pw_status(state.pseudowires, new_status, d.pw_changes);
+      state.pseudowires = std::move(new_status);
+      state.p2mp_trees = std::move(new_trees);
+    }
     state.warnings = topo.warnings;
     state.warnings.insert(state.warnings.end(), sp.warnings.begin(), sp.warnings.end());
     t1 = Clock::now();
@@ -667,6 +722,7 @@ struct Network::Impl {
     }
     ServicePlan old_sp = std::move(sp);
     sp = std::move(*s);
+    services_dirty = true;
     auto d = recompute(failures);
     if (!d) {
       topo = std::move(previous);

@@ -330,7 +330,8 @@ PwStatus make_pw_status(const ServiceContext& ctx, const PwEndPlan& e, const PwN
 }
 
 void emit_vpws(const ServiceContext& ctx, const std::vector<PwNegotiation>& results,
-               std::vector<ServiceTables>& out, std::vector<PwStatus>& status) {
+               std::vector<ServiceTables>& out, std::vector<PwStatus>& status,
+               std::vector<uint32_t>* slots) {
   const Topology& topo = *ctx.plan.topo;
   // AC ports: every site in use, one Port per distinct port name (VLAN ACs
   // share their port). MTU: the largest service MTU using it.
@@ -359,6 +360,7 @@ void emit_vpws(const ServiceContext& ctx, const std::vector<PwNegotiation>& resu
     if (e.kind != PwKind::vpws || !ctx.igp.router_up(e.router)) continue;
     ServiceTables& t = out[e.router];
     const PwNegotiation& n = results[i];
+    if (slots) (*slots)[i] = uint32_t(t.pseudowires.size());
     t.pseudowires.push_back(make_pseudowire(ctx, e, n));
     status.push_back(make_pw_status(ctx, e, n));
     const Site& site = topo.sites[e.site];

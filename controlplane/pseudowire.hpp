@@ -147,7 +147,10 @@ PwStatus make_pw_status(const ServiceContext& ctx, const PwEndPlan& e, const PwN
 
 // AC ports of every router (sites in use), and the VPWS part: pseudowires,
 // ACs and the PW label ILM entries. `out` has one entry per router.
+// `slots`, when given (one per planned end), receives where each end's
+// Pseudowire landed in out[router].pseudowires.
 void emit_vpws(const ServiceContext& ctx, const std::vector<PwNegotiation>& results,
-               std::vector<ServiceTables>& out, std::vector<PwStatus>& status);
+               std::vector<ServiceTables>& out, std::vector<PwStatus>& status,
+               std::vector<uint32_t>* slots = nullptr);
 
 }  // namespace l2vpn::cp

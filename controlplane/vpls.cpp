@@ -30,6 +30,7 @@ struct Emitter {
   std::vector<ServiceTables>& out;
   std::vector<PwStatus>& status;
   std::vector<P2mpTree>* trees;
+  std::vector<uint32_t>* slots;
   // Allocators for what this computation adds, made on first use: tree
   // labels continue the router's planned PW label space.
   std::unordered_map<uint32_t, StableAllocator> labels, rg_ids, nhlfe_ids;
@@ -89,6 +90,7 @@ struct Emitter {
         for (uint32_t i : by_router[{vp.service, r}]) {
           const PwEndPlan& e = ends[i];
           const PwNegotiation& n = results[i];
+          if (slots) (*slots)[i] = uint32_t(t.pseudowires.size());
           t.pseudowires.push_back(make_pseudowire(ctx, e, n));
           status.push_back(make_pw_status(ctx, e, n));
           // Mesh PWs share one split-horizon group (a frame from one is never
@@ -218,8 +220,8 @@ struct Emitter {
 
 Status emit_vpls(const ServiceContext& ctx, const std::vector<PwNegotiation>& results,
                  std::vector<ServiceTables>& out, std::vector<PwStatus>& status,
-                 std::vector<P2mpTree>* trees) {
-  Emitter e{ctx, results, out, status, trees, {}, {}, {}, {}, {}, 0};
+                 std::vector<P2mpTree>* trees, std::vector<uint32_t>* slots) {
+  Emitter e{ctx, results, out, status, trees, slots, {}, {}, {}, {}, {}, 0};
   return e.run();
 }
 

@@ -32,6 +32,6 @@ struct P2mpTree {
 // NHLFEs. Fails only when a router runs out of labels or ids.
 Status emit_vpls(const ServiceContext& ctx, const std::vector<PwNegotiation>& results,
                  std::vector<ServiceTables>& out, std::vector<PwStatus>& status,
-                 std::vector<P2mpTree>* trees = nullptr);
+                 std::vector<P2mpTree>* trees = nullptr, std::vector<uint32_t>* slots = nullptr);
 
 }  // namespace l2vpn::cp

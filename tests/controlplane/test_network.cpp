@@ -153,19 +153,27 @@ void expect_event_consistent(Network& net, const NetworkState& before, const Net
   EXPECT_EQ(fresh->lsps, net.state().lsps);
 }
 
-TEST(NetworkEvents, LinkDownAndUpProduceSmallConsistentDiffs) {
-  Topology t = test::random_two_connected(3, 20, 8);
+class NetworkLinkEvents : public ::testing::TestWithParam<uint32_t> {};
+
+// Odd seeds flood over P2MP trees (services re-signalled on every event),
+// even ones use ingress replication (PW transports updated in place).
+INSTANTIATE_TEST_SUITE_P(Seeds, NetworkLinkEvents, ::testing::Values(3u, 4u, 6u));
+
+TEST_P(NetworkLinkEvents, LinkDownAndUpProduceSmallConsistentDiffs) {
+  Topology t = test::random_two_connected(GetParam(), 20, 8);
   auto n = Network::create(t);
   ASSERT_TRUE(n.ok()) << n.error().message;
   Network& net = **n;
   NetworkState original = net.state();
   size_t total = 0;
   for (auto& [r, fs] : original.routers) total += fs.nhlfes.size() + fs.ilm.size() + fs.ftn.size();
+  size_t used = 0;
   for (uint32_t li = 0; li < t.links.size(); ++li) {
     NetworkState before = net.state();
     auto d = net.link_down(li);
     ASSERT_TRUE(d.ok());
-    EXPECT_FALSE(d->empty()) << "link " << li;
+    // A link no next hop or LFA uses changes nothing: an empty diff is fine.
+    used += !d->empty();
     EXPECT_LT(d->size(), total / 2) << "link " << li;
     expect_event_consistent(net, before, *d);
     NetworkState mid = net.state();
@@ -174,6 +182,7 @@ TEST(NetworkEvents, LinkDownAndUpProduceSmallConsistentDiffs) {
     expect_event_consistent(net, mid, *u);
     EXPECT_EQ(net.state().routers, original.routers) << "link " << li << " restored";
   }
+  EXPECT_GT(used, t.links.size() / 2);
 }
 
 TEST(NetworkEvents, RouterDownAndUp) {
