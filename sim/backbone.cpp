@@ -21,11 +21,16 @@ Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
                                                   uint64_t seed) {
   std::unique_ptr<Backbone> b(new Backbone(rcu));
   b->topo_ = &topo;
+  std::map<std::string, uint32_t> index;
   for (auto& r : topo.routers) {
     auto router = std::make_unique<dp::Router>(r.name, rcu, 1);
+    index[r.name] = uint32_t(b->routers_.size());
     b->by_name_[r.name] = router.get();
     b->routers_.push_back(std::move(router));
   }
+  b->work_.resize(b->routers_.size());
+  b->queued_.assign(b->routers_.size(), 0);
+  b->pending_.assign(b->routers_.size(), 0);
   for (uint32_t i = 0; i < topo.links.size(); ++i) {
     auto& l = topo.links[i];
     EmulatedLink e;
@@ -38,8 +43,9 @@ Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
     }
     auto* ra = b->by_name_.at(l.a);
     auto* rb = b->by_name_.at(l.b);
-    ra->set_port_io(ra->add_port(l.a_port), 0, std::make_unique<dp::RingPortIo>(e.a_rx.get(), e.a_tx.get()));
-    rb->set_port_io(rb->add_port(l.b_port), 0, std::make_unique<dp::RingPortIo>(e.b_rx.get(), e.b_tx.get()));
+    const uint16_t pa = ra->add_port(l.a_port), pb = rb->add_port(l.b_port);
+    ra->set_port_io(pa, 0, std::make_unique<dp::RingPortIo>(e.a_rx.get(), e.a_tx.get()));
+    rb->set_port_io(pb, 0, std::make_unique<dp::RingPortIo>(e.b_rx.get(), e.b_tx.get()));
     LinkParams p;
     p.delay_us = l.delay_us;
     p.rate_bps = l.bandwidth_bps;
@@ -47,6 +53,15 @@ Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
     p.queue_bytes = std::max<uint64_t>(64 * 1024, l.bandwidth_bps / 8 / 1000);
     e.a_to_b = std::make_unique<LinkDirection>(e.a_tx.get(), e.b_rx.get(), p, seed * 1000003 + 2 * i);
     e.b_to_a = std::make_unique<LinkDirection>(e.b_tx.get(), e.a_rx.get(), p, seed * 1000003 + 2 * i + 1);
+    const uint32_t ia = index.at(l.a), ib = index.at(l.b);
+    auto& wa = b->work_[ia];
+    auto& wb = b->work_[ib];
+    b->receiver_.push_back({ib, uint32_t(wb.rx.size())});  // direction 2i: a->b
+    b->receiver_.push_back({ia, uint32_t(wa.rx.size())});  // direction 2i+1: b->a
+    wa.rx.push_back({e.a_rx.get(), pa});
+    wb.rx.push_back({e.b_rx.get(), pb});
+    wa.out.push_back(2 * i);
+    wb.out.push_back(2 * i + 1);
     b->links_.push_back(std::move(e));
   }
   for (auto& s : topo.sites) {
@@ -57,7 +72,11 @@ Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
     if (!to) return to.error();
     if (!from) return from.error();
     auto* r = b->by_name_.at(s.pe);
-    r->set_port_io(r->add_port(s.port), 0, std::make_unique<dp::RingPortIo>(to->get(), from->get()));
+    const uint16_t port = r->add_port(s.port);
+    r->set_port_io(port, 0, std::make_unique<dp::RingPortIo>(to->get(), from->get()));
+    auto& w = b->work_[index.at(s.pe)];
+    b->access_rx_.push_back({to->get(), Waker{index.at(s.pe), uint32_t(w.rx.size())}});
+    w.rx.push_back({to->get(), port});
     b->access_[key] = AccessPort{s.pe, s.port, std::move(*to), std::move(*from)};
   }
   if (auto st = b->apply(state); !st) return st.error();
@@ -82,6 +101,7 @@ Status Backbone::apply(const cp::NetworkState& state) {
     auto* fs = state.router(r->name());
     if (!fs) continue;  // a router that is down keeps its last tables; its links are down
     if (auto st = r->update(*fs); !st) return st;
+    reclaim_pending_ = true;
   }
   return Status::success();
 }
@@ -105,37 +125,103 @@ void Backbone::set_router_up(const std::string& router, bool up) {
     if (topo_->links[i].a == router || topo_->links[i].b == router) set_link_up(i, up);
 }
 
-unsigned Backbone::settle() {
+LinkDirection* Backbone::direction(uint32_t id) const {
+  const EmulatedLink& l = links_[id / 2];
+  return id & 1 ? l.b_to_a.get() : l.a_to_b.get();
+}
+
+void Backbone::deliver_due() {
+  while (!arrivals_.empty() && arrivals_.top().first <= now_ns_) {
+    const uint32_t id = arrivals_.top().second;
+    arrivals_.pop();
+    LinkDirection* d = direction(id);
+    const size_t before = d->in_flight();
+    if (!before) continue;  // stale: the link went down and lost what was in flight
+    if (d->deliver(now_ns_)) wake(receiver_[id]);
+    // A new head (frames left, some delivered or refused): wait for it.
+    if (d->in_flight() && d->in_flight() != before) arrivals_.push({d->next_arrival(), id});
+  }
+}
+
+unsigned Backbone::settle_routers() {
   unsigned rounds = 0;
+  rte_mbuf* pkts[dp::kBurst];
   for (;;) {
     ++rounds;
-    unsigned moved = 0;
-    for (auto& r : routers_) {
-      unsigned n = r->poll(0);
-      packet_hops_ += n;
-      moved += n;
+    deliver_due();
+    if (active_.empty()) break;
+    polling_.swap(active_);
+    for (uint32_t r : polling_) queued_[r] = 0;
+    for (uint32_t r : polling_) {
+      // Like Router::poll, but only the ports frames were put on: a
+      // router with ten ports and one arrival reads one ring, not ten.
+      dp::Router& router = *routers_[r];
+      const RouterWork& w = work_[r];
+      uint64_t mask = pending_[r];
+      pending_[r] = 0;
+      const uint32_t slots = uint32_t(w.rx.size());
+      for (uint32_t slot = 0; slot < slots; ++slot) {
+        if (!((mask >> (slot < 63 ? slot : 63)) & 1)) {
+          if (slot >= 63) break;
+          continue;
+        }
+        // One burst per port and round, as poll() takes: fair among ports.
+        const unsigned n = rte_ring_dequeue_burst(w.rx[slot].ring, reinterpret_cast<void**>(pkts),
+                                                  dp::kBurst, nullptr);
+        if (n) {
+          router.process(0, w.rx[slot].port, pkts, uint16_t(n));
+          packet_hops_ += n;
+        }
+        if (!rte_ring_empty(w.rx[slot].ring)) wake({r, slot});
+      }
+      router.flush(0);
+      // What it sent goes on the wire now.
+      for (uint32_t id : w.out) {
+        LinkDirection* d = direction(id);
+        const size_t before = d->in_flight();
+        d->ingest(now_ns_);
+        if (!before && d->in_flight()) arrivals_.push({d->next_arrival(), id});
+      }
     }
-    for (auto& l : links_) {
-      moved += l.a_to_b->ingest(now_ns_) + l.b_to_a->ingest(now_ns_);
-      moved += l.a_to_b->deliver(now_ns_) + l.b_to_a->deliver(now_ns_);
-    }
-    if (!moved) break;
+    polling_.clear();
   }
-  for (auto& r : routers_) r->reclaim();
+  return rounds;
+}
+
+unsigned Backbone::settle() {
+  // Hosts enqueue behind our back: look at their rings.
+  for (auto& [ring, w] : access_rx_)
+    if (!rte_ring_empty(ring)) wake(w);
+  const unsigned rounds = settle_routers();
+  // Freeing retired tables, and MAC entries that aging or a flush removed,
+  // needs no traffic: after an update, and otherwise once per 1 ms of time.
+  if (reclaim_pending_ || now_ns_ - last_reclaim_ns_ >= 1'000'000) {
+    reclaim_pending_ = false;
+    last_reclaim_ns_ = now_ns_;
+    for (auto& r : routers_) {
+      r->reclaim();
+      if (r->retired_tables()) reclaim_pending_ = true;
+    }
+  }
   return rounds;
 }
 
 uint64_t Backbone::next_arrival() const {
-  uint64_t t = UINT64_MAX;
-  for (auto& l : links_) t = std::min({t, l.a_to_b->next_arrival(), l.b_to_a->next_arrival()});
-  return t;
+  while (!arrivals_.empty()) {
+    auto [t, id] = arrivals_.top();
+    const LinkDirection* d = direction(id);
+    if (d->in_flight() && d->next_arrival() == t) return t;
+    arrivals_.pop();  // stale (see arrivals_)
+  }
+  return UINT64_MAX;
 }
 
 void Backbone::advance_to(uint64_t t) {
   settle();
+  // Only arrivals from here on: no host runs until we return.
   for (uint64_t next; (next = next_arrival()) <= t;) {
     now_ns_ = std::max(now_ns_, next);
-    settle();
+    settle_routers();
   }
   now_ns_ = std::max(now_ns_, t);
   settle();
@@ -146,7 +232,7 @@ unsigned Backbone::run_until_idle(uint64_t max_ns) {
   const uint64_t end = now_ns_ + max_ns;
   for (uint64_t next; (next = next_arrival()) != UINT64_MAX && next <= end;) {
     now_ns_ = std::max(now_ns_, next);
-    rounds += settle();
+    rounds += settle_routers();
   }
   return rounds;
 }

@@ -15,6 +15,7 @@
 
 #include <map>
 #include <memory>
+#include <queue>
 #include <string>
 #include <vector>
 
@@ -89,6 +90,47 @@ class Backbone {
   uint64_t now_ns_ = 0;
   uint64_t packet_hops_ = 0;  // frames taken from a port by a router
   std::map<std::pair<std::string, std::string>, AccessPort> access_;
+
+  // Work lists: settle() touches only routers with frames waiting and links
+  // with arrivals due, not all routers and links every round (Kdl: 754 and
+  // 900, almost all idle at any instant). Directions are numbered 2*link
+  // (a->b) and 2*link+1 (b->a).
+  struct Rx {
+    rte_ring* ring;
+    uint16_t port;  // the router's port index
+  };
+  struct RouterWork {
+    std::vector<Rx> rx;          // rx rings of its ports (links and access); slot = index
+    std::vector<uint32_t> out;   // directions it sends into
+  };
+  struct Waker {  // who to wake when a ring gets frames
+    uint32_t router;
+    uint32_t slot;
+  };
+  LinkDirection* direction(uint32_t id) const;
+  // Frames wait on `slot` of `router`. Slots from 63 share the last bit.
+  void wake(const Waker& w) {
+    pending_[w.router] |= uint64_t(1) << (w.slot < 63 ? w.slot : 63);
+    if (!queued_[w.router]) {
+      queued_[w.router] = 1;
+      active_.push_back(w.router);
+    }
+  }
+  void deliver_due();
+  unsigned settle_routers();
+  std::vector<RouterWork> work_;
+  std::vector<Waker> receiver_;  // per direction: the receiving router and slot
+  std::vector<std::pair<rte_ring*, Waker>> access_rx_;  // host->PE rings
+  std::vector<uint32_t> active_, polling_;
+  std::vector<uint8_t> queued_;    // per router: in active_
+  std::vector<uint64_t> pending_;  // per router: rx slots with frames
+  // Head arrival of every direction with frames in flight, earliest first.
+  // An entry is stale when the direction's head moved (the link went down):
+  // checked when it reaches the top.
+  using Arrival = std::pair<uint64_t, uint32_t>;
+  mutable std::priority_queue<Arrival, std::vector<Arrival>, std::greater<>> arrivals_;
+  bool reclaim_pending_ = false;
+  uint64_t last_reclaim_ns_ = 0;
 };
 
 }  // namespace l2vpn::sim
