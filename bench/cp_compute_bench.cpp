@@ -167,6 +167,10 @@ int main(int argc, char** argv) {
               links.empty() ? 0.0 : sum_cpu / links.size(), worst_up);
   std::printf("peak RSS      %.1f MiB\n", peak_rss_kib() / 1024.0);
   bool ok = full_ms < 2000 && rss_full < 1024 * 1024 && worst_down < 100;
-  std::printf("targets       full < 2000 ms, < 1024 MiB, recompute < 100 ms: %s\n", ok ? "met" : "MISSED");
+  bool ok_cpu = full_cpu < 2000 && rss_full < 1024 * 1024 && worst_cpu < 100;
+  // On a shared machine wall time includes waiting for a CPU; CPU time is
+  // what the computation itself cost.
+  std::printf("targets       full < 2000 ms, < 1024 MiB, recompute < 100 ms: wall %s, cpu %s\n",
+              ok ? "met" : "MISSED", ok_cpu ? "met" : "MISSED");
   return 0;
 }
