@@ -95,7 +95,11 @@ uint32_t Tracker::add_flow(FlowKind kind, uint32_t service, uint32_t src, int64_
   f.service = service;
   f.src = src;
   f.dst = dst;
-  for (auto h : receivers) f.receivers.push_back(Receiver{.host = h});
+  for (auto h : receivers) {
+    Receiver r;
+    r.host = h;
+    f.receivers.push_back(std::move(r));
+  }
   flows_.push_back(std::move(f));
   if (service >= latency_.size()) latency_.resize(service + 1);
   return flows_.back().id;

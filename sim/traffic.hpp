@@ -71,8 +71,8 @@ void write_trailer(uint8_t* p, const Trailer& t);
 bool read_trailer(const uint8_t* p, Trailer& t);
 
 // ------------------------------------------------------------ latency histogram
-// Log-linear buckets (64 sub-buckets per power of two: under 1.6% error);
-// min and max are exact.
+// Log-linear buckets (1024 sub-buckets per power of two: a quantile is
+// within 0.1% of the truth; 256 ns at 300 us); min and max are exact.
 class LatencyHistogram {
  public:
   void add(uint64_t ns);
@@ -84,7 +84,7 @@ class LatencyHistogram {
   uint64_t quantile(double q) const;
 
  private:
-  static constexpr unsigned kSub = 6;
+  static constexpr unsigned kSub = 10;
   static size_t bucket(uint64_t v);
   static uint64_t bucket_low(size_t b);
   std::vector<uint64_t> buckets_;
