@@ -275,6 +275,22 @@ TEST(NetworkEvents, ServicesAddedAndRemoved) {
   EXPECT_FALSE(net.remove_vpls("nope").ok());
 }
 
+TEST(NetworkCompute, EmittedStatesRoundTripThroughJson) {
+  // What `l2vpn topo --state-json` prints is what `l2vpn forward --state`
+  // reads: every state must pass the strict parser unchanged.
+  for (uint32_t seed : {2u, 3u}) {
+    Topology t = test::random_two_connected(seed, 10, 4);
+    for (auto& r : t.routers)
+      if (seed == 3) r.explicit_null = true;
+    auto st = must(t);
+    for (auto& [name, fs] : st.routers) {
+      auto back = forwarding_state_from_json(to_json(fs), name);
+      ASSERT_TRUE(back.ok()) << back.error().message;
+      EXPECT_EQ(*back, fs) << name;
+    }
+  }
+}
+
 TEST(NetworkTrace, FollowsTheTables) {
   Builder b;
   b.pe("A").p("P").pe("C").link("A", "P").link("P", "C");
