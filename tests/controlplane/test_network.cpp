@@ -157,7 +157,7 @@ class NetworkLinkEvents : public ::testing::TestWithParam<uint32_t> {};
 
 // Odd seeds flood over P2MP trees (services re-signalled on every event),
 // even ones use ingress replication (PW transports updated in place).
-INSTANTIATE_TEST_SUITE_P(Seeds, NetworkLinkEvents, ::testing::Values(3u, 4u, 6u));
+INSTANTIATE_TEST_SUITE_P(Network, NetworkLinkEvents, ::testing::Values(3u, 4u, 6u));
 
 TEST_P(NetworkLinkEvents, LinkDownAndUpProduceSmallConsistentDiffs) {
   Topology t = test::random_two_connected(GetParam(), 20, 8);
