@@ -63,9 +63,11 @@ rte_mbuf* Router::replica(rte_mbuf* m, uint32_t header, uint32_t skip) {
 }
 
 void Router::bridge_send(const Tables& t, Worker& w, rte_mbuf* m, const CompiledBridgeMember& to,
-                         uint8_t pcp, const uint8_t* frame, uint32_t frame_contig) {
+                         uint8_t pcp, const uint8_t* frame, uint32_t frame_contig,
+                         const EthernetView* parsed) {
   EthernetView eth;
   if (to.is_pw) {
+    if (parsed) return pw_output(t, w, m, to.index, pcp, frame, frame_contig, *parsed);
     if (parse_ethernet(frame, frame_contig, eth) != ParseResult::ok) [[unlikely]]
       return drop(w, m, DropReason::pw_payload_truncated);
     return pw_output(t, w, m, to.index, pcp, frame, frame_contig, eth);
@@ -289,7 +291,7 @@ void Router::bridge_flood(const Tables& t, Worker& w, const BridgeItem& it, uint
       continue;
     }
     ++rt.member_stats(w.index, mb.id).tx_flood;
-    bridge_send(t, w, r, mb, it.pcp, frame, contig);
+    bridge_send(t, w, r, mb, it.pcp, frame, contig, &eth);
   }
   for (unsigned c = 0; c < ntree; ++c) {
     if (original_on_tree && c + 1 == ntree) break;
@@ -303,7 +305,7 @@ void Router::bridge_flood(const Tables& t, Worker& w, const BridgeItem& it, uint
   if (in_place >= 0) {
     const CompiledBridgeMember& mb = bd.members[targets[in_place]];
     ++rt.member_stats(w.index, mb.id).tx_flood;
-    bridge_send(t, w, m, mb, it.pcp, frame, contig);
+    bridge_send(t, w, m, mb, it.pcp, frame, contig, &eth);
   } else if (original_on_tree) {
     tree_out(m, g->nhlfes[ntree - 1]);
   } else {

@@ -54,7 +54,7 @@ MacTable::~MacTable() {
   rte_hash_free(h_);
 }
 
-LearnResult MacTable::learn(uint64_t key, int32_t pos, uint16_t member, uint32_t now) {
+LearnResult MacTable::learn_slow(uint64_t key, int32_t pos, uint16_t member, uint32_t now) {
   if (pos >= 0) {
     MacEntry& e = entries_[size_t(pos)];
     if (e.key.load(std::memory_order_acquire) == key) {

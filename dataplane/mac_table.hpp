@@ -100,7 +100,20 @@ class MacTable {
     return d & kMacDead ? kMacMiss : d;
   }
   // Learns `key` behind `member`; `pos` is the key's looked-up position.
-  LearnResult learn(uint64_t key, int32_t pos, uint16_t member, uint32_t now);
+  // The common case (known, same member) is inline and stores nothing
+  // unless the second changed.
+  LearnResult learn(uint64_t key, int32_t pos, uint16_t member, uint32_t now) {
+    if (pos >= 0) [[likely]] {
+      MacEntry& e = entries_[size_t(pos)];
+      if (e.key.load(std::memory_order_acquire) == key &&
+          (e.dest.load(std::memory_order_relaxed) & ~kMacStatic) == member) {
+        if (e.last_seen.load(std::memory_order_relaxed) != now)
+          e.last_seen.store(now, std::memory_order_relaxed);
+        return LearnResult::known;
+      }
+    }
+    return learn_slow(key, pos, member, now);
+  }
 
   // ---- control thread
   void set_limit(uint32_t limit) { limit_.store(limit, std::memory_order_relaxed); }
@@ -134,6 +147,7 @@ class MacTable {
 
  private:
   MacTable(rte_hash* h, uint32_t capacity, Rcu& rcu, MacBudget* budget);
+  LearnResult learn_slow(uint64_t key, int32_t pos, uint16_t member, uint32_t now);
   bool remove_at(uint32_t pos, uint64_t key, std::vector<uint32_t>& freed);
   void defer_free(const std::vector<uint32_t>& freed);
   template <class Pred>

@@ -145,8 +145,10 @@ class Router {
   }
   void bridge_burst(const Tables& t, Worker& w);
   void bridge_flood(const Tables& t, Worker& w, const BridgeItem& it, uint64_t now_ns);
+  // `parsed`: the frame's Ethernet header if the caller has parsed it.
   void bridge_send(const Tables& t, Worker& w, rte_mbuf* m, const CompiledBridgeMember& to,
-                   uint8_t pcp, const uint8_t* frame, uint32_t frame_contig);
+                   uint8_t pcp, const uint8_t* frame, uint32_t frame_contig,
+                   const EthernetView* parsed = nullptr);
   // A copy of m sharing its data: a fresh header mbuf holding m's first
   // `header` bytes, chained to an indirect mbuf on what follows them and
   // `skip` more bytes. nullptr when the pool is empty.
