@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -357,10 +358,12 @@ int main(int argc, char** argv) {
   uint64_t sent = 0;
   for (auto& s : senders) sent += s.sent;
   uint64_t drops = 0, replicas = 0, link_drops = 0, link_frames = 0;
+  std::array<uint64_t, dp::kDropReasonCount> by_reason{};
   for (auto& r : b.routers()) {
     auto st = r->stats();
     drops += st.total_drops();
     replicas += st.replicas;
+    for (size_t i = 0; i < dp::kDropReasonCount; ++i) by_reason[i] += st.drops[i];
   }
   for (auto& e : b.links()) {
     link_drops += e.a_to_b->stats().drops() + e.b_to_a->stats().drops();
@@ -384,6 +387,10 @@ int main(int argc, char** argv) {
                   ? (" (NOT SENT: " + std::to_string(alloc_failed) + " no mbuf, " +
                      std::to_string(host_ring_full) + " ring full)").c_str()
                   : "");
+  for (size_t i = 0; i < dp::kDropReasonCount; ++i)
+    if (by_reason[i])
+      std::printf("  drop %-22s %8lu  %s\n", std::string(dp::kDropReasonNames[i]).c_str(),
+                  (unsigned long)by_reason[i], std::string(dp::kDropReasonDescriptions[i]).c_str());
   std::printf("packet-hops   %lu in %.3f s wall: %.2f million packet-hops/s (one core); "
               "per CPU second %.2f million (%.3f s CPU)\n",
               (unsigned long)hops, wall, double(hops) / wall / 1e6, double(hops) / cpu / 1e6, cpu);
