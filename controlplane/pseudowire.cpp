@@ -107,10 +107,28 @@ struct Planner {
     sp.site_service.assign(topo.sites.size(), -1);
     sp.labels.reserve(nr);
     ids.assign(nr, StableAllocator(1, (1u << 20) - 1));
+    // Tree slots first: an upper bound per P2MP instance (its sites and
+    // hubs can hold at most that many roots).
+    for (auto& v : topo.vpls)
+      if (v.bum_mode == BumMode::p2mp_tree) {
+        size_t hubs = 0;
+        for (auto& sk : v.spokes) hubs += sk.hubs.size();
+        sp.tree_slots += uint32_t(v.sites.size() + hubs);
+      }
+    if (uint64_t(plan.ids.service_nhlfe_base) + uint64_t(sp.tree_slots) * plan.ids.port_stride >= (1ULL << 31))
+      return Error{fmt::format("too many P2MP trees ({}) for the NHLFE id space", sp.tree_slots)};
     for (uint32_t r = 0; r < nr; ++r) {
       const Router& rt = plan.router_at(r);
-      sp.labels.emplace_back(uint32_t(rt.labels.first + plan.fec_count()), rt.labels.last);
+      uint64_t first = uint64_t(rt.labels.first) + plan.fec_count() + sp.tree_slots;
+      if (sp.tree_slots && first - 1 > rt.labels.last)
+        return Error{fmt::format(
+            "{}router '{}': label range {}..{} cannot hold {} FEC labels and {} P2MP tree labels",
+            where_prefix(rt.where), rt.name, rt.labels.first, rt.labels.last, plan.fec_count(),
+            sp.tree_slots)};
+      sp.labels.emplace_back(uint32_t(std::min<uint64_t>(first, kMaxLabel + 1ULL)), rt.labels.last);
     }
+    uint32_t next_slot = 0;
+    (void)next_slot;
     std::map<std::string, uint32_t> site_index;
     for (uint32_t s = 0; s < topo.sites.size(); ++s) {
       const Site& site = topo.sites[s];
@@ -184,6 +202,12 @@ struct Planner {
         return Error{fmt::format("{}{}: vsi_id {} is used by another instance", where_prefix(svc.where), what, svc.vsi_id)};
       VplsPlan vp;
       vp.service = v;
+      if (svc.bum_mode == BumMode::p2mp_tree) {
+        vp.first_tree_slot = next_slot;
+        size_t hubs = 0;
+        for (auto& sk : svc.spokes) hubs += sk.hubs.size();
+        next_slot += uint32_t(svc.sites.size() + hubs);
+      }
       std::set<uint32_t> mtu_s, hubs;
       std::vector<std::vector<uint32_t>> spoke_hubs;
       for (const VplsSpoke& sk : svc.spokes) {

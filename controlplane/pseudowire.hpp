@@ -88,6 +88,7 @@ struct VplsPlan {
   std::vector<uint32_t> members;            // mesh PEs (router indexes, ascending)
   std::vector<uint32_t> mtu_s;              // H-VPLS MTU-s routers
   std::vector<std::vector<uint32_t>> sites; // per router index in members+mtu_s order: site indexes
+  uint32_t first_tree_slot = 0;             // p2mp_tree: member k's tree uses slot first_tree_slot + k
 };
 
 struct ServicePlan {
@@ -95,7 +96,12 @@ struct ServicePlan {
   std::vector<VplsPlan> vpls;
   std::vector<std::vector<uint32_t>> sites_of;  // per router: its sites in use (Topology::sites)
   std::vector<int32_t> site_service;  // per site: VPWS index, or -(VPLS index)-2, or -1 unused
-  std::vector<StableAllocator> labels;  // per router: service label space, PW labels taken
+  std::vector<StableAllocator> labels;  // per router: PW label space (after the tree slots)
+  // P2MP trees get fixed slots, one per (instance, possible root): the tree
+  // label at any router is first + FEC count + slot, the replication group
+  // id 1 + slot, a branch NHLFE id service base + slot x port stride + port.
+  // Collision-free and independent of the order trees are built in.
+  uint32_t tree_slots = 0;
   std::vector<std::string> warnings;
 };
 

@@ -31,23 +31,10 @@ struct Emitter {
   std::vector<PwStatus>& status;
   std::vector<P2mpTree>* trees;
   std::vector<uint32_t>* slots;
-  // Allocators for what this computation adds, made on first use: tree
-  // labels continue the router's planned PW label space.
-  std::unordered_map<uint32_t, StableAllocator> labels, rg_ids, nhlfe_ids;
   // Scratch for tree building, indexed by router.
   std::vector<uint32_t> stamp;
   std::vector<std::vector<uint16_t>> children;  // ports toward downstream routers
   uint32_t generation = 0;
-
-  StableAllocator& alloc(std::unordered_map<uint32_t, StableAllocator>& m, uint32_t r,
-                         int kind) {
-    auto it = m.find(r);
-    if (it != m.end()) return it->second;
-    if (kind == 0) return m.emplace(r, ctx.services.labels[r]).first->second;
-    if (kind == 1) return m.emplace(r, StableAllocator(1, (1u << 20) - 1)).first->second;
-    uint32_t base = ctx.plan.ids.service_nhlfe_base;
-    return m.emplace(r, StableAllocator(base, base + (1u << 24))).first->second;
-  }
 
   Status run() {
     const Topology& topo = *ctx.plan.topo;
@@ -102,9 +89,10 @@ struct Emitter {
         t.bridge_domains.push_back(std::move(bd));
       }
       if (svc.bum_mode != BumMode::p2mp_tree) continue;
-      for (uint32_t root : vp.members) {
+      for (size_t k = 0; k < vp.members.size(); ++k) {
+        uint32_t root = vp.members[k];
         if (!ctx.igp.router_up(root)) continue;
-        if (auto st = build_tree(vp, svc, root, by_router, bd_at); !st) return st;
+        build_tree(vp, svc, root, vp.first_tree_slot + uint32_t(k), by_router, bd_at);
       }
     }
     return {};
@@ -125,7 +113,7 @@ struct Emitter {
     return nullptr;
   }
 
-  Status build_tree(const VplsPlan& vp, const VplsService& svc, uint32_t root,
+  void build_tree(const VplsPlan& vp, const VplsService& svc, uint32_t root, uint32_t slot,
                     const std::map<std::pair<uint32_t, uint32_t>, std::vector<uint32_t>>& by_router,
                     const std::unordered_map<uint32_t, size_t>& bd_at) {
     const Plan& plan = ctx.plan;
@@ -159,20 +147,13 @@ struct Emitter {
     }
     if (leaves.empty()) {
       for (uint32_t x : touched) children[x].clear();
-      return {};
+      return;
     }
-    std::string key = fmt::format("p2mp/{}/{}", svc.vsi_id, plan.router_at(root).name);
-    // Each router on the tree but the root allocates its label for the
-    // P2MP FEC (root, VSI) and advertises it upstream.
-    std::unordered_map<uint32_t, uint32_t> tree_label;
-    for (uint32_t x : touched) {
-      if (x == root) continue;
-      uint32_t l = alloc(labels, x, 0).allocate(key);
-      if (l == kNoIndex)
-        return Error{fmt::format("vpls '{}': router '{}' has no label left for the P2MP tree of root '{}'",
-                                 svc.name, plan.router_at(x).name, plan.router_at(root).name)};
-      tree_label[x] = l;
-    }
+    // Each router on the tree but the root has a label for the P2MP FEC
+    // (root, VSI) and advertises it upstream: the slot's label.
+    auto tree_label = [&](uint32_t x) {
+      return plan.router_at(x).labels.first + uint32_t(plan.fec_count()) + slot;
+    };
     P2mpTree info;
     if (trees) {
       info.service = svc.name;
@@ -184,16 +165,13 @@ struct Emitter {
       std::sort(kids.begin(), kids.end());
       ServiceTables& t = out[x];
       ReplicationGroup g;
-      g.id = alloc(rg_ids, x, 1).allocate(key);
-      if (g.id == kNoIndex)
-        return Error{fmt::format("vpls '{}': router '{}' has no replication group id left", svc.name,
-                                 plan.router_at(x).name)};
+      g.id = 1 + slot;
       for (uint16_t p : kids) {
         const LinkPort& lp = plan.routers[x].ports[p];
         Nhlfe n;
-        n.id = alloc(nhlfe_ids, x, 2).allocate(fmt::format("{}/{}", key, lp.name));
+        n.id = plan.ids.service_nhlfe_base + slot * plan.ids.port_stride + p;
         n.op = x == root ? NhlfeOp::push : NhlfeOp::swap;
-        n.labels.push_back(tree_label.at(lp.peer));
+        n.labels.push_back(tree_label(lp.peer));
         n.out_port = lp.name;
         n.next_hop_mac = plan.routers[lp.peer].ports[lp.peer_port].mac;
         g.nhlfes.push_back(n.id);
@@ -206,13 +184,12 @@ struct Emitter {
       } else {
         auto lp = leaf_pw.find(x);
         if (lp != leaf_pw.end()) g.local_pseudowire = lp->second;
-        t.ilm.push_back({tree_label.at(x), IlmAction::replicate, g.id});
+        t.ilm.push_back({tree_label(x), IlmAction::replicate, g.id});
       }
       t.replication_groups.push_back(std::move(g));
       kids.clear();
     }
     if (trees) trees->push_back(std::move(info));
-    return {};
   }
 };
 
@@ -221,7 +198,7 @@ struct Emitter {
 Status emit_vpls(const ServiceContext& ctx, const std::vector<PwNegotiation>& results,
                  std::vector<ServiceTables>& out, std::vector<PwStatus>& status,
                  std::vector<P2mpTree>* trees, std::vector<uint32_t>* slots) {
-  Emitter e{ctx, results, out, status, trees, slots, {}, {}, {}, {}, {}, 0};
+  Emitter e{ctx, results, out, status, trees, slots, {}, {}, 0};
   return e.run();
 }
 
