@@ -110,7 +110,6 @@ void Router::bridge_burst(const Tables& t, Worker& w) {
       const BridgeItem& it = w.bridge[i + x];
       const CompiledBridgeMember& from = bd.members[it.member];
       BdMemberStats& fs = rt.member_stats(w.index, from.id);
-      ++fs.rx_packets;
       const uint8_t* p = rte_pktmbuf_mtod(it.m, const uint8_t*);
       const uint64_t src = keys[k + x];
       if (mac_is_group(p + 6) || src == 0) [[unlikely]] {
@@ -160,7 +159,6 @@ void Router::bridge_burst(const Tables& t, Worker& w) {
         drop(w, it.m, DropReason::split_horizon);
         continue;
       }
-      ++rt.member_stats(w.index, out.id).tx_unicast;
       bridge_send(t, w, it.m, out, it.pcp, p, it.m->data_len);
     }
     i = j;

@@ -140,16 +140,14 @@ struct BdStats {
   }
 };
 
-// Per bridge-domain member (an AC or a PW in the domain).
+// Per bridge-domain member (an AC or a PW in the domain). Frames in and out
+// per member are the port counters (ACs) and the PW label counters: not
+// counted twice on the hot path.
 struct BdMemberStats {
-  uint64_t rx_packets = 0;      // frames entering the bridge from it
-  uint64_t tx_unicast = 0;      // known unicast sent to it
   uint64_t tx_flood = 0;        // flooded copies sent to it
   uint64_t learned = 0;         // MACs learned (or moved) behind it
   uint64_t split_horizon = 0;   // copies from it not sent: split horizon
   BdMemberStats& operator+=(const BdMemberStats& o) {
-    rx_packets += o.rx_packets;
-    tx_unicast += o.tx_unicast;
     tx_flood += o.tx_flood;
     learned += o.learned;
     split_horizon += o.split_horizon;

@@ -112,8 +112,6 @@ std::string counters_json(const Router& r, int indent) {
     auto member = [&](const std::string& m) {
       auto ms = r.bd_member_stats(bd.name, m);
       members.push_back({{"member", m},
-                         {"rx_packets", ms.rx_packets},
-                         {"tx_unicast", ms.tx_unicast},
                          {"tx_flood", ms.tx_flood},
                          {"learned", ms.learned},
                          {"split_horizon", ms.split_horizon}});
