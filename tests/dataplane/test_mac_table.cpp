@@ -3,6 +3,7 @@
 // period, bulk lookups, and a reader on another lcore while the control
 // thread churns the table.
 #include <gtest/gtest.h>
+#include <rte_cycles.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 
@@ -161,6 +162,65 @@ TEST(MacTable, LockFreeReaderWhileControlThreadChurns) {
   EXPECT_EQ(a.wrong.load(), 0u);
   EXPECT_GT(a.lookups.load(), 0u);
   EXPECT_EQ(t->learned(), 0u);
+}
+
+struct LearnerArgs {
+  MacTable* t;
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> rounds{0};
+};
+
+int learner_main(void* arg) {
+  auto* a = static_cast<LearnerArgs*>(arg);
+  unsigned id = rte_lcore_id();
+  test::rcu().register_worker(id);
+  uint64_t keys[32];
+  int32_t pos[32];
+  for (uint32_t r = 0; !a->stop.load(std::memory_order_relaxed); ++r) {
+    for (uint32_t base = 0; base < 512; base += 32) {
+      for (uint32_t i = 0; i < 32; ++i) keys[i] = key(base + i);
+      a->t->lookup(keys, 32, pos);
+      // Members alternate between rounds: every known entry moves.
+      for (uint32_t i = 0; i < 32; ++i) a->t->learn(keys[i], pos[i], uint16_t((base + i + r) % 3), r);
+      test::rcu().quiescent(id);
+    }
+    a->rounds.fetch_add(1, std::memory_order_relaxed);
+  }
+  test::rcu().unregister_worker(id);
+  return 0;
+}
+
+TEST(MacTable, FastPathLearnsWhileControlThreadAgesAndFlushes) {
+  unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+  if (lcore >= RTE_MAX_LCORE) GTEST_SKIP() << "needs a second lcore";
+  MacBudget budget;
+  auto t = make(1024, &budget);
+  t->set_limit(400);  // below the 512 keys: the limit is hit all the time
+  LearnerArgs a;
+  a.t = t.get();
+  ASSERT_EQ(rte_eal_remote_launch(learner_main, &a, lcore), 0);
+  for (uint32_t i = 0; i < 300; ++i) {
+    if (i % 3 == 0) t->flush_member(uint16_t(i % 3));
+    if (i % 3 == 1) t->age(UINT32_MAX / 2, 1);
+    if (i % 3 == 2) t->flush_learned();
+    t->reclaim();
+    rte_delay_us_sleep(100);
+  }
+  a.stop = true;
+  rte_eal_wait_lcore(lcore);
+  t->reclaim(true);
+  // The counts agree with what is in the table, and never passed the limit
+  // by more than the one learning worker could.
+  auto snap = t->snapshot();
+  EXPECT_EQ(t->learned(), snap.size());
+  EXPECT_LE(t->learned(), 400u);
+  EXPECT_EQ(budget.learned.load(), t->learned());
+  for (auto& e : snap) EXPECT_EQ(t->find(e.key) & kMacMemberMask, e.member);
+  EXPECT_GT(a.rounds.load(), 0u);
+  t->flush_learned();
+  t->reclaim(true);
+  EXPECT_EQ(t->learned(), 0u);
+  EXPECT_EQ(t->snapshot().size(), 0u);
 }
 
 }  // namespace
