@@ -68,6 +68,9 @@ Status start_ethdev(uint16_t port_id, uint16_t queues, rte_mempool* pool, uint16
     conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
     conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
   }
+  // VPLS floods and P2MP copies are a header mbuf chained to the shared frame.
+  if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+    conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
   if (queues > info.max_rx_queues || queues > info.max_tx_queues)
     return Error{fmt::format("port {} ({}): {} queues asked, device has {} rx / {} tx", port_id,
                              info.driver_name, queues, info.max_rx_queues, info.max_tx_queues)};

@@ -97,12 +97,19 @@ int run_forward(const ForwardOptions& o) {
   const uint64_t hz = rte_get_tsc_hz();
   const uint64_t start = rte_get_tsc_cycles();
   uint64_t last_rx = start;
+  uint64_t last_housekeeping = start;
   spdlog::info("router '{}' forwarding on {} ports", state->router, state->ports.size());
   while (!g_stop) {
     unsigned n = router.poll(0);
     rcu.quiescent(0);
     uint64_t now = rte_get_tsc_cycles();
     if (n) last_rx = now;
+    if (now - last_housekeeping >= hz) {
+      // Once a second, off the burst path: age learned MACs, free retired tables.
+      last_housekeeping = now;
+      router.age_macs();
+      router.reclaim();
+    }
     if (o.duration > 0 && double(now - start) / double(hz) >= o.duration) break;
     if (o.idle_exit > 0 && double(now - last_rx) / double(hz) >= o.idle_exit) break;
   }
