@@ -9,10 +9,7 @@
 
 namespace l2vpn::cp {
 
-namespace {
-
-// DOT double-quoted string: escape quotes and backslashes, keep UTF-8.
-std::string q(std::string_view s) {
+std::string dot_quote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';
@@ -24,10 +21,15 @@ std::string q(std::string_view s) {
   }
   return out + "\"";
 }
-
 // Router and site nodes live in one namespace in DOT; prefix them.
-std::string rid(std::string_view router) { return q("r:" + std::string(router)); }
-std::string sid(std::string_view site) { return q("s:" + std::string(site)); }
+std::string dot_router_id(std::string_view router) { return dot_quote("r:" + std::string(router)); }
+std::string dot_site_id(std::string_view site) { return dot_quote("s:" + std::string(site)); }
+
+namespace {
+
+std::string q(std::string_view s) { return dot_quote(s); }
+std::string rid(std::string_view router) { return dot_router_id(router); }
+std::string sid(std::string_view site) { return dot_site_id(site); }
 
 // Distinguishable on white, and none of them the grey of the links.
 constexpr const char* kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",

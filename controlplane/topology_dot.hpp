@@ -7,11 +7,18 @@
 // standby hub's fainter). `dot -Tsvg` renders it.
 
 #include <string>
+#include <string_view>
 
 #include "controlplane/topology.hpp"
 
 namespace l2vpn::cp {
 
 std::string to_dot(const Topology& topo);
+
+// DOT building blocks shared with other drawings of the same topology (the
+// emulator's load map), so node ids match across drawings.
+std::string dot_quote(std::string_view s);           // a DOT double-quoted string
+std::string dot_router_id(std::string_view router);  // "r:<name>"
+std::string dot_site_id(std::string_view site);      // "s:<name>"
 
 }  // namespace l2vpn::cp

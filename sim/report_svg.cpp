@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "controlplane/yaml_loader.hpp"
+#include "controlplane/topology_dot.hpp"
 #include "sim/backbone.hpp"
 
 extern char** environ;
@@ -20,22 +21,10 @@ namespace l2vpn::sim {
 
 namespace {
 
-// DOT double-quoted string (as cp::to_dot writes them).
-std::string q(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
-// Same node ids as cp::to_dot, so the drawings can be compared.
-std::string rid(std::string_view router) { return q("r:" + std::string(router)); }
-std::string sid(std::string_view site) { return q("s:" + std::string(site)); }
+// Same quoting and node ids as cp::to_dot, so the drawings can be compared.
+std::string q(std::string_view s) { return cp::dot_quote(s); }
+std::string rid(std::string_view router) { return cp::dot_router_id(router); }
+std::string sid(std::string_view site) { return cp::dot_site_id(site); }
 
 std::string percent(double u) {
   if (u > 0 && u < 0.0005) return "<0.1%";
