@@ -103,9 +103,10 @@ void Router::bridge_burst(const Tables& t, Worker& w) {
       keys[k + x] = mac_key(p + 6);
     }
     const CompiledBridgeDomain& bd = t.bridge_domains[bdi];
-    bd.macs->lookup(keys, 2u * k, pos);
     BridgeRuntime& rt = *bd.runtime;
-    BdStats& st = rt.per_worker[w.index].stats;
+    auto& rw = rt.per_worker[w.index];
+    bd.macs->lookup(keys, 2u * k, pos, rw.macs);
+    BdStats& st = rw.stats;
     for (uint16_t x = 0; x < k; ++x) {
       const BridgeItem& it = w.bridge[i + x];
       const CompiledBridgeMember& from = bd.members[it.member];

@@ -28,6 +28,7 @@ struct BridgeRuntime {
     BdStats stats;
     uint64_t flood_tat = 0;  // token bucket as GCRA: theoretical arrival time, ns
     std::array<BdMemberStats*, kBdMemberChunks> members{};  // made by the control thread
+    MacCache macs;  // positions in `macs` (any table of this domain: only a hint)
   };
 
   BridgeRuntime(std::string n, unsigned workers)

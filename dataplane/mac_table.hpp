@@ -72,6 +72,24 @@ enum class LearnResult : uint8_t {
   table_full,      // the hash refused the key (should not happen below capacity)
 };
 
+// A worker's direct-mapped cache of hash positions for one domain, in front
+// of rte_hash: a slot holds the position where a key was last found. Only a
+// hint: a hit is taken only when the entry at that position holds the key
+// and is not being deleted, which (positions are freed after a grace period,
+// their key cleared first) means the hash holds the key there. Anything else
+// goes to rte_hash. One per worker and domain; only its worker touches it.
+struct MacCache {
+  static constexpr unsigned kBits = 10;
+  static constexpr unsigned kSlots = 1u << kBits;
+  static unsigned slot(uint64_t key) {
+    return unsigned((key * 0x9e3779b97f4a7c15ull) >> (64 - kBits));
+  }
+  MacCache() {
+    for (auto& p : pos) p = -1;
+  }
+  int32_t pos[kSlots];
+};
+
 class MacTable {
  public:
   // `capacity`: keys the hash holds (learned + static); `rcu`: the workers'
@@ -90,6 +108,45 @@ class MacTable {
     const void* kp[64];
     for (unsigned i = 0; i < n; ++i) kp[i] = &keys[i];
     rte_hash_lookup_bulk(h_, kp, n, pos);
+  }
+  // The same through a worker's cache: rte_hash sees only the keys the
+  // cache cannot answer. Keys of group MACs (never in the table: neither
+  // learned nor static) are not looked up (pos -1).
+  void lookup(const uint64_t* keys, unsigned n, int32_t* pos, MacCache& cache) const {
+    uint16_t slots[64];
+    for (unsigned i = 0; i < n; ++i) {
+      const unsigned s = MacCache::slot(keys[i]);
+      slots[i] = uint16_t(s);
+      const int32_t p = cache.pos[s];
+      pos[i] = p;
+      if (uint32_t(p) < n_entries_) __builtin_prefetch(&entries_[size_t(p)]);
+    }
+    const void* kp[64];
+    uint8_t miss[64];
+    unsigned nm = 0;
+    for (unsigned i = 0; i < n; ++i) {
+      const int32_t p = pos[i];
+      if (keys[i] & 1) [[unlikely]] {  // group bit: first byte's low bit
+        pos[i] = -1;
+        continue;
+      }
+      if (uint32_t(p) < n_entries_) [[likely]] {
+        const MacEntry& e = entries_[size_t(p)];
+        if (e.key.load(std::memory_order_acquire) == keys[i] &&
+            !(e.dest.load(std::memory_order_relaxed) & kMacDead)) [[likely]]
+          continue;
+      }
+      kp[nm] = &keys[i];
+      miss[nm++] = uint8_t(i);
+    }
+    if (!nm) return;
+    int32_t got[64];
+    rte_hash_lookup_bulk(h_, kp, nm, got);
+    for (unsigned j = 0; j < nm; ++j) {
+      const unsigned i = miss[j];
+      pos[i] = got[j];
+      if (got[j] >= 0) cache.pos[slots[i]] = got[j];
+    }
   }
   // The destination (member | flags) at a looked-up position, or kMacMiss.
   uint32_t dest(int32_t pos, uint64_t key) const {
