@@ -139,6 +139,16 @@ const BridgeDomain* ForwardingState::find_bridge_domain(std::string_view name) c
 const ReplicationGroup* ForwardingState::find_replication_group(uint32_t id) const {
   return find_in(replication_groups, [&](const ReplicationGroup& g) { return g.id == id; });
 }
+std::vector<const Nhlfe*> ForwardingState::nhlfes_of(const NextHop& nh) const {
+  std::vector<const Nhlfe*> out;
+  if (nh.kind == NextHop::Kind::nhlfe) {
+    if (auto* n = find_nhlfe(nh.id)) out.push_back(n);
+  } else if (auto* g = find_ecmp(nh.id)) {
+    for (auto id : g->nhlfes)
+      if (auto* n = find_nhlfe(id)) out.push_back(n);
+  }
+  return out;
+}
 
 // ---------------------------------------------------------------- validate
 

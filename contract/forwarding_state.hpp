@@ -203,6 +203,8 @@ struct ForwardingState {
   const AttachmentCircuit* find_ac(std::string_view name) const;
   const BridgeDomain* find_bridge_domain(std::string_view name) const;
   const ReplicationGroup* find_replication_group(uint32_t id) const;
+  // The NHLFEs a next hop stands for: one, or an ECMP group's members.
+  std::vector<const Nhlfe*> nhlfes_of(const NextHop& next_hop) const;
 };
 
 // Every reference resolves, every label is legal, nothing is duplicated.

@@ -48,17 +48,6 @@ std::string out_label(const Nhlfe& n) {
   return s;
 }
 
-std::vector<const Nhlfe*> members(const ForwardingState& fs, const NextHop& nh) {
-  std::vector<const Nhlfe*> out;
-  if (nh.kind == NextHop::Kind::nhlfe) {
-    if (auto* n = fs.find_nhlfe(nh.id)) out.push_back(n);
-  } else if (auto* g = fs.find_ecmp(nh.id)) {
-    for (auto id : g->nhlfes)
-      if (auto* n = fs.find_nhlfe(id)) out.push_back(n);
-  }
-  return out;
-}
-
 std::string backup_of(const ForwardingState& fs, const Names& names, const Nhlfe& n) {
   if (!n.backup_nhlfe) return "";
   auto* b = fs.find_nhlfe(*n.backup_nhlfe);
@@ -83,7 +72,7 @@ Result<std::string> show_lfib(const Topology& topo, const NetworkState& st, std:
       case IlmAction::ecmp: {
         NextHop nh{e.action == IlmAction::forward ? NextHop::Kind::nhlfe : NextHop::Kind::ecmp, e.target};
         bool first = true;
-        for (auto* n : members(fs, nh)) {
+        for (auto* n : fs.nhlfes_of(nh)) {
           os << fmt::format("{:<10} {:<12} {:<22} {:<16} {:<16} {}\n", first ? std::to_string(e.label) : "",
                             out_label(*n), first ? nm->fec_of(e.label) : "", n->out_port,
                             nm->peer(n->out_port), backup_of(fs, *nm, *n));
@@ -131,7 +120,7 @@ Result<std::string> show_ftn(const Topology& topo, const NetworkState& st, std::
                     "Backup (LFA)");
   for (auto& f : fs.ftn) {
     bool first = true;
-    for (auto* n : members(fs, f.next_hop)) {
+    for (auto* n : fs.nhlfes_of(f.next_hop)) {
       os << fmt::format("{:<22} {:<12} {:<16} {:<16} {}\n", first ? f.fec : "",
                         n->labels.empty() ? "(none: PHP)" : out_label(*n), n->out_port, nm->peer(n->out_port),
                         backup_of(fs, *nm, *n));

@@ -129,16 +129,7 @@ inline std::map<MacAddr, std::pair<std::string, std::string>> mac_owners(const N
 
 inline const Nhlfe* nhlfe(const ForwardingState& fs, uint32_t id) { return fs.find_nhlfe(id); }
 
-inline std::vector<const Nhlfe*> members(const ForwardingState& fs, const NextHop& nh) {
-  std::vector<const Nhlfe*> out;
-  if (nh.kind == NextHop::Kind::nhlfe) {
-    if (auto* n = fs.find_nhlfe(nh.id)) out.push_back(n);
-  } else if (auto* g = fs.find_ecmp(nh.id)) {
-    for (auto id : g->nhlfes)
-      if (auto* n = fs.find_nhlfe(id)) out.push_back(n);
-  }
-  return out;
-}
+
 
 inline const FtnEntry* find_ftn(const ForwardingState& fs, const std::string& fec) {
   for (auto& f : fs.ftn)

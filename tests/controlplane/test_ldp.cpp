@@ -127,7 +127,7 @@ TEST(LdpEcmp, IlmAndFtnUseEcmpGroups) {
   auto* f = find_ftn(a, "10.255.0.3/32");
   ASSERT_TRUE(f);
   ASSERT_EQ(f->next_hop.kind, NextHop::Kind::ecmp);
-  auto m = test::members(a, f->next_hop);
+  auto m = a.nhlfes_of(f->next_hop);
   ASSERT_EQ(m.size(), 2u);
   EXPECT_EQ(m[0]->labels, std::vector<uint32_t>{2002});  // B's label for C
   EXPECT_EQ(m[1]->labels, std::vector<uint32_t>{4002});  // D's label for C

@@ -78,7 +78,7 @@ void check_all_lsps(const Topology& t, const NetworkState& st, const std::string
           [&](const std::string& r, const NextHop& nh, size_t depth) {
             ASSERT_LE(depth, t.routers.size()) << ctx << " loop on " << ftn.fec;
             const auto& here = st.routers.at(r);
-            auto m = test::members(here, nh);
+            auto m = here.nhlfes_of(nh);
             ASSERT_FALSE(m.empty()) << ctx;
             for (auto* n : m) {
               auto [next, port] = owners.at(n->next_hop_mac);
