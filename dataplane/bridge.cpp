@@ -256,7 +256,8 @@ void Router::bridge_flood(const Tables& t, Worker& w, const BridgeItem& it, uint
   rte_mempool* mp = replica_pool_ ? replica_pool_ : m->pool;
   bool bulk = m->nb_segs == 1 && ncopies && ncopies <= kBulk &&
               rte_pktmbuf_alloc_bulk(mp, hs, ncopies) == 0;
-  if (bulk && rte_pktmbuf_alloc_bulk(mp, is, ncopies) != 0) {
+  // The indirects need no reset: attaching sets every field a reset would.
+  if (bulk && rte_mempool_get_bulk(mp, reinterpret_cast<void**>(is), ncopies) != 0) {
     rte_pktmbuf_free_bulk(hs, ncopies);
     bulk = false;
   }
@@ -281,6 +282,53 @@ void Router::bridge_flood(const Tables& t, Worker& w, const BridgeItem& it, uint
     h->pkt_len = h->data_len + ind->pkt_len;
     return h;
   };
+  // A PW copy: what pw_output() does, with the MAC header, transport labels
+  // and control word built once per transport NHLFE for this flood; per copy
+  // only the PW label is written. Flow labels, ECMP transports and a primary
+  // whose port is down take pw_output() itself. The copy's first segment is
+  // its own (a fresh header mbuf): the template may be copied past `head`.
+  const uint32_t frame_len = rte_pktmbuf_pkt_len(m);
+  uint32_t tmpl_nh = kNone, tmpl_pw = 0;
+  uint8_t tmpl_tc = 0;
+  alignas(16) uint8_t tmpl[64] = {};
+  auto pw_copy_out = [&](rte_mbuf* r, const CompiledBridgeMember& mb) {
+    const CompiledPseudowire& pw = t.pseudowires[mb.index];
+    if (pw.flow_label || pw.transport_kind == IlmKind::ecmp) [[unlikely]]
+      return bridge_send(t, w, r, mb, it.pcp, frame, contig, &eth);
+    if (!pw.up) [[unlikely]]
+      return drop(w, r, DropReason::pw_down);
+    if (frame_len - eth.header_len > pw.mtu) return drop(w, r, DropReason::pw_mtu_exceeded);
+    const CompiledNhlfe* nh = &t.nhlfes[pw.transport];
+    if (!port_up(nh->out_port)) [[unlikely]]
+      return bridge_send(t, w, r, mb, it.pcp, frame, contig, &eth);
+    if (pw.transport != tmpl_nh) {
+      tmpl_nh = pw.transport;
+      tmpl_tc = nh->tc_set ? nh->tc : it.pcp;
+      std::memcpy(tmpl, nh->l2, 12);
+      store_be16(tmpl + 12, kEtherTypeMpls);
+      uint8_t* q = tmpl + kEtherHeaderLen;
+      for (unsigned i = 0; i < nh->n_labels; ++i, q += kMplsLseLen)
+        store_be32(q, nh->labels[i] | uint32_t(tmpl_tc) << 9 | 255u);
+      tmpl_pw = uint32_t(q - tmpl);
+      const uint32_t l = frame_len + kControlWordLen;
+      store_be32(q + kMplsLseLen, cw::make(l < 64 ? uint8_t(l) : 0, 0));
+    }
+    const uint32_t head = tmpl_pw + kMplsLseLen + (pw.control_word ? kControlWordLen : 0);
+    if (frame_len + head - kEtherHeaderLen > t.ports[nh->out_port].mtu)
+      return drop(w, r, DropReason::mtu_exceeded);
+    uint8_t* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(r, uint16_t(head)));
+    if (!h) [[unlikely]]
+      return drop(w, r, DropReason::no_headroom);
+    if (uint32_t(r->buf_len - r->data_off) >= sizeof tmpl) [[likely]]
+      std::memcpy(h, tmpl, sizeof tmpl);
+    else
+      std::memcpy(h, tmpl, head);
+    store_be32(h + tmpl_pw, lse::make(pw.remote_label, tmpl_tc, true, 255));
+    auto& lc = label_counter(w, pw.local_label);
+    ++lc.tx_packets;
+    lc.tx_bytes += frame_len;
+    send(w, nh->out_port, r);
+  };
   for (unsigned c = 0; c < nt; ++c) {
     if (int(c) == in_place) continue;
     const CompiledBridgeMember& mb = bd.members[targets[c]];
@@ -290,7 +338,10 @@ void Router::bridge_flood(const Tables& t, Worker& w, const BridgeItem& it, uint
       continue;
     }
     ++rt.member_stats(w.index, mb.id).tx_flood;
-    bridge_send(t, w, r, mb, it.pcp, frame, contig, &eth);
+    if (mb.is_pw)
+      pw_copy_out(r, mb);
+    else
+      bridge_send(t, w, r, mb, it.pcp, frame, contig, &eth);
   }
   for (unsigned c = 0; c < ntree; ++c) {
     if (original_on_tree && c + 1 == ntree) break;
