@@ -184,8 +184,9 @@ struct Planner {
         e->service = v;
         e->pw_id = svc.pw_id;
         e->config.type = pw_type(topo.sites[e->site].mode);
-        e->config.mtu = svc.mtu;
-        e->config.control_word = svc.control_word;
+        const Site& site = topo.sites[e->site];
+        e->config.mtu = site.mtu.value_or(svc.mtu);
+        e->config.control_word = site.control_word.value_or(svc.control_word);
         e->config.flow_label = svc.flow_label;
       }
       if (auto st = add_pair(ea, eb, svc.name, svc.where); !st) return st;

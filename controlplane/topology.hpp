@@ -54,6 +54,12 @@ struct Site {
   std::string port;       // PE port the AC uses ("ac-<site>" by default)
   uint16_t vlan = 0;      // 0: port-based AC
   AcMode mode = AcMode::raw;
+  // What this end of a VPWS signals, when it differs from the service's:
+  // the AC's MTU and whether it wants the control word. Ends that disagree
+  // on the MTU keep the PW down (mtu_mismatch); the CW is used only if both
+  // want it (RFC 4447/8077).
+  std::optional<uint32_t> mtu;
+  std::optional<bool> control_word;
   SourceLocation where;
 };
 

@@ -976,7 +976,7 @@ Result<Topology> parse_yaml_impl(std::string_view text, std::string_view source_
   // Sites.
   if (top.list("sites", items)) {
     for (size_t i = 0; i < items.size(); ++i) {
-      MapReader r(ctx, items[i], item_what("site", items[i], i), {"name", "pe", "port", "vlan", "mode"},
+      MapReader r(ctx, items[i], item_what("site", items[i], i), {"name", "pe", "port", "vlan", "mode", "mtu", "control_word"},
                   top.line_of("sites"));
       if (!r.ok()) continue;
       Site s;
@@ -988,6 +988,14 @@ Result<Topology> parse_yaml_impl(std::string_view text, std::string_view source_
       r.uint("vlan", s.vlan, 0, kMaxVlan);
       std::string mode;
       if (r.choice("mode", mode, {"raw", "tagged"})) s.mode = mode == "raw" ? AcMode::raw : AcMode::tagged;
+      if (r.has("mtu")) {
+        uint32_t mtu = 0;
+        if (r.uint("mtu", mtu, kMinServiceMtu, kMaxServiceMtu)) s.mtu = mtu;
+      }
+      if (r.has("control_word")) {
+        bool cw = false;
+        if (r.boolean("control_word", cw)) s.control_word = cw;
+      }
       topo.sites.push_back(std::move(s));
     }
   }

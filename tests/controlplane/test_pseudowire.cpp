@@ -3,6 +3,7 @@
 
 #include "controlplane/network.hpp"
 #include "controlplane/pseudowire.hpp"
+#include "controlplane/yaml_loader.hpp"
 #include "cp_test_util.hpp"
 
 namespace l2vpn::cp {
@@ -200,6 +201,63 @@ TEST(PseudowireVpws, LabelsStableWhenAServiceIsAdded) {
   ASSERT_TRUE(a1);
   EXPECT_EQ(a1->local_label, a0.local_label);
   EXPECT_EQ(after->routers.at("PE1").pseudowires.size(), 2u);
+}
+
+}  // namespace
+}  // namespace l2vpn::cp
+
+namespace l2vpn::cp {
+namespace {
+
+// Each end signals its own AC's MTU and CW wish when the site says so.
+Result<NetworkState> from_yaml(const std::string& site_extra_a, const std::string& site_extra_b) {
+  std::string yaml = R"(name: ends
+routers:
+  - {name: pe1, role: pe}
+  - {name: pe2, role: pe}
+links:
+  - {a: pe1, b: pe2}
+sites:
+  - {name: a, pe: pe1)" + site_extra_a + R"(}
+  - {name: b, pe: pe2)" + site_extra_b + R"(}
+services:
+  vpws:
+    - {name: wire, pw_id: 5, sites: [a, b], mtu: 1500, control_word: true}
+)";
+  auto topo = parse_topology_yaml(yaml, "ends.yaml");
+  if (!topo) return topo.error();
+  return compute(*topo);
+}
+
+TEST(PseudowireVpws, PerSiteMtuDisagreementFromYamlKeepsPwDown) {
+  auto st = from_yaml(", mtu: 9000", "");
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  for (auto* r : {"pe1", "pe2"}) {
+    auto& pw = st->routers.at(r).pseudowires.at(0);
+    EXPECT_FALSE(pw.up) << r;
+    EXPECT_EQ(pw.down_reason, "mtu_mismatch") << r;
+  }
+  st = from_yaml(", mtu: 9000", ", mtu: 9000");
+  ASSERT_TRUE(st.ok());
+  EXPECT_TRUE(st->routers.at("pe1").pseudowires.at(0).up);
+  EXPECT_EQ(st->routers.at("pe1").pseudowires.at(0).mtu, 9000u);
+}
+
+TEST(PseudowireVpws, PerSiteControlWordUsedOnlyIfBothWantIt) {
+  auto st = from_yaml("", ", control_word: false");
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  for (auto* r : {"pe1", "pe2"}) {
+    auto& pw = st->routers.at(r).pseudowires.at(0);
+    EXPECT_TRUE(pw.up) << r;
+    EXPECT_FALSE(pw.control_word) << r;
+  }
+}
+
+TEST(PseudowireVpws, PerSiteMtuOutOfRangeIsAnErrorWithLine) {
+  auto st = from_yaml(", mtu: 20", "");
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("ends.yaml:8"), std::string::npos) << st.error().message;
+  EXPECT_NE(st.error().message.find("mtu"), std::string::npos) << st.error().message;
 }
 
 }  // namespace
