@@ -11,6 +11,8 @@
 //
 // Known limits: a destination learned by an earlier frame of the same batch
 // is still unknown to later frames of that batch (they are flooded once).
+#include <rte_prefetch.h>
+
 #include "dataplane/router.hpp"
 
 namespace l2vpn::dp {
@@ -246,29 +248,43 @@ void Router::bridge_flood(const Tables& t, Worker& w, const BridgeItem& it, uint
   };
   // Copies first (they share m's data, which the original's own output
   // may only prepend to), the original last. Their mbufs come in two bulk
-  // allocations (headers, indirects) when m is one segment.
+  // allocation (headers, then indirects) when m is one segment, all
+  // prefetched at once so that their cache misses overlap.
   const bool original_on_tree = in_place < 0 && ntree > 0;
   const unsigned ncopies = nt - (in_place >= 0) + ntree - original_on_tree;
   constexpr unsigned kBulk = 64;
-  rte_mbuf* hs[kBulk];
-  rte_mbuf* is[kBulk];
+  rte_mbuf* objs[2 * kBulk];
+  rte_mbuf** const hs = objs;
+  rte_mbuf** const is = objs + ncopies;
   unsigned taken = 0;
   rte_mempool* mp = replica_pool_ ? replica_pool_ : m->pool;
-  bool bulk = m->nb_segs == 1 && ncopies && ncopies <= kBulk &&
-              rte_pktmbuf_alloc_bulk(mp, hs, ncopies) == 0;
-  // The indirects need no reset: attaching sets every field a reset would.
-  if (bulk && rte_mempool_get_bulk(mp, reinterpret_cast<void**>(is), ncopies) != 0) {
-    rte_pktmbuf_free_bulk(hs, ncopies);
-    bulk = false;
+  const bool bulk = m->nb_segs == 1 && ncopies && ncopies <= kBulk &&
+                    rte_mempool_get_bulk(mp, reinterpret_cast<void**>(objs), 2 * ncopies) == 0;
+  if (bulk) {
+    // Both cache lines of every mbuf, and where a header mbuf's header
+    // goes: just before its data (a pool mbuf's buffer follows its private
+    // area). Only hints: nothing is read from them here.
+    const uintptr_t data = sizeof(rte_mbuf) + rte_pktmbuf_priv_size(mp) + RTE_PKTMBUF_HEADROOM;
+    for (unsigned c = 0; c < 2 * ncopies; ++c) {
+      rte_prefetch0(objs[c]);
+      rte_prefetch0(reinterpret_cast<const char*>(objs[c]) + RTE_CACHE_LINE_SIZE);
+    }
+    for (unsigned c = 0; c < ncopies; ++c) {
+      rte_prefetch0(reinterpret_cast<const char*>(hs[c]) + data - RTE_CACHE_LINE_SIZE);
+      rte_prefetch0(reinterpret_cast<const char*>(hs[c]) + data - 8);
+    }
   }
   // One reference count update for all the copies (one atomic at most)
   // instead of one per rte_pktmbuf_attach.
   const bool plain = bulk && RTE_MBUF_DIRECT(m) && !RTE_MBUF_HAS_EXTBUF(m);
   if (plain) rte_mbuf_refcnt_update(m, int16_t(ncopies));
-  auto make_copy = [&](uint32_t header) -> rte_mbuf* {
+  auto make_copy = [&](uint32_t header) __attribute__((always_inline)) -> rte_mbuf* {
     if (!bulk) return replica(m, header, 0);
     rte_mbuf* h = hs[taken];
     rte_mbuf* ind = is[taken++];
+    // Only the header mbuf needs a reset (what rte_pktmbuf_alloc does);
+    // attaching the indirect sets every field a reset would.
+    rte_pktmbuf_reset(h);
     if (plain)
       attach_counted(ind, m);
     else
@@ -291,7 +307,7 @@ void Router::bridge_flood(const Tables& t, Worker& w, const BridgeItem& it, uint
   uint32_t tmpl_nh = kNone, tmpl_pw = 0;
   uint8_t tmpl_tc = 0;
   alignas(16) uint8_t tmpl[64] = {};
-  auto pw_copy_out = [&](rte_mbuf* r, const CompiledBridgeMember& mb) {
+  auto pw_copy_out = [&](rte_mbuf* r, const CompiledBridgeMember& mb) __attribute__((always_inline)) {
     const CompiledPseudowire& pw = t.pseudowires[mb.index];
     if (pw.flow_label || pw.transport_kind == IlmKind::ecmp) [[unlikely]]
       return bridge_send(t, w, r, mb, it.pcp, frame, contig, &eth);
