@@ -345,15 +345,17 @@ void Router::bridge_flood(const Tables& t, Worker& w, const BridgeItem& it, uint
     lc.tx_bytes += frame_len;
     send(w, nh->out_port, r);
   };
+  BdMemberStats* const* const member_chunks = pw.members.data();
   for (unsigned c = 0; c < nt; ++c) {
     if (int(c) == in_place) continue;
     const CompiledBridgeMember& mb = bd.members[targets[c]];
+    BdMemberStats& ms = member_chunks[mb.id >> kBdMemberChunkBits][mb.id & (kBdMemberChunkSize - 1)];
     rte_mbuf* r = make_copy(mb.is_pw ? 0 : eth.header_len);
     if (!r) {
       ++w.stats.drops[size_t(DropReason::replica_no_mbuf)];
       continue;
     }
-    ++rt.member_stats(w.index, mb.id).tx_flood;
+    ++ms.tx_flood;
     if (mb.is_pw)
       pw_copy_out(r, mb);
     else
