@@ -84,6 +84,19 @@ void Router::bridge_send(const Tables& t, Worker& w, rte_mbuf* m, const Compiled
     rte_pktmbuf_free(m);
     m = c;
   }
+  if (!ac.tagged && !ac.vlan) {
+    // What ac_output() does for an AC that neither tags nor rewrites, when
+    // the frame carries no tag: an MTU check and send.
+    const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+    if (m->data_len >= kEtherHeaderLen) [[likely]] {
+      const uint16_t type = load_be16(p + 12);
+      if (type != kEtherTypeVlan && type != kEtherTypeQinQ) [[likely]] {
+        if (rte_pktmbuf_pkt_len(m) - kEtherHeaderLen > t.ports[ac.port].mtu)
+          return drop(w, m, DropReason::mtu_exceeded);
+        return send(w, ac.port, m);
+      }
+    }
+  }
   ac_output(t, w, m, to.index);
 }
 
@@ -112,7 +125,6 @@ void Router::bridge_burst(const Tables& t, Worker& w) {
     for (uint16_t x = 0; x < k; ++x) {
       const BridgeItem& it = w.bridge[i + x];
       const CompiledBridgeMember& from = bd.members[it.member];
-      BdMemberStats& fs = rt.member_stats(w.index, from.id);
       const uint8_t* p = rte_pktmbuf_mtod(it.m, const uint8_t*);
       const uint64_t src = keys[k + x];
       if (mac_is_group(p + 6) || src == 0) [[unlikely]] {
@@ -125,11 +137,11 @@ void Router::bridge_burst(const Tables& t, Worker& w) {
           case LearnResult::known: break;
           case LearnResult::learned:
             ++st.learned;
-            ++fs.learned;
+            ++rt.member_stats(w.index, from.id).learned;
             break;
           case LearnResult::moved:
             ++st.moved;
-            ++fs.learned;
+            ++rt.member_stats(w.index, from.id).learned;
             break;
           case LearnResult::static_kept: ++st.static_kept; break;
           case LearnResult::bd_limit:
@@ -158,7 +170,7 @@ void Router::bridge_burst(const Tables& t, Worker& w) {
       const CompiledBridgeMember& out = bd.members[to];
       if (from.shg && from.shg == out.shg) {
         ++st.split_horizon;
-        ++fs.split_horizon;
+        ++rt.member_stats(w.index, from.id).split_horizon;
         drop(w, it.m, DropReason::split_horizon);
         continue;
       }
