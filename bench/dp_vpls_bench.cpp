@@ -41,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.hpp"
 #include "dataplane/eal.hpp"
 #include "dataplane/packet.hpp"
 #include "dataplane/port.hpp"
@@ -68,69 +69,12 @@ struct Options {
 
 // ------------------------------------------------------------------ testpmd
 
-std::string run_child(const std::vector<std::string>& args, double seconds) {
-  std::string out;
-  int fds[2];
-  if (pipe(fds) != 0) return out;
-  pid_t pid = fork();
-  if (pid < 0) return out;
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    dup2(fds[1], 2);
-    close(fds[0]);
-    close(fds[1]);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  const auto start = std::chrono::steady_clock::now();
-  bool signalled = false;
-  char buf[4096];
-  for (;;) {
-    pollfd p{fds[0], POLLIN, 0};
-    if (::poll(&p, 1, 200) > 0) {
-      ssize_t k = read(fds[0], buf, sizeof buf);
-      if (k <= 0) break;
-      out.append(buf, size_t(k));
-    }
-    if (!signalled &&
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >= seconds) {
-      kill(pid, SIGINT);
-      signalled = true;
-    }
-  }
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return out;
-}
-
 // Median over stats periods (the first dropped) of the summed Rx-pps of
 // both ports; 0 when testpmd did not run.
 double testpmd_macswap_pps(const Options& o, const std::vector<std::string>& mem, std::string& cmd) {
-  std::vector<std::string> a{"dpdk-testpmd", "-l", "0-1", "--no-pci", "--vdev", "net_ring0",
-                             "--vdev", "net_ring1", "--file-prefix", "vplsbench_testpmd",
-                             "--log-level=lib.eal:error"};
-  a.insert(a.end(), mem.begin(), mem.end());
-  for (auto s : {"--", "--forward-mode=macswap", "--tx-first", "--stats-period", "1",
-                 "--nb-cores=1", "--burst=32", "--txpkts=64", "--total-num-mbufs=8192"})
-    a.push_back(s);
-  for (auto& x : a) cmd += (cmd.empty() ? "" : " ") + x;
-  auto out = run_child(a, o.testpmd_seconds);
-  std::vector<double> v;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line))
-    if (auto at = line.find("Rx-pps:"); at != std::string::npos)
-      v.push_back(std::strtod(line.c_str() + at + 7, nullptr));
-  std::vector<double> totals;
-  for (size_t i = 2; i + 1 < v.size(); i += 2) totals.push_back(v[i] + v[i + 1]);
-  if (totals.empty()) return 0;
-  std::sort(totals.begin(), totals.end());
-  return totals[totals.size() / 2];
+  auto r = bench::run_testpmd_macswap(mem, o.testpmd_seconds, "vplsbench_testpmd");
+  cmd = r.command;
+  return r.ok ? r.pps_total : 0;
 }
 
 // ------------------------------------------------------------------ scenarios
@@ -372,8 +316,7 @@ int main(int argc, char** argv) {
     }
   }
   bool huge = o.memory == "huge" || (o.memory == "auto" && hugepages_available(600));
-  std::vector<std::string> mem = huge ? std::vector<std::string>{"--in-memory"}
-                                      : std::vector<std::string>{"--no-huge", "-m", "512", "--no-shconf"};
+  std::vector<std::string> mem = bench::memory_args(huge);
   std::string load = "?";
   if (std::ifstream la("/proc/loadavg"); la) std::getline(la, load);
   std::printf("dp_vpls_bench: memory %s; load at start %s\n", huge ? "hugepages (--in-memory)" : "no hugepages",
