@@ -13,6 +13,7 @@
 #include "controlplane/network.hpp"
 #include "dataplane/counters.hpp"
 #include "sim/backbone.hpp"
+#include "sim/flood_cost.hpp"
 #include "sim/hosts.hpp"
 #include "sim/traffic.hpp"
 
@@ -142,6 +143,7 @@ struct Emulator::Impl {
   Tracker tracker;
   std::unique_ptr<Hosts> hosts;
   uint64_t max_path_ns = 0;  // a bound on any path's delay (sum of all link delays)
+  std::vector<FloodPlan> flood_plans;  // the report's flooding costs, planned at setup
 
   // The agenda: host actions, events, control-plane updates, in time order
   // (ties in the order they were scheduled: deterministic).
@@ -185,6 +187,7 @@ struct Emulator::Impl {
   bool send(uint32_t from, uint32_t to, uint16_t sport, uint16_t dport, uint32_t flow);
   void step(uint64_t t);
   Report report(double wall) const;
+  void flooding(Report& r) const;
 };
 
 Emulator::~Emulator() = default;
@@ -200,6 +203,9 @@ Result<std::unique_ptr<Emulator>> Emulator::create(const cp::Topology& topo,
   if (auto st = e->impl_->build(topo); !st) return st.error();
   return e;
 }
+
+Backbone& Emulator::backbone() { return *impl_->bb; }
+const cp::Network& Emulator::network() const { return *impl_->net; }
 
 cp::NetworkState Emulator::Impl::stripped(const cp::NetworkState& s) const {
   cp::NetworkState out = s;
@@ -265,6 +271,9 @@ Status Emulator::Impl::build(const cp::Topology& topo) {
   mc_request_id.assign(hosts->hosts().size(), 0);
   for (auto& v : t.vpws) saved_vpws[v.name] = v;
   for (auto& v : t.vpls) saved_vpls[v.name] = v;
+  auto fp = plan_flood_costs(t, net->state());
+  if (!fp) return fp.error();
+  flood_plans = std::move(*fp);
   return resolve_events();
 }
 
@@ -853,11 +862,58 @@ Report Emulator::Impl::report(double wall) const {
                                 st.queue_drops, st.loss_drops, st.down_drops});
     }
   }
+  flooding(r);
   dp::RouterStats all;
   for (auto& rt : bb->routers()) all += rt->stats();
   for (size_t i = 0; i < dp::kDropReasonCount; ++i)
     if (all.drops[i]) r.router_drops[std::string(dp::kDropReasonNames[i])] = all.drops[i];
   return r;
+}
+
+// BUM frames each PE's sites sent into each VPLS instance, priced under
+// both modes with the plans made at setup.
+void Emulator::Impl::flooding(Report& r) const {
+  const cp::Topology& t = net->topology();
+  auto& hs = hosts->hosts();
+  for (auto& p : flood_plans) {
+    FloodRow f;
+    f.service = p.service;
+    f.pe = p.pe;
+    f.mode = p.p2mp ? "p2mp_tree" : "ingress_replication";
+    f.peers = uint32_t(p.peers.size());
+    f.ir_links = p.ir_links;
+    f.tree_edges = p.tree_edges;
+    uint32_t svc = UINT32_MAX;
+    for (uint32_t i = 0; i < services.size(); ++i)
+      if (services[i].kind == "vpls" && services[i].name == p.service) svc = i;
+    if (svc == UINT32_MAX) continue;
+    // As the PW carries them: a service-delimiting VLAN tag is not.
+    auto carried = [](size_t l2_payload, bool vlan) {
+      return uint64_t(std::max<size_t>(14 + (vlan ? 4 : 0) + l2_payload, 60) - (vlan ? 4 : 0));
+    };
+    for (auto& h : hs) {
+      if (h.service != svc || t.sites[h.site].pe != p.pe || !h.arp_requests) continue;
+      f.frames += h.arp_requests;  // broadcast
+      f.bytes += h.arp_requests * carried(28 + kTrailerLen, h.vlan != 0);
+    }
+    for (auto& e : events) {
+      if (e.spec.kind != EventKind::mac_flood || e.site >= t.sites.size() || t.sites[e.site].pe != p.pe) continue;
+      auto& ss = services[svc].sites;
+      if (std::find(ss.begin(), ss.end(), e.site) == ss.end()) continue;
+      f.frames += e.row.frames;  // unknown unicast (random MACs)
+      f.bytes += e.row.frames * carried(46, t.sites[e.site].vlan != 0);
+    }
+    f.ingress_replication_bytes = p.ir_bytes(f.frames, f.bytes);
+    f.p2mp_tree_bytes = p.tree_bytes(f.frames, f.bytes);
+    for (auto& rt : bb->routers()) {
+      if (p.p2mp || rt->name() != p.pe) continue;
+      for (auto& pw : net->state().pseudowires)
+        if (pw.service == p.service && pw.router == p.pe && pw.kind == cp::PwKind::vpls_mesh)
+          f.pe_flooded = std::max(f.pe_flooded,
+                                  rt->bd_member_stats(p.service, "pw:" + std::to_string(pw.id)).tx_flood);
+    }
+    r.flooding.push_back(std::move(f));
+  }
 }
 
 bool Report::ok() const {

@@ -24,7 +24,13 @@
 #include "controlplane/topology.hpp"
 #include "dataplane/rcu.hpp"
 
+namespace l2vpn::cp {
+class Network;
+}
+
 namespace l2vpn::sim {
+
+class Backbone;
 
 // ------------------------------------------------------------ events
 enum class EventKind : uint8_t {
@@ -124,6 +130,24 @@ struct LinkRow {
   uint64_t queue_drops = 0, loss_drops = 0, down_drops = 0;
 };
 
+// Flooding per VPLS instance and ingress PE: the broadcast/unknown-unicast
+// frames the PE's sites sent into the instance (ARP requests, mac-flood
+// frames) and the backbone bytes they cost under each BUM mode, from the
+// LSPs and trees of the intact network (sim/flood_cost.hpp, docs/emulator.md).
+struct FloodRow {
+  std::string service, pe;
+  std::string mode;  // what the instance ran: "ingress_replication" or "p2mp_tree"
+  uint64_t frames = 0;
+  uint64_t bytes = 0;  // the frames as the PW carries them (no FCS, no service VLAN tag)
+  uint32_t peers = 0;       // PEs each frame goes to
+  uint32_t ir_links = 0;    // links one frame crosses under ingress replication
+  uint32_t tree_edges = 0;  // edges of the P2MP tree rooted at the PE
+  uint64_t ingress_replication_bytes = 0, p2mp_tree_bytes = 0;
+  // Dataplane cross-check (ingress replication only, else 0): frames the PE
+  // flooded from its sites to a mesh PW (the most over its mesh PWs).
+  uint64_t pe_flooded = 0;
+};
+
 struct FlowRow {
   uint32_t id = 0;
   std::string kind, service, src, dst;  // dst "*" for broadcast
@@ -152,6 +176,7 @@ struct Report {
   std::vector<ServiceRow> services;
   std::vector<EventRow> events;
   std::vector<LinkRow> links;
+  std::vector<FloodRow> flooding;
   std::vector<FlowRow> flows;
   std::map<std::string, uint64_t> router_drops;  // by reason, all routers
   Totals totals;
@@ -174,6 +199,12 @@ class Emulator {
   ~Emulator();
   // Runs the workload and the events to the end, drains, reports.
   Result<Report> run();
+
+  // What it runs on, for the caller's outputs (packet captures before run(),
+  // the load drawing after it); valid while the emulator lives. Captures
+  // (sim/capture.hpp) must be closed before the emulator is destroyed.
+  Backbone& backbone();
+  const cp::Network& network() const;
 
   struct Impl;
 

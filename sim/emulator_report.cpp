@@ -86,6 +86,19 @@ std::string to_json(const Report& r, int indent) {
                           {"queue_drops", l.queue_drops},
                           {"loss_drops", l.loss_drops},
                           {"down_drops", l.down_drops}});
+  j["flooding"] = json::array();
+  for (auto& f : r.flooding)
+    j["flooding"].push_back({{"service", f.service},
+                             {"pe", f.pe},
+                             {"mode", f.mode},
+                             {"frames", f.frames},
+                             {"bytes", f.bytes},
+                             {"peers", f.peers},
+                             {"ir_links", f.ir_links},
+                             {"tree_edges", f.tree_edges},
+                             {"ingress_replication_bytes", f.ingress_replication_bytes},
+                             {"p2mp_tree_bytes", f.p2mp_tree_bytes},
+                             {"pe_flooded", f.pe_flooded}});
   j["router_drops"] = json::object();
   for (auto& [k, v] : r.router_drops) j["router_drops"][k] = v;
   j["flows"] = json::array();
@@ -154,6 +167,19 @@ std::string format_report(const Report& r) {
     if (!l.frames && !l.queue_drops && !l.loss_drops && !l.down_drops) continue;
     out += fmt::format("{:<12} {:>9} {:>12} {:>7.3f} {:>8} {:>8} {:>8}\n", l.from + ">" + l.to, l.frames,
                        l.bytes, l.utilisation * 100, l.queue_drops, l.loss_drops, l.down_drops);
+  }
+  if (!r.flooding.empty()) {
+    out += fmt::format("\n{:<14} {:<8} {:<5} {:>8} {:>10} {:>5} {:>8} {:>10} {:>14} {:>14}\n", "VPLS flooding",
+                       "PE", "mode", "frames", "bytes", "peers", "IR links", "tree edges",
+                       "IR bytes", "P2MP bytes");
+    for (auto& f : r.flooding)
+      out += fmt::format("{:<14} {:<8} {:<5} {:>8} {:>10} {:>5} {:>8} {:>10} {:>13}{} {:>13}{}\n", f.service,
+                         f.pe, f.mode == "p2mp_tree" ? "p2mp" : "IR", f.frames, f.bytes, f.peers,
+                         f.ir_links, f.tree_edges, f.ingress_replication_bytes,
+                         f.mode == "p2mp_tree" ? " " : "*", f.p2mp_tree_bytes,
+                         f.mode == "p2mp_tree" ? "*" : " ");
+    out += "(BUM frames the PE's sites sent and the backbone bytes they cost under ingress replication\n"
+           " and under a P2MP tree from the PE; * the mode the instance ran)\n";
   }
   if (!r.router_drops.empty()) {
     out += "\nrouter drops:";

@@ -4,7 +4,9 @@
 // their workloads (memcached, redis replication, IMIX, ARP) across the
 // services while a timeline of events (--event) fails and restores links
 // and routers, and the report says what every receiver saw (sim/emulator.hpp,
-// docs/emulator.md). `--probe` runs the older check instead: marked frames
+// docs/emulator.md). `--pcap DIR` records chosen links as pcapng files,
+// `--svg FILE` draws the topology with the load each link carried.
+// `--probe` runs the older check instead: marked frames
 // across every service, then again after each --fail-link.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -19,8 +21,10 @@
 #include "dataplane/eal.hpp"
 #include "dataplane/router_show.hpp"
 #include "sim/backbone.hpp"
+#include "sim/capture.hpp"
 #include "sim/default_topology.hpp"
 #include "sim/emulator.hpp"
+#include "sim/report_svg.hpp"
 #include "sim/service_check.hpp"
 
 namespace l2vpn::app {
@@ -42,6 +46,9 @@ struct SimOptions {
   std::string cp_delay = "50ms";
   sim::Workload workload;
   std::string arp_interval = "100ms";
+  std::string pcap_dir;
+  std::vector<std::string> pcap_links;  // "A:B"; empty: every link
+  std::string svg;
 };
 
 void print_router_totals(const sim::Backbone& bb) {
@@ -115,10 +122,28 @@ int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector
     return 1;
   }
   dp::Rcu rcu(4);
+  const uint64_t eo_duration = eo.duration_ns;
   auto emu = sim::Emulator::create(topo, std::move(eo), *pool, rcu);
   if (!emu) {
     spdlog::error("{}", emu.error().message);
     return 2;
+  }
+  // Fail before the run, not after it: graphviz missing, file not writable.
+  if (!o.svg.empty())
+    if (auto st = sim::write_svg("graph g {}", o.svg); !st) {
+      spdlog::error("{}", st.error().message);
+      return 2;
+    }
+  // Destroyed before the emulator (declared after it): they detach from its links.
+  std::unique_ptr<sim::CaptureSet> captures;
+  if (!o.pcap_dir.empty()) {
+    auto c = sim::open_captures((*emu)->backbone(), o.pcap_dir,
+                                o.pcap_links.empty() ? std::vector<std::string>{"all"} : o.pcap_links);
+    if (!c) {
+      spdlog::error("{}", c.error().message);
+      return 2;
+    }
+    captures = std::move(*c);
   }
   std::cout << fmt::format("topology {}: {} routers, {} links, {} sites, {} VPWS, {} VPLS\n",
                            topo.name.empty() ? topo.source : topo.name, topo.routers.size(),
@@ -128,6 +153,24 @@ int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector
   if (!report) {
     spdlog::error("{}", report.error().message);
     return 1;
+  }
+  if (captures) {
+    const auto paths = captures->paths();
+    const uint64_t frames = captures->frames();
+    if (auto st = captures->close(); !st) {
+      spdlog::error("{}", st.error().message);
+      return 1;
+    }
+    std::cout << fmt::format("captured {} frames into {} pcapng files in {}\n", frames, paths.size(),
+                             o.pcap_dir);
+  }
+  if (!o.svg.empty()) {
+    const auto& bb = (*emu)->backbone();
+    if (auto st = sim::write_svg(sim::to_dot_with_load(bb.topology(), bb, eo_duration), o.svg); !st) {
+      spdlog::error("{}", st.error().message);
+      return 1;
+    }
+    std::cout << fmt::format("topology with link load drawn in {}\n", o.svg);
   }
   std::cout << sim::format_report(*report);
   std::cout << fmt::format("\n{} packet-hops in {:.2f} s wall: {:.2f} M packet-hops/s\n",
@@ -156,6 +199,14 @@ int run_sim(const SimOptions& o) {
     return 2;
   }
   for (auto& w : topo->warnings) spdlog::warn("{}", w);
+  if (!o.pcap_links.empty() && o.pcap_dir.empty()) {
+    spdlog::error("--pcap-links needs --pcap DIR");
+    return 2;
+  }
+  if (o.probe && (!o.pcap_dir.empty() || !o.svg.empty())) {
+    spdlog::error("--pcap and --svg belong to the traffic run, not --probe");
+    return 2;
+  }
   std::vector<uint32_t> fail;
   for (auto& spec : o.fail_links) {
     auto ends = cp::parse_link_spec(spec);
@@ -263,6 +314,11 @@ void add_sim_command(CLI::App& app) {
   cmd->add_flag("--imix-vpls", o->workload.imix_on_vpls, "IMIX also across each VPLS");
   cmd->add_option("--arp-interval", o->arp_interval, "each host's ARP (broadcast) interval, 0: off")
       ->capture_default_str();
+  cmd->add_option("--pcap", o->pcap_dir,
+                  "record links into DIR/<a>--<b>.pcapng (virtual-time stamps; docs/emulator.md)");
+  cmd->add_option("--pcap-links", o->pcap_links, "--pcap: only these links, A:B[,C:D...] (default all)")
+      ->delimiter(',');
+  cmd->add_option("--svg", o->svg, "draw the topology with each link's load after the run (graphviz)");
   cmd->add_flag("--probe", o->probe, "run the simple probe check instead of the traffic run");
   cmd->add_option("--frames", o->frames, "--probe: frames per direction per service pair")
       ->check(CLI::Range(1u, 100000u));
