@@ -19,6 +19,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <algorithm>
@@ -51,6 +52,7 @@ struct Options {
   double pps = 5000;
   double seconds = 1.0;
   std::string memory = "auto";
+  bool windows = false;  // --windows: lookahead windows (Backbone::set_windows)
 };
 
 // CPU time of this thread: on a shared machine wall time also counts the
@@ -140,7 +142,7 @@ constexpr uint16_t kImix[12] = {60, 566, 60, 60, 1514, 60, 566, 60, 60, 566, 60,
 int usage() {
   std::fprintf(stderr,
                "usage: sim_scale_bench [GRAPHML] [--pes N] [--vpws N] [--vpls N] [--vpls-sites N]\n"
-               "                       [--pps N] [--seconds S] [--memory auto|huge|nohuge]\n");
+               "                       [--pps N] [--seconds S] [--memory auto|huge|nohuge] [--windows]\n");
   return 2;
 }
 
@@ -164,6 +166,7 @@ int main(int argc, char** argv) {
     else if (a == "--pps" && num(v)) o.pps = v;
     else if (a == "--seconds" && num(v)) o.seconds = v;
     else if (a == "--memory" && i + 1 < argc) o.memory = argv[++i];
+    else if (a == "--windows") o.windows = true;
     else if (!a.empty() && a[0] != '-') o.path = a;
     else return usage();
   }
@@ -299,7 +302,12 @@ int main(int argc, char** argv) {
         rte_pktmbuf_free_bulk(burst, n);
       }
   };
-  auto send = [&](Sender& s) {
+  auto& b = **bb;
+  // Routers' clocks (flood rate limit, MAC learning) follow the virtual
+  // time, as in the emulator: deterministic.
+  b.set_virtual_clocks(true);
+  b.set_windows(o.windows);
+  auto send = [&](Sender& s, uint64_t at) {
     rte_mbuf* m = rte_pktmbuf_alloc(*pool);
     if (!m) {
       ++alloc_failed;
@@ -316,10 +324,9 @@ int main(int argc, char** argv) {
     std::memcpy(d + 6, s.src.data(), 6);
     dp::store_be16(d + 12, 0x88b5);
     ++s.sent;
-    if (rte_ring_enqueue(s.ap->to_pe.get(), m) != 0) {
-      ++host_ring_full;
-      rte_pktmbuf_free(m);
-    }
+    // Enters the PE at its send time, taken in time order inside the
+    // backbone's windows (sends need not stop the clock).
+    b.schedule(s.ap, m, at);
   };
 
   // ---- the run: virtual time, from send to send
@@ -327,26 +334,22 @@ int main(int argc, char** argv) {
   std::priority_queue<Item, std::vector<Item>, std::greater<>> due;
   for (uint32_t i = 0; i < senders.size(); ++i) due.push({senders[i].next_ns, i});
   const uint64_t end = uint64_t(o.seconds * 1e9);
-  const uint64_t drain_every = 100'000;  // hosts read their rings every 100 us of virtual time
-  uint64_t next_drain = drain_every;
-  auto& b = **bb;
-  const uint64_t hops0 = b.packet_hops();
+  // Sends are handed to the backbone 100 us of virtual time ahead, then the
+  // backbone runs up to there; hosts read their rings every 100 us.
+  const uint64_t chunk = 100'000;
+  const uint64_t hops0 = b.packet_hops(), windows0 = b.windows(), bursts0 = b.bursts();
   auto t2 = Clock::now();
   const double cpu0 = cpu_seconds();
-  while (!due.empty() && due.top().first < end) {
-    const uint64_t now = due.top().first;
-    b.advance_to(now);
-    while (!due.empty() && due.top().first <= now) {
+  for (uint64_t c = 0; c < end; c += chunk) {
+    const uint64_t stop = std::min(end, c + chunk);
+    while (!due.empty() && due.top().first < stop) {
       auto [at, i] = due.top();
       due.pop();
-      send(senders[i]);
+      send(senders[i], at);
       due.push({at + senders[i].interval_ns, i});
     }
-    b.settle();
-    if (now >= next_drain) {
-      drain();
-      next_drain = now + drain_every;
-    }
+    b.advance_to(stop - 1);
+    drain();
   }
   b.advance_to(end);
   b.run_until_idle();
@@ -354,6 +357,7 @@ int main(int argc, char** argv) {
   const double wall = std::chrono::duration<double>(Clock::now() - t2).count();
   const double cpu = cpu_seconds() - cpu0;
   const uint64_t hops = b.packet_hops() - hops0;
+  const uint64_t windows = b.windows() - windows0, bursts = b.bursts() - bursts0;
 
   uint64_t sent = 0;
   for (auto& s : senders) sent += s.sent;
@@ -394,6 +398,17 @@ int main(int argc, char** argv) {
   std::printf("packet-hops   %lu in %.3f s wall: %.2f million packet-hops/s (one core); "
               "per CPU second %.2f million (%.3f s CPU)\n",
               (unsigned long)hops, wall, double(hops) / wall / 1e6, double(hops) / cpu / 1e6, cpu);
+  std::printf("windows       %s: %lu (%.1f router frame-visits each; smallest lookahead %.1f us); "
+              "mean router burst %.2f frames\n",
+              o.windows ? "lookahead" : "one instant each", (unsigned long)windows,
+              double(hops) / double(std::max<uint64_t>(windows, 1)), double(b.min_lookahead_ns()) / 1e3,
+              double(hops) / double(std::max<uint64_t>(bursts, 1)));
+  {
+    double load[3] = {0, 0, 0};
+    if (getloadavg(load, 3) == 3)
+      std::printf("machine       %ld CPUs online, load average %.2f %.2f %.2f\n", sysconf(_SC_NPROCESSORS_ONLN),
+                  load[0], load[1], load[2]);
+  }
   std::printf("wall time     %.3f s to emulate %.3f s (%.2fx real time); %.0f ns CPU per packet-hop\n",
               wall, o.seconds, wall / o.seconds, cpu * 1e9 / double(std::max<uint64_t>(hops, 1)));
   std::printf("peak memory   RSS %.1f MiB, DPDK heap in use %.1f MiB\n", peak_rss_kib() / 1024.0,

@@ -1,6 +1,7 @@
 #include "sim/backbone.hpp"
 
 #include <fmt/format.h>
+#include <rte_errno.h>
 
 #include <algorithm>
 
@@ -19,6 +20,9 @@ void drain(rte_ring* r) {
 Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
                                                   const cp::NetworkState& state, dp::Rcu& rcu,
                                                   uint64_t seed) {
+  if (register_frame_time() < 0)
+    return Error{fmt::format("cannot register the mbuf field for frame times: {}",
+                             rte_strerror(rte_errno))};
   std::unique_ptr<Backbone> b(new Backbone(rcu));
   b->topo_ = &topo;
   std::map<std::string, uint32_t> index;
@@ -58,8 +62,8 @@ Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
     auto& wb = b->work_[ib];
     b->receiver_.push_back({ib, uint32_t(wb.rx.size())});  // direction 2i: a->b
     b->receiver_.push_back({ia, uint32_t(wa.rx.size())});  // direction 2i+1: b->a
-    wa.rx.push_back({e.a_rx.get(), pa});
-    wb.rx.push_back({e.b_rx.get(), pb});
+    wa.rx.push_back({e.a_rx.get(), pa, false});
+    wb.rx.push_back({e.b_rx.get(), pb, false});
     wa.out.push_back(2 * i);
     wb.out.push_back(2 * i + 1);
     b->links_.push_back(std::move(e));
@@ -75,16 +79,31 @@ Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
     const uint16_t port = r->add_port(s.port);
     r->set_port_io(port, 0, std::make_unique<dp::RingPortIo>(to->get(), from->get()));
     auto& w = b->work_[index.at(s.pe)];
-    b->access_rx_.push_back({to->get(), Waker{index.at(s.pe), uint32_t(w.rx.size())}});
-    w.rx.push_back({to->get(), port});
-    b->access_[key] = AccessPort{s.pe, s.port, std::move(*to), std::move(*from)};
+    const Waker wk{index.at(s.pe), uint32_t(w.rx.size())};
+    b->access_rx_.push_back({to->get(), wk});
+    w.rx.push_back({to->get(), port, true});
+    // The host side's line for schedule(): no delay, no rate, no loss.
+    LinkParams hp;
+    hp.delay_us = 0;
+    hp.rate_bps = 0;
+    hp.queue_bytes = UINT64_MAX / 2;
+    const uint32_t line = uint32_t(2 * topo.links.size() + b->host_lines_.size());
+    b->host_lines_.push_back(std::make_unique<LinkDirection>(nullptr, to->get(), hp, 0));
+    b->receiver_.push_back(wk);
+    b->access_[key] = AccessPort{s.pe, s.port, std::move(*to), std::move(*from), line};
   }
+  b->lookahead_.assign(b->routers_.size(), UINT64_MAX / 4);
+  for (uint32_t r = 0; r < b->routers_.size(); ++r)
+    for (uint32_t id : b->work_[r].out)
+      b->lookahead_[r] = std::min(b->lookahead_[r], std::max<uint64_t>(1, b->direction(id)->delay_ns()));
+  b->ran_flag_.assign(b->routers_.size(), 0);
   if (auto st = b->apply(state); !st) return st.error();
   return b;
 }
 
 Backbone::~Backbone() {
   routers_.clear();
+  host_lines_.clear();
   for (auto& l : links_) {
     l.a_to_b.reset();
     l.b_to_a.reset();
@@ -126,30 +145,76 @@ void Backbone::set_router_up(const std::string& router, bool up) {
 }
 
 LinkDirection* Backbone::direction(uint32_t id) const {
+  if (id >= 2 * links_.size()) return host_lines_[id - 2 * links_.size()].get();
   const EmulatedLink& l = links_[id / 2];
   return id & 1 ? l.b_to_a.get() : l.a_to_b.get();
 }
 
-void Backbone::deliver_due() {
-  while (!arrivals_.empty() && arrivals_.top().first <= now_ns_) {
-    const uint32_t id = arrivals_.top().second;
-    arrivals_.pop();
-    LinkDirection* d = direction(id);
-    const size_t before = d->in_flight();
-    if (!before) continue;  // stale: the link went down and lost what was in flight
-    if (d->deliver(now_ns_)) wake(receiver_[id]);
-    // A new head (frames left, some delivered or refused): wait for it.
-    if (d->in_flight() && d->in_flight() != before) arrivals_.push({d->next_arrival(), id});
-  }
+uint64_t Backbone::min_lookahead_ns() const {
+  uint64_t m = UINT64_MAX;
+  for (uint64_t l : lookahead_) m = std::min(m, l);
+  return m;
 }
 
-unsigned Backbone::settle_routers() {
+void Backbone::schedule(AccessPort* ap, rte_mbuf* m, uint64_t t) {
+  LinkDirection* d = direction(ap->line);
+  const bool empty = !d->in_flight();
+  d->schedule(m, t);
+  if (empty) arrivals_.push({t, ap->line});
+}
+
+void Backbone::ingest(uint32_t id) {
+  LinkDirection* d = direction(id);
+  const size_t before = d->in_flight();
+  d->ingest_timed();
+  if (!before && d->in_flight()) arrivals_.push({d->next_arrival(), id});
+}
+
+unsigned Backbone::run_window(uint64_t cap) {
+  // Deliver in time order while the next arrival is before anything a frame
+  // delivered so far could make arrive (its time + its router's lookahead).
+  uint64_t bound = cap, last = now_ns_;
+  while (!arrivals_.empty()) {
+    const auto [t, id] = arrivals_.top();
+    if (t > bound) break;
+    LinkDirection* d = direction(id);
+    if (!d->in_flight() || d->next_arrival() != t) {  // stale (see arrivals_)
+      arrivals_.pop();
+      continue;
+    }
+    const Waker w = receiver_[id];
+    const uint64_t la = windows_on_ ? lookahead_[w.router] : 1;
+    const uint64_t others = arrivals_.second_time();
+    bool full = false;
+    unsigned moved = 0;
+    // This direction's next frames, while still the earliest of all.
+    for (uint64_t ta; (ta = d->next_arrival()) <= bound;) {
+      if (moved && ta > others) break;
+      if (!d->deliver_one()) {  // the rx ring is full: the window ends here
+        full = true;
+        break;
+      }
+      ++moved;
+      last = ta;
+      bound = std::min(bound, ta + la - 1);
+    }
+    if (moved) wake(w);
+    if (d->in_flight())
+      arrivals_.replace_top({d->next_arrival(), id});
+    else
+      arrivals_.pop();
+    if (full) break;
+  }
+  now_ns_ = std::max(now_ns_, last);
+  ++windows_;
+  return run_routers();
+}
+
+unsigned Backbone::run_routers() {
   unsigned rounds = 0;
   rte_mbuf* pkts[dp::kBurst];
-  for (;;) {
+  while (!active_.empty()) {
     ++rounds;
-    deliver_due();
-    if (active_.empty()) break;
     polling_.swap(active_);
     for (uint32_t r : polling_) queued_[r] = 0;
     for (uint32_t r : polling_) {
@@ -169,22 +234,32 @@ unsigned Backbone::settle_routers() {
         const unsigned n = rte_ring_dequeue_burst(w.rx[slot].ring, reinterpret_cast<void**>(pkts),
                                                   dp::kBurst, nullptr);
         if (n) {
+          if (w.rx[slot].access && stamp_access_)
+            for (unsigned i = 0; i < n; ++i) set_frame_time(pkts[i], now_ns_);
+          if (virtual_clocks_) router.clock().set_manual(frame_time(pkts[0]));
           router.process(0, w.rx[slot].port, pkts, uint16_t(n));
           packet_hops_ += n;
+          ++bursts_;
         }
         if (!rte_ring_empty(w.rx[slot].ring)) wake({r, slot});
       }
       router.flush(0);
-      // What it sent goes on the wire now.
-      for (uint32_t id : w.out) {
-        LinkDirection* d = direction(id);
-        const size_t before = d->in_flight();
-        d->ingest(now_ns_);
-        if (!before && d->in_flight()) arrivals_.push({d->next_arrival(), id});
+      if (!ran_flag_[r]) {
+        ran_flag_[r] = 1;
+        ran_.push_back(r);
       }
+      // A tx ring filling up in a long window: serialize what is there.
+      for (uint32_t id : w.out)
+        if (direction(id)->queued() >= kLinkRing / 2) ingest(id);
     }
     polling_.clear();
   }
+  // What they sent goes on the wire, each frame from its own time.
+  for (uint32_t r : ran_) {
+    ran_flag_[r] = 0;
+    for (uint32_t id : work_[r].out) ingest(id);
+  }
+  ran_.clear();
   return rounds;
 }
 
@@ -192,7 +267,12 @@ unsigned Backbone::settle() {
   // Hosts enqueue behind our back: look at their rings.
   for (auto& [ring, w] : access_rx_)
     if (!rte_ring_empty(ring)) wake(w);
-  const unsigned rounds = settle_routers();
+  // What arrives now and what hosts sent now, in one pass (as one instant);
+  // then what that made arrive now (links without delay).
+  stamp_access_ = true;
+  unsigned rounds = next_arrival() <= now_ns_ ? run_window(now_ns_) : run_routers();
+  stamp_access_ = false;
+  while (next_arrival() <= now_ns_) rounds += run_window(now_ns_);
   // Freeing retired tables, and MAC entries that aging or a flush removed,
   // needs no traffic: after an update, and otherwise once per 1 ms of time.
   if (reclaim_pending_ || now_ns_ - last_reclaim_ns_ >= 1'000'000) {
@@ -219,10 +299,7 @@ uint64_t Backbone::next_arrival() const {
 void Backbone::advance_to(uint64_t t) {
   settle();
   // Only arrivals from here on: no host runs until we return.
-  for (uint64_t next; (next = next_arrival()) <= t;) {
-    now_ns_ = std::max(now_ns_, next);
-    settle_routers();
-  }
+  while (next_arrival() <= t) run_window(t);
   now_ns_ = std::max(now_ns_, t);
   settle();
 }
@@ -230,10 +307,8 @@ void Backbone::advance_to(uint64_t t) {
 unsigned Backbone::run_until_idle(uint64_t max_ns) {
   unsigned rounds = settle();
   const uint64_t end = now_ns_ + max_ns;
-  for (uint64_t next; (next = next_arrival()) != UINT64_MAX && next <= end;) {
-    now_ns_ = std::max(now_ns_, next);
-    rounds += settle_routers();
-  }
+  for (uint64_t next; (next = next_arrival()) != UINT64_MAX && next <= end;)
+    rounds += run_window(end);
   return rounds;
 }
 

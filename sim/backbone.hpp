@@ -10,11 +10,26 @@
 // delay. In virtual time the clock jumps from one link arrival to the next
 // (deterministic: single thread, fixed order, seeded loss); in real time
 // the caller advances it with the wall clock.
+//
+// Windows: every frame carries its own time (sim/link.hpp, frame_time), so
+// the backbone need not stop at every arrival instant. advance_to(t) and
+// run_until_idle() deliver arrivals in windows: from the earliest arrival,
+// in time order, as long as the next one is earlier than any frame already
+// delivered in the window could cause to arrive (its time plus the smallest
+// delay of the receiving router's links: the conservative lookahead), and
+// not after t. Then the routers run on everything delivered (bursts), and
+// each link serializes what it was given in time order from each frame's
+// own time. The serializers, queues, drops and arrival times are therefore
+// the same as one arrival instant at a time; what may differ is only the
+// order in which one router sees frames of different instants inside one
+// window (VPLS learning between two frames less than one link delay apart)
+// and the router clock (set to the first frame's time of each burst).
 
 #include <rte_mbuf.h>
 
 #include <map>
 #include <memory>
+#include <algorithm>
 #include <queue>
 #include <string>
 #include <vector>
@@ -34,6 +49,7 @@ struct AccessPort {
   std::string pe, port;
   dp::RingPtr to_pe;    // hosts enqueue, the PE receives
   dp::RingPtr from_pe;  // the PE sends, hosts dequeue
+  uint32_t line = UINT32_MAX;  // the backbone's direction id for schedule()
 };
 
 // Both directions of one topology link: each router's port has its own rx
@@ -73,6 +89,26 @@ class Backbone {
   // Settles and advances until no frame is in flight. Returns rounds.
   unsigned run_until_idle(uint64_t max_ns = 10'000'000'000ULL);
   uint64_t packet_hops() const { return packet_hops_; }
+  // Windows processed (see the top of this file): packet_hops()/windows()
+  // is the mean number of router frame-visits per window.
+  uint64_t windows() const { return windows_; }
+  // Router::process calls: packet_hops()/bursts() is the mean burst.
+  uint64_t bursts() const { return bursts_; }
+  // false: every window is one arrival instant (no lookahead), the order
+  // of the event-by-event emulator. Default false.
+  void set_windows(bool on) { windows_on_ = on; }
+  // The smallest link delay: the shortest lookahead a window can have.
+  uint64_t min_lookahead_ns() const;
+
+  // A host frame that enters the PE at time `t` (>= now(), and not before
+  // the last one scheduled on this port): unlike a frame put on to_pe
+  // directly (which enters at the now() of the next settle()), it can be
+  // queued ahead and is taken in time order inside windows. Do not mix both
+  // ways on one port at the same instant.
+  void schedule(AccessPort* ap, rte_mbuf* m, uint64_t t);
+  // Routers' clocks (MAC learning and aging, flood rate limit) follow the
+  // virtual time: set to each burst's first frame time before it runs.
+  void set_virtual_clocks(bool on) { virtual_clocks_ = on; }
 
   AccessPort* access_port(const std::string& pe, const std::string& port);
   dp::Router* router(const std::string& name);
@@ -98,6 +134,7 @@ class Backbone {
   struct Rx {
     rte_ring* ring;
     uint16_t port;  // the router's port index
+    bool access;    // a host side: frames a host put here get the time of settle()
   };
   struct RouterWork {
     std::vector<Rx> rx;          // rx rings of its ports (links and access); slot = index
@@ -116,19 +153,79 @@ class Backbone {
       active_.push_back(w.router);
     }
   }
-  void deliver_due();
-  unsigned settle_routers();
+  // One window (see the top of this file), arrivals not after `cap`.
+  unsigned run_window(uint64_t cap);
+  // Runs the woken routers until none has frames waiting, then every
+  // direction they sent into serializes what it got.
+  unsigned run_routers();
+  void ingest(uint32_t id);
   std::vector<RouterWork> work_;
   std::vector<Waker> receiver_;  // per direction: the receiving router and slot
   std::vector<std::pair<rte_ring*, Waker>> access_rx_;  // host->PE rings
   std::vector<uint32_t> active_, polling_;
   std::vector<uint8_t> queued_;    // per router: in active_
   std::vector<uint64_t> pending_;  // per router: rx slots with frames
+  std::vector<uint64_t> lookahead_;  // per router: smallest delay of its links (>= 1)
+  std::vector<uint32_t> ran_;        // routers that ran since the last ingest
+  std::vector<uint8_t> ran_flag_;
+  std::vector<std::unique_ptr<LinkDirection>> host_lines_;  // schedule(): ids from 2 * links
+  bool stamp_access_ = false;  // settle(): frames hosts put on access rings are at now_ns_
+  bool virtual_clocks_ = false;
+  uint64_t windows_ = 0, bursts_ = 0;
+  bool windows_on_ = false;
   // Head arrival of every direction with frames in flight, earliest first.
   // An entry is stale when the direction's head moved (the link went down):
   // checked when it reaches the top.
   using Arrival = std::pair<uint64_t, uint32_t>;
-  mutable std::priority_queue<Arrival, std::vector<Arrival>, std::greater<>> arrivals_;
+  // A binary min-heap on (time, direction): the same order as a
+  // std::priority_queue, plus replace_top (one sift instead of a pop and a
+  // push: the common case, a direction delivers its head and has a next).
+  class ArrivalHeap {
+   public:
+    bool empty() const { return h_.empty(); }
+    const Arrival& top() const { return h_.front(); }
+    // The earliest time after the top's, or UINT64_MAX.
+    uint64_t second_time() const {
+      uint64_t t = UINT64_MAX;
+      if (h_.size() > 1) t = h_[1].first;
+      if (h_.size() > 2) t = std::min(t, h_[2].first);
+      return t;
+    }
+    void push(Arrival a) {
+      size_t i = h_.size();
+      h_.push_back(a);
+      while (i > 0) {
+        const size_t p = (i - 1) / 2;
+        if (!(a < h_[p])) break;
+        h_[i] = h_[p];
+        i = p;
+      }
+      h_[i] = a;
+    }
+    void pop() {
+      const Arrival last = h_.back();
+      h_.pop_back();
+      if (!h_.empty()) sift_down(last);
+    }
+    void replace_top(Arrival a) { sift_down(a); }
+
+   private:
+    void sift_down(Arrival a) {
+      const size_t n = h_.size();
+      size_t i = 0;
+      for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && h_[c + 1] < h_[c]) ++c;
+        if (!(h_[c] < a)) break;
+        h_[i] = h_[c];
+        i = c;
+      }
+      h_[i] = a;
+    }
+    std::vector<Arrival> h_;
+  };
+  mutable ArrivalHeap arrivals_;
   bool reclaim_pending_ = false;
   uint64_t last_reclaim_ns_ = 0;
 };

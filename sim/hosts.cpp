@@ -219,7 +219,7 @@ bool Hosts::send_raw(uint32_t site, const MacAddr& dst, const MacAddr& src, uint
 }
 
 void Hosts::deliver(uint32_t id, const uint8_t* d, size_t len, const dp::EthernetView& eth,
-                    const std::function<void(const UdpDelivery&)>& on_udp) {
+                    uint64_t at, const std::function<void(const UdpDelivery&)>& on_udp) {
   Host& h = hosts_[id];
   ++h.rx_frames;
   const uint8_t* p = d + eth.header_len;
@@ -231,7 +231,7 @@ void Hosts::deliver(uint32_t id, const uint8_t* d, size_t len, const dp::Etherne
     const uint32_t spa = load_be32(p + 14), tpa = load_be32(p + 24);
     Trailer t;
     if (op == 1 && plen >= kArpLen + kTrailerLen && read_trailer(p + kArpLen, t))
-      tracker_.receive(id, t, bb_.now());
+      tracker_.receive(id, t, at);
     if (op == 1 && tpa == h.ip) {
       // Like Linux: a request for us also teaches us the asker.
       h.arp[spa] = sha;
@@ -273,7 +273,7 @@ void Hosts::deliver(uint32_t id, const uint8_t* d, size_t len, const dp::Etherne
   if (u.len >= kTrailerLen && read_trailer(u.payload + u.len - kTrailerLen, u.trailer)) {
     u.tracked = true;
     u.len -= kTrailerLen;
-    tracker_.receive(id, u.trailer, bb_.now());
+    tracker_.receive(id, u.trailer, at);
   }
   if (on_udp) on_udp(u);
 }
@@ -308,13 +308,14 @@ unsigned Hosts::receive(const std::function<void(const UdpDelivery&)>& on_udp) {
           continue;
         }
         SiteHosts& sh = sites_[it->second];
+        const uint64_t at = frame_time(m);
         if (eth.dst[0] & 1) {  // broadcast, multicast: every host of the site
-          for (auto hid : sh.hosts) deliver(hid, d, len, eth, on_udp);
+          for (auto hid : sh.hosts) deliver(hid, d, len, eth, at, on_udp);
         } else {
           bool found = false;
           for (auto hid : sh.hosts)
             if (std::memcmp(hosts_[hid].mac.data(), eth.dst, 6) == 0) {
-              deliver(hid, d, len, eth, on_udp);
+              deliver(hid, d, len, eth, at, on_udp);
               found = true;
               break;
             }

@@ -97,8 +97,9 @@ class Hosts {
   bool send_raw(uint32_t site, const MacAddr& dst, const MacAddr& src, uint16_t ether_type,
                 size_t payload_len);
 
-  // Drains every access port at the backbone's now: ARP is answered here,
-  // tracked frames go to the Tracker, UDP to `on_udp`. Returns frames read.
+  // Drains every access port: ARP is answered here (at the backbone's now),
+  // tracked frames go to the Tracker with the time the frame left its PE
+  // (the frame's own time, sim/link.hpp), UDP to `on_udp`. Returns frames read.
   unsigned receive(const std::function<void(const UdpDelivery&)>& on_udp);
 
   uint64_t stray_frames() const { return stray_; }  // left a PE port matching no site
@@ -108,8 +109,10 @@ class Hosts {
   bool enqueue(Host& h, rte_mbuf* m);
   size_t write_l2(uint8_t* d, const MacAddr& dst, const MacAddr& src, uint16_t vlan,
                   uint16_t ether_type);
+  // `at`: when the frame left the PE (its frame_time: routers forward in
+  // zero time, so the time it reached the PE).
   void deliver(uint32_t host, const uint8_t* d, size_t len, const dp::EthernetView& eth,
-               const std::function<void(const UdpDelivery&)>& on_udp);
+               uint64_t at, const std::function<void(const UdpDelivery&)>& on_udp);
 
   const cp::Topology& topo_;
   Backbone& bb_;

@@ -10,8 +10,17 @@ namespace {
 constexpr uint32_t kWireOverhead = 8 + 4 + 12;
 }  // namespace
 
+int register_frame_time() {
+  if (g_frame_time_offset >= 0) return g_frame_time_offset;
+  static const rte_mbuf_dynfield desc = {"l2vpn_sim_frame_time", sizeof(uint64_t),
+                                         alignof(uint64_t), 0};
+  g_frame_time_offset = rte_mbuf_dynfield_register(&desc);
+  return g_frame_time_offset;
+}
+
 LinkDirection::LinkDirection(rte_ring* in, rte_ring* out, LinkParams params, uint64_t seed)
     : in_(in), out_(out), params_(params), rng_(seed) {
+  register_frame_time();
   ns_per_byte_ = params_.rate_bps ? 8e9 / double(params_.rate_bps) : 0.0;
   delay_ns_ = uint64_t(params_.delay_us * 1000.0);
   line_.resize(256);
@@ -40,39 +49,58 @@ void LinkDirection::push(uint64_t arrival, rte_mbuf* m) {
   ++count_;
 }
 
+void LinkDirection::serialize(rte_mbuf* m, uint64_t t) {
+  if (!up_) {
+    ++stats_.down_drops;
+    rte_pktmbuf_free(m);
+    return;
+  }
+  const uint32_t wire = rte_pktmbuf_pkt_len(m) + kWireOverhead;
+  const uint64_t start = std::max(t, busy_until_);
+  // Backlog in bytes still to serialize ahead of this frame.
+  const double backlog = ns_per_byte_ > 0 ? double(start - t) / ns_per_byte_ : 0.0;
+  if (backlog + wire > double(params_.queue_bytes)) {
+    ++stats_.queue_drops;
+    rte_pktmbuf_free(m);
+    return;
+  }
+  const uint64_t ser = uint64_t(double(wire) * ns_per_byte_);
+  busy_until_ = start + ser;
+  stats_.busy_ns += ser;
+  if (params_.loss > 0 && coin_(rng_) < params_.loss) {
+    ++stats_.loss_drops;
+    rte_pktmbuf_free(m);
+    return;
+  }
+  push(busy_until_ + delay_ns_, m);
+}
+
 unsigned LinkDirection::ingest(uint64_t now) {
   rte_mbuf* burst[64];
   unsigned total = 0, n;
   while ((n = rte_ring_dequeue_burst(in_, reinterpret_cast<void**>(burst), 64, nullptr)) > 0) {
     total += n;
-    for (unsigned i = 0; i < n; ++i) {
-      rte_mbuf* m = burst[i];
-      if (!up_) {
-        ++stats_.down_drops;
-        rte_pktmbuf_free(m);
-        continue;
-      }
-      const uint32_t wire = rte_pktmbuf_pkt_len(m) + kWireOverhead;
-      const uint64_t start = std::max(now, busy_until_);
-      // Backlog in bytes still to serialize ahead of this frame.
-      const double backlog = ns_per_byte_ > 0 ? double(start - now) / ns_per_byte_ : 0.0;
-      if (backlog + wire > double(params_.queue_bytes)) {
-        ++stats_.queue_drops;
-        rte_pktmbuf_free(m);
-        continue;
-      }
-      const uint64_t ser = uint64_t(double(wire) * ns_per_byte_);
-      busy_until_ = start + ser;
-      stats_.busy_ns += ser;
-      if (params_.loss > 0 && coin_(rng_) < params_.loss) {
-        ++stats_.loss_drops;
-        rte_pktmbuf_free(m);
-        continue;
-      }
-      push(busy_until_ + delay_ns_, m);
-    }
+    for (unsigned i = 0; i < n; ++i) serialize(burst[i], now);
   }
   return total;
+}
+
+unsigned LinkDirection::ingest_timed() {
+  rte_mbuf* burst[64];
+  unsigned n;
+  sort_.clear();
+  bool sorted = true;
+  while ((n = rte_ring_dequeue_burst(in_, reinterpret_cast<void**>(burst), 64, nullptr)) > 0)
+    for (unsigned i = 0; i < n; ++i) {
+      const uint64_t t = frame_time(burst[i]);
+      if (!sort_.empty() && t < sort_.back().first) sorted = false;
+      sort_.emplace_back(t, burst[i]);
+    }
+  if (!sorted)
+    std::stable_sort(sort_.begin(), sort_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [t, m] : sort_) serialize(m, t);
+  return unsigned(sort_.size());
 }
 
 unsigned LinkDirection::deliver(uint64_t now) {
@@ -94,6 +122,19 @@ unsigned LinkDirection::deliver(uint64_t now) {
     --count_;
   }
   return moved;
+}
+
+bool LinkDirection::deliver_one() {
+  const InFlight f = line_[head_];
+  if (rte_ring_full(out_)) return false;
+  if (tap_) tap_->frame(f.m, f.arrival);
+  set_frame_time(f.m, f.arrival);
+  if (rte_ring_enqueue(out_, f.m) != 0) return false;
+  ++stats_.frames;
+  stats_.bytes += rte_pktmbuf_pkt_len(f.m);
+  head_ = (head_ + 1) % line_.size();
+  --count_;
+  return true;
 }
 
 void LinkDirection::set_up(bool up, uint64_t now) {

@@ -6,13 +6,39 @@
 // nanoseconds; nothing here reads a clock.
 
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 
 #include <cstdint>
 #include <random>
+#include <utility>
 #include <vector>
 
 namespace l2vpn::sim {
+
+// ---- a frame's own virtual time
+// Every frame in the backbone carries the time it reached the port it sits
+// on (an mbuf dynamic field, "l2vpn_sim_frame_time"): the backbone sets it
+// when a host's frame enters a PE and when a link delivers a frame (its
+// arrival time). Routers forward in zero time, so the time is unchanged
+// through a router, and a link serializes a frame from its own time, not
+// from the time the backbone happened to look at the tx ring. VPLS replicas
+// are a fresh header mbuf chained to an indirect mbuf of the original
+// (dataplane/bridge.cpp): the indirect one gets the original's dynamic
+// fields (rte_pktmbuf_attach copies them), the header does not, so the
+// time is read from the frame's LAST segment; and a router linearizes a
+// chained frame it receives (the segments after the first are freed), so
+// the time is written to EVERY segment.
+// Registers the field once (after EAL init); the offset, or -1 on failure.
+int register_frame_time();
+inline int g_frame_time_offset = -1;
+inline uint64_t frame_time(const rte_mbuf* m) {
+  while (m->next) m = m->next;
+  return *RTE_MBUF_DYNFIELD(m, g_frame_time_offset, const uint64_t*);
+}
+inline void set_frame_time(rte_mbuf* m, uint64_t t) {
+  for (; m; m = m->next) *RTE_MBUF_DYNFIELD(m, g_frame_time_offset, uint64_t*) = t;
+}
 
 struct LinkParams {
   double delay_us = 100.0;
@@ -48,11 +74,24 @@ class LinkDirection {
 
   // Takes what the sender queued, at time `now_ns`. Returns frames taken.
   unsigned ingest(uint64_t now_ns);
+  // Takes what the sender queued, each frame at its own time (frame_time),
+  // serialized in time order (stable: equal times keep ring order), so a
+  // sender may queue frames of several instants at once. Returns frames taken.
+  unsigned ingest_timed();
   // Moves frames whose arrival time has come to the receiver. Returns frames moved.
   unsigned deliver(uint64_t now_ns);
+  // Moves the head frame to the receiver, its time set to its arrival.
+  // false (the frame stays) when the receiver's rx ring is full.
+  bool deliver_one();
+  // Puts a frame on the line as it is, arriving at `arrival` (not before the
+  // last one: the line is a FIFO). For the host side of a port (delay 0).
+  void schedule(rte_mbuf* m, uint64_t arrival) { push(arrival, m); }
   // Earliest arrival in flight, or UINT64_MAX.
   uint64_t next_arrival() const { return count_ ? line_[head_].arrival : UINT64_MAX; }
   size_t in_flight() const { return count_; }
+  // Frames the sender queued that ingest has not taken yet.
+  unsigned queued() const { return in_ ? rte_ring_count(in_) : 0; }
+  uint64_t delay_ns() const { return delay_ns_; }
 
   // A link that goes down loses what is in flight and everything sent to it.
   void set_up(bool up, uint64_t now_ns);
@@ -68,6 +107,7 @@ class LinkDirection {
     rte_mbuf* m;
   };
   void push(uint64_t arrival, rte_mbuf* m);
+  void serialize(rte_mbuf* m, uint64_t t);
 
   rte_ring* in_;
   rte_ring* out_;
@@ -84,6 +124,7 @@ class LinkDirection {
   size_t head_ = 0, count_ = 0;
   LinkStats stats_;
   LinkTap* tap_ = nullptr;
+  std::vector<std::pair<uint64_t, rte_mbuf*>> sort_;  // ingest_timed's scratch
 };
 
 }  // namespace l2vpn::sim
