@@ -227,6 +227,11 @@ Status Emulator::Impl::build(const cp::Topology& topo) {
     r->clock().set_manual(0);
     r->set_replica_pool(pool);
   }
+  // The routers' clocks (MAC learning, flood rate limit) follow the virtual
+  // time: the backbone sets a router's clock to the time of the frames it
+  // is about to forward, only for routers that run (not all 754 of Kdl at
+  // every step).
+  bb->set_virtual_clocks(true);
   for (auto& l : t.links) max_path_ns += uint64_t(l.delay_us * 1000.0);
   max_path_ns += 1'000'000;
   // Data starts after the hosts' ARP round trips: at least three times the
@@ -594,7 +599,10 @@ void Emulator::Impl::schedule_workload() {
   // MAC aging on the control thread, on the virtual clock.
   auto age = std::make_shared<std::function<void()>>();
   *age = [this, age, end] {
-    for (auto& r : bb->routers()) r->age_macs();
+    for (auto& r : bb->routers()) {
+      r->clock().set_manual(now());
+      r->age_macs();
+    }
     if (now() + kAgeIntervalNs < end) at(now() + kAgeIntervalNs, *age);
     else *age = nullptr;
   };
@@ -656,8 +664,7 @@ void Emulator::Impl::on_udp(const UdpDelivery& u) {
 }
 
 void Emulator::Impl::step(uint64_t t) {
-  // The routers' clock (MAC aging, flood rate limit) is the emulator's.
-  for (auto& r : bb->routers()) r->clock().set_manual(t);
+  // The routers' clocks follow the frames they forward (set_virtual_clocks).
   bb->advance_to(t);
   auto cb = [this](const UdpDelivery& u) { on_udp(u); };
   hosts->receive(cb);
