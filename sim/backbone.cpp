@@ -92,6 +92,7 @@ Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
     b->receiver_.push_back(wk);
     b->access_[key] = AccessPort{s.pe, s.port, std::move(*to), std::move(*from), line};
   }
+  for (uint32_t id = 0; id < b->receiver_.size(); ++id) b->dirs_.push_back(b->direction_slow(id));
   b->lookahead_.assign(b->routers_.size(), UINT64_MAX / 4);
   for (uint32_t r = 0; r < b->routers_.size(); ++r)
     for (uint32_t id : b->work_[r].out)
@@ -144,7 +145,7 @@ void Backbone::set_router_up(const std::string& router, bool up) {
     if (topo_->links[i].a == router || topo_->links[i].b == router) set_link_up(i, up);
 }
 
-LinkDirection* Backbone::direction(uint32_t id) const {
+LinkDirection* Backbone::direction_slow(uint32_t id) const {
   if (id >= 2 * links_.size()) return host_lines_[id - 2 * links_.size()].get();
   const EmulatedLink& l = links_[id / 2];
   return id & 1 ? l.b_to_a.get() : l.a_to_b.get();
@@ -165,6 +166,7 @@ void Backbone::schedule(AccessPort* ap, rte_mbuf* m, uint64_t t) {
 
 void Backbone::ingest(uint32_t id) {
   LinkDirection* d = direction(id);
+  if (!d->queued()) return;  // the router sent nothing this way
   const size_t before = d->in_flight();
   d->ingest_timed();
   if (!before && d->in_flight()) arrivals_.push({d->next_arrival(), id});
@@ -249,8 +251,9 @@ unsigned Backbone::run_routers() {
         ran_.push_back(r);
       }
       // A tx ring filling up in a long window: serialize what is there.
-      for (uint32_t id : w.out)
-        if (direction(id)->queued() >= kLinkRing / 2) ingest(id);
+      if (windows_on_)
+        for (uint32_t id : w.out)
+          if (direction(id)->queued() >= kLinkRing / 2) ingest(id);
     }
     polling_.clear();
   }

@@ -144,7 +144,9 @@ class Backbone {
     uint32_t router;
     uint32_t slot;
   };
-  LinkDirection* direction(uint32_t id) const;
+  LinkDirection* direction(uint32_t id) const { return dirs_[id]; }
+  LinkDirection* direction_slow(uint32_t id) const;
+  std::vector<LinkDirection*> dirs_;  // by direction id (links, then host lines)
   // Frames wait on `slot` of `router`. Slots from 63 share the last bit.
   void wake(const Waker& w) {
     pending_[w.router] |= uint64_t(1) << (w.slot < 63 ? w.slot : 63);
