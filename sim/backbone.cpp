@@ -93,6 +93,11 @@ Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
     b->access_[key] = AccessPort{s.pe, s.port, std::move(*to), std::move(*from), line};
   }
   for (uint32_t id = 0; id < b->receiver_.size(); ++id) b->dirs_.push_back(b->direction_slow(id));
+  {
+    unsigned bits = 1;
+    while ((uint64_t(1) << bits) < b->receiver_.size()) ++bits;
+    b->arrivals_.set_id_bits(bits);
+  }
   b->lookahead_.assign(b->routers_.size(), UINT64_MAX / 4);
   for (uint32_t r = 0; r < b->routers_.size(); ++r)
     for (uint32_t id : b->work_[r].out)
