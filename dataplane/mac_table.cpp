@@ -81,8 +81,18 @@ LearnResult MacTable::learn_slow(uint64_t key, int32_t pos, uint16_t member, uin
   int32_t p = rte_hash_add_key(h_, &key);
   if (p < 0 || uint32_t(p) >= n_entries_) return LearnResult::table_full;
   MacEntry& e = entries_[size_t(p)];
+  // The key is already here: another worker added it a moment ago (and
+  // counted it), or the control thread is deleting it (dead bit set, key not
+  // yet out of the hash, position queued for freeing). Writing `dest` then
+  // would clear the dead bit and resurrect an entry that is freed later, so
+  // a flush would delete it twice. Leave it; the next frame learns again.
+  if (e.key.load(std::memory_order_acquire) == key) return LearnResult::known;
+  // A fresh position has dest 0 (reclaim resets it): take it only from that
+  // state, so a concurrent delete's dead bit always wins.
+  uint32_t fresh = 0;
+  if (!e.dest.compare_exchange_strong(fresh, member, std::memory_order_relaxed))
+    return LearnResult::known;
   e.last_seen.store(now, std::memory_order_relaxed);
-  e.dest.store(member, std::memory_order_relaxed);
   // Another worker may have added the same key a moment ago (same
   // position): count it once.
   if (e.key.exchange(key, std::memory_order_acq_rel) == key) return LearnResult::known;
