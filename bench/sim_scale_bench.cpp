@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.hpp"
 #include "controlplane/network.hpp"
 #include "controlplane/yaml_loader.hpp"
 #include "dataplane/eal.hpp"
@@ -63,31 +64,10 @@ double cpu_seconds() {
   return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
 }
 
-long peak_rss_kib() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_maxrss;
-}
-
-size_t dpdk_heap_bytes() {
-  size_t total = 0;
-  for (unsigned s = 0; s < RTE_MAX_NUMA_NODES; ++s) {
-    rte_malloc_socket_stats st{};
-    if (rte_malloc_get_socket_stats(int(s), &st) == 0) total += st.heap_allocsz_bytes;
-  }
-  return total;
-}
-
-bool hugepages_free() {
-  std::ifstream in("/proc/meminfo");
-  std::string key;
-  long v = 0;
-  while (in >> key >> v) {
-    if (key == "HugePages_Free:") return v >= 300;
-    in.ignore(256, '\n');
-  }
-  return false;
-}
+using bench::dpdk_heap_bytes;
+using bench::peak_rss_kib;
+// The whole run's mbuf pool and rings need about 300 free hugepages.
+bool hugepages_free() { return bench::hugepages_free(300); }
 
 // Farthest-point sampling by hop count: deterministic and spread out.
 std::vector<uint32_t> spread_pes(const cp::Topology& t, unsigned n) {
