@@ -52,21 +52,38 @@ struct SimOptions {
 };
 
 void print_router_totals(const sim::Backbone& bb) {
-  uint64_t rx = 0, fwd = 0, drops = 0;
+  uint64_t rx = 0, fwd = 0, drops = 0, replicas = 0;
   std::array<uint64_t, dp::kDropReasonCount> by_reason{};
   for (auto& r : bb.routers()) {
     auto st = r->stats();
     rx += st.rx_packets;
     fwd += st.forwarded;
     drops += st.total_drops();
+    replicas += st.replicas;
     for (size_t i = 0; i < dp::kDropReasonCount; ++i) by_reason[i] += st.drops[i];
   }
-  std::cout << fmt::format("routers: {}  frames received {}  forwarded {}  dropped {}\n",
-                           bb.routers().size(), rx, fwd, drops);
+  // received + flood/P2MP copies = forwarded + dropped
+  std::cout << fmt::format("routers: {}  frames received {}  copies made {}  forwarded {}  dropped {}\n",
+                           bb.routers().size(), rx, replicas, fwd, drops);
   for (size_t i = 0; i < dp::kDropReasonCount; ++i)
     if (by_reason[i])
       std::cout << fmt::format("  drop {:<24} {:>10}  {}\n", dp::kDropReasonNames[i], by_reason[i],
                                dp::kDropReasonDescriptions[i]);
+}
+
+// EAL (no hugepages, no PCI) and the one packet pool every router and host
+// draws from; nullptr after logging why.
+rte_mempool* start_dataplane() {
+  if (auto st = dp::eal_init(dp::default_eal_args("0")); !st) {
+    spdlog::error("{}", st.error().message);
+    return nullptr;
+  }
+  auto pool = dp::make_mbuf_pool("sim_pool", 65535);
+  if (!pool) {
+    spdlog::error("{}", pool.error().message);
+    return nullptr;
+  }
+  return *pool;
 }
 
 int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector<uint32_t>& fail) {
@@ -112,18 +129,11 @@ int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector
                              double(end) / 1e9, wall)
               << std::flush;
   };
-  if (auto st = dp::eal_init(dp::default_eal_args("0")); !st) {
-    spdlog::error("{}", st.error().message);
-    return 1;
-  }
-  auto pool = dp::make_mbuf_pool("sim_pool", 65535);
-  if (!pool) {
-    spdlog::error("{}", pool.error().message);
-    return 1;
-  }
+  auto pool = start_dataplane();
+  if (!pool) return 1;
   dp::Rcu rcu(4);
   const uint64_t eo_duration = eo.duration_ns;
-  auto emu = sim::Emulator::create(topo, std::move(eo), *pool, rcu);
+  auto emu = sim::Emulator::create(topo, std::move(eo), pool, rcu);
   if (!emu) {
     spdlog::error("{}", emu.error().message);
     return 2;
@@ -234,15 +244,8 @@ int run_sim(const SimOptions& o) {
     spdlog::error("{}", net.error().message);
     return 2;
   }
-  if (auto st = dp::eal_init(dp::default_eal_args("0")); !st) {
-    spdlog::error("{}", st.error().message);
-    return 1;
-  }
-  auto pool = dp::make_mbuf_pool("sim_pool", 65535);
-  if (!pool) {
-    spdlog::error("{}", pool.error().message);
-    return 1;
-  }
+  auto pool = start_dataplane();
+  if (!pool) return 1;
   dp::Rcu rcu(4);
   const cp::Topology& t = (*net)->topology();
   auto bb = sim::Backbone::build(t, (*net)->state(), rcu);
@@ -253,7 +256,7 @@ int run_sim(const SimOptions& o) {
   std::cout << fmt::format("topology {}: {} routers, {} links, {} sites, {} VPWS, {} VPLS\n",
                            t.name.empty() ? t.source : t.name, t.routers.size(), t.links.size(),
                            t.sites.size(), t.vpws.size(), t.vpls.size());
-  auto report = sim::check_services(**bb, t, (*net)->state(), *pool, o.frames);
+  auto report = sim::check_services(**bb, t, (*net)->state(), pool, o.frames);
   std::cout << "\nservices, all links up:\n" << report.table();
   bool ok = report.ok();
   for (auto link : fail) {
@@ -270,7 +273,7 @@ int run_sim(const SimOptions& o) {
     }
     std::cout << fmt::format("\nlink {} -- {} down: {} routers reprogrammed, {} table entries changed\n",
                              l.a, l.b, d->routers.size(), d->size());
-    auto after = sim::check_services(**bb, t, (*net)->state(), *pool, o.frames);
+    auto after = sim::check_services(**bb, t, (*net)->state(), pool, o.frames);
     std::cout << after.table();
     ok = ok && after.ok();
   }
