@@ -158,3 +158,70 @@ TEST(RouterUpdate, InvalidStateIsRejectedAndOldTablesKeepForwarding) {
 
 }  // namespace
 }  // namespace l2vpn::dp
+
+namespace l2vpn::dp {
+namespace {
+
+// Two workers forward at once, each on its own queue (ring pair) of every
+// port, as with RSS on a NIC: counters are per worker and add up.
+struct TwoWorkerArgs {
+  Router* router;
+  unsigned worker;
+  std::atomic<bool>* stop;
+};
+
+int second_worker_main(void* arg) {
+  auto* a = static_cast<TwoWorkerArgs*>(arg);
+  while (!a->stop->load(std::memory_order_relaxed)) a->router->poll(a->worker);
+  a->router->poll(a->worker);
+  return 0;
+}
+
+TEST(RouterWorkers, TwoLcoresForwardTheirOwnQueuesAndCountersAddUp) {
+  unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+  if (lcore >= RTE_MAX_LCORE) GTEST_SKIP() << "needs a second lcore (EAL -l 0-1)";
+  std::mt19937 rng(3);
+  auto state = version(0, rng);
+  Router router("P", test::rcu(), 2);
+  // Per port and per worker: an rx ring we feed and a tx ring we read.
+  std::vector<RingPtr> rx, tx;
+  for (auto& p : state.ports) {
+    uint16_t i = router.add_port(p.name);
+    for (unsigned w = 0; w < 2; ++w) {
+      rx.push_back(std::move(make_ring(p.name + ".rx", 4096).value()));
+      tx.push_back(std::move(make_ring(p.name + ".tx", 4096).value()));
+      router.set_port_io(i, w, std::make_unique<RingPortIo>(rx.back().get(), tx.back().get()));
+    }
+  }
+  ASSERT_TRUE(router.update(state).ok());
+  const unsigned kFrames = 3000;  // per worker
+  for (unsigned w = 0; w < 2; ++w)
+    for (unsigned i = 0; i < kFrames; ++i) {
+      rte_mbuf* m = Frame().eth(mac(0), mac(9), kEtherTypeMpls).mpls(100, 0, true, 64).fill(46).mbuf();
+      ASSERT_NE(m, nullptr);
+      ASSERT_EQ(rte_ring_enqueue(rx[w].get(), m), 0);  // port core0, queue of worker w
+    }
+  std::atomic<bool> stop{false};
+  TwoWorkerArgs args{&router, 1, &stop};
+  ASSERT_EQ(rte_eal_remote_launch(second_worker_main, &args, lcore), 0);
+  for (int i = 0; i < 100000 && rte_ring_count(rx[0].get()); ++i) router.poll(0);
+  for (int i = 0; i < 2000 && rte_ring_count(rx[1].get()); ++i) rte_delay_us_sleep(100);
+  stop = true;
+  rte_eal_wait_lcore(lcore);
+  // Port core1 is index 1: its queues are rings 2 (worker 0) and 3 (worker 1).
+  EXPECT_EQ(rte_ring_count(tx[2].get()), kFrames);
+  EXPECT_EQ(rte_ring_count(tx[3].get()), kFrames);
+  auto st = router.stats();
+  EXPECT_EQ(st.rx_packets, 2u * kFrames);
+  EXPECT_EQ(st.forwarded, 2u * kFrames);
+  EXPECT_EQ(router.label_stats(100).rx_packets, 2u * kFrames);
+  EXPECT_EQ(router.port_stats(1).tx_packets, 2u * kFrames);
+  for (auto* rings : {&rx, &tx})
+    for (auto& r : *rings) {
+      void* m;
+      while (rte_ring_dequeue(r.get(), &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+    }
+}
+
+}  // namespace
+}  // namespace l2vpn::dp
