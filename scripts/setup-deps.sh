@@ -7,7 +7,13 @@ packages=(
   libdpdk-dev dpdk dpdk-dev
   libboost-graph-dev libyaml-cpp-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
   libfmt-dev libspdlog-dev libgtest-dev libbenchmark-dev libpcap-dev
-  tshark python3-scapy graphviz iproute2 procps
+  tshark python3-scapy graphviz iproute2 procps ethtool curl netcat-openbsd
+  # End-to-end tests across the emulated backbone: real servers and clients.
+  redis-server redis-tools memcached libmemcached-tools iperf3
+  # Telemetry: the Prometheus metrics endpoint.
+  libcpp-httplib-dev
+  # Hardening: libFuzzer and the sanitizers (clang's runtime).
+  clang llvm libclang-rt-14-dev libfuzzer-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

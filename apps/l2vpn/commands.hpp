@@ -10,5 +10,8 @@ extern int exit_code;
 void add_topo_command(CLI::App& app);     // cmd_topo.cpp: load, validate, show
 void add_forward_command(CLI::App& app);  // cmd_forward.cpp: one router's fast path
 void add_sim_command(CLI::App& app);      // cmd_sim.cpp: emulate a whole backbone
+void add_run_command(CLI::App& app);      // cmd_run.cpp: the backbone in real time with real hosts
+void add_ctl_command(CLI::App& app);      // cmd_ctl.cpp: show and change a running process
+void add_bench_command(CLI::App& app);    // cmd_bench.cpp: traffic generator and RFC 2544 runner
 
 }  // namespace l2vpn::app

@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   l2vpn::app::add_topo_command(app);
   l2vpn::app::add_forward_command(app);
   l2vpn::app::add_sim_command(app);
+  l2vpn::app::add_run_command(app);
+  l2vpn::app::add_ctl_command(app);
+  l2vpn::app::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
