@@ -6,6 +6,8 @@
 // and routers, and the report says what every receiver saw (sim/emulator.hpp,
 // docs/emulator.md). `--pcap DIR` records chosen links as pcapng files,
 // `--svg FILE` draws the topology with the load each link carried.
+// `--scenario FILE.yaml` gives the duration, seed, events and workload in
+// one file (sim/scenario.hpp); options on the command line override it.
 // `--probe` runs the older check instead: marked frames
 // across every service, then again after each --fail-link.
 #include <spdlog/spdlog.h>
@@ -14,17 +16,22 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <set>
+#include <tuple>
 
 #include "commands.hpp"
 #include "controlplane/network.hpp"
 #include "controlplane/yaml_loader.hpp"
 #include "dataplane/eal.hpp"
 #include "dataplane/router_show.hpp"
+#include "dataplane/telemetry.hpp"
 #include "sim/backbone.hpp"
 #include "sim/capture.hpp"
 #include "sim/default_topology.hpp"
 #include "sim/emulator.hpp"
 #include "sim/report_svg.hpp"
+#include "sim/scenario.hpp"
 #include "sim/service_check.hpp"
 
 namespace l2vpn::app {
@@ -49,6 +56,9 @@ struct SimOptions {
   std::string pcap_dir;
   std::vector<std::string> pcap_links;  // "A:B"; empty: every link
   std::string svg;
+  std::string file_prefix;  // DPDK's, for `l2vpn ctl` (docs/observability.md)
+  std::string scenario;
+  std::set<std::string> given;  // options given on the command line ("--seed", ...)
 };
 
 void print_router_totals(const sim::Backbone& bb) {
@@ -73,8 +83,11 @@ void print_router_totals(const sim::Backbone& bb) {
 
 // EAL (no hugepages, no PCI) and the one packet pool every router and host
 // draws from; nullptr after logging why.
-rte_mempool* start_dataplane() {
-  if (auto st = dp::eal_init(dp::default_eal_args("0")); !st) {
+rte_mempool* start_dataplane(const std::string& file_prefix) {
+  auto eal = dp::default_eal_args("0");
+  spdlog::info("telemetry: l2vpn ctl --file-prefix {} show routers",
+               dp::set_file_prefix(eal, file_prefix.empty() ? dp::default_file_prefix("sim") : file_prefix));
+  if (auto st = dp::eal_init(eal); !st) {
     spdlog::error("{}", st.error().message);
     return nullptr;
   }
@@ -86,33 +99,46 @@ rte_mempool* start_dataplane() {
   return *pool;
 }
 
-int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector<uint32_t>& fail) {
-  sim::EmulatorOptions eo;
-  eo.seed = o.seed;
-  eo.real_time = o.real_time;
-  eo.lfa = !o.no_lfa;
-  eo.workload = o.workload;
-  for (auto [text, out] : {std::pair{&o.duration, &eo.duration_ns}, {&o.cp_delay, &eo.control_plane_delay_ns},
-                           {&o.arp_interval, &eo.workload.arp_interval_ns}}) {
+int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector<uint32_t>& fail,
+                const sim::Scenario* scenario) {
+  // Only what was given on the command line overrides the scenario file.
+  auto given = [&](const char* name) { return o.given.count(name) > 0; };
+  sim::CommandLineOptions cli;
+  if (given("--seed")) cli.seed = o.seed;
+  if (given("--no-lfa")) cli.lfa = !o.no_lfa;
+  for (auto [name, text, out] :
+       {std::tuple{"--duration", &o.duration, &cli.duration_ns}, {"--cp-delay", &o.cp_delay, &cli.control_plane_delay_ns},
+        {"--arp-interval", &o.arp_interval, &cli.arp_interval_ns}}) {
+    if (!given(name) && scenario) continue;
     auto d = sim::parse_duration(*text);
     if (!d) {
-      spdlog::error("{}", d.error().message);
+      spdlog::error("{} {}", name, d.error().message);
       return 2;
     }
     *out = *d;
   }
-  if (eo.duration_ns == 0) {
+  if (cli.duration_ns == 0u) {
     spdlog::error("--duration must be above zero");
     return 2;
   }
-  for (auto& text : o.events) {
-    auto e = sim::parse_event(text);
-    if (!e) {
-      spdlog::error("--event {}", e.error().message);
-      return 2;
+  if (given("--hosts")) cli.hosts_per_site = o.workload.hosts_per_site;
+  if (given("--memcached-rps")) cli.memcached_rps = o.workload.memcached_rps;
+  if (given("--redis-mbps")) cli.redis_mbps = o.workload.redis_mbps;
+  if (given("--imix-pps")) cli.imix_pps = o.workload.imix_pps;
+  if (given("--imix-vpls")) cli.imix_on_vpls = o.workload.imix_on_vpls;
+  if (given("--event")) {
+    cli.events.emplace();
+    for (auto& text : o.events) {
+      auto e = sim::parse_event(text);
+      if (!e) {
+        spdlog::error("--event {}", e.error().message);
+        return 2;
+      }
+      cli.events->push_back(*e);
     }
-    eo.events.push_back(*e);
   }
+  sim::EmulatorOptions eo = sim::resolve_options(scenario, cli);
+  eo.real_time = o.real_time;
   for (auto link : fail) {
     auto& l = topo.links[link];
     eo.events.push_back(sim::EventSpec{eo.duration_ns / 3, sim::EventKind::link_down, l.a, l.b, 0,
@@ -129,7 +155,7 @@ int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector
                              double(end) / 1e9, wall)
               << std::flush;
   };
-  auto pool = start_dataplane();
+  auto pool = start_dataplane(o.file_prefix);
   if (!pool) return 1;
   dp::Rcu rcu(4);
   const uint64_t eo_duration = eo.duration_ns;
@@ -138,6 +164,8 @@ int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector
     spdlog::error("{}", emu.error().message);
     return 2;
   }
+  auto telemetry = dp::telemetry_register_all((*emu)->backbone().routers());  // goes before the emulator
+  if (!telemetry) spdlog::warn("{}", telemetry.error().message);
   // Fail before the run, not after it: graphviz missing, file not writable.
   if (!o.svg.empty())
     if (auto st = sim::write_svg("graph g {}", o.svg); !st) {
@@ -201,14 +229,37 @@ int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector
 }
 
 int run_sim(const SimOptions& o) {
+  std::optional<sim::Scenario> scenario;
+  if (!o.scenario.empty()) {
+    if (o.probe) {
+      spdlog::error("--scenario belongs to the traffic run, not --probe");
+      return 2;
+    }
+    auto s = sim::load_scenario(o.scenario);
+    if (!s) {
+      spdlog::error("{}", s.error().message);
+      return 2;
+    }
+    scenario = std::move(*s);
+  }
+  // The topology on the command line, else the scenario's, else the default.
+  const std::string topology_path =
+      !o.topology.empty() ? o.topology : scenario ? scenario->topology : std::string();
   Result<cp::Topology> topo =
-      o.topology.empty() ? cp::parse_topology_yaml(sim::kDefaultTopologyYaml, sim::kDefaultTopologyName)
-                         : cp::load_topology(o.topology);
+      topology_path.empty() ? cp::parse_topology_yaml(sim::kDefaultTopologyYaml, sim::kDefaultTopologyName)
+                            : cp::load_topology(topology_path);
   if (!topo) {
     spdlog::error("{}", topo.error().message);
     return 2;
   }
   for (auto& w : topo->warnings) spdlog::warn("{}", w);
+  // The file's events against this topology, with the file's line numbers
+  // (unless --event replaces them).
+  if (scenario && !o.given.count("--event"))
+    if (auto st = sim::check_scenario(*scenario, *topo); !st) {
+      spdlog::error("{}", st.error().message);
+      return 2;
+    }
   if (!o.pcap_links.empty() && o.pcap_dir.empty()) {
     spdlog::error("--pcap-links needs --pcap DIR");
     return 2;
@@ -238,13 +289,13 @@ int run_sim(const SimOptions& o) {
       return 2;
     }
   }
-  if (!o.probe) return run_traffic(o, *topo, fail);
+  if (!o.probe) return run_traffic(o, *topo, fail, scenario ? &*scenario : nullptr);
   auto net = cp::Network::create(*topo);
   if (!net) {
     spdlog::error("{}", net.error().message);
     return 2;
   }
-  auto pool = start_dataplane();
+  auto pool = start_dataplane(o.file_prefix);
   if (!pool) return 1;
   dp::Rcu rcu(4);
   const cp::Topology& t = (*net)->topology();
@@ -253,6 +304,8 @@ int run_sim(const SimOptions& o) {
     spdlog::error("{}", bb.error().message);
     return 1;
   }
+  auto telemetry = dp::telemetry_register_all((*bb)->routers());
+  if (!telemetry) spdlog::warn("{}", telemetry.error().message);
   std::cout << fmt::format("topology {}: {} routers, {} links, {} sites, {} VPWS, {} VPLS\n",
                            t.name.empty() ? t.source : t.name, t.routers.size(), t.links.size(),
                            t.sites.size(), t.vpws.size(), t.vpls.size());
@@ -322,6 +375,8 @@ void add_sim_command(CLI::App& app) {
   cmd->add_option("--pcap-links", o->pcap_links, "--pcap: only these links, A:B[,C:D...] (default all)")
       ->delimiter(',');
   cmd->add_option("--svg", o->svg, "draw the topology with each link's load after the run (graphviz)");
+  cmd->add_option("--file-prefix", o->file_prefix,
+                  "DPDK file prefix, for `l2vpn ctl --file-prefix` (default l2vpn-sim-<pid>)");
   cmd->add_flag("--probe", o->probe, "run the simple probe check instead of the traffic run");
   cmd->add_option("--frames", o->frames, "--probe: frames per direction per service pair")
       ->check(CLI::Range(1u, 100000u));
@@ -329,7 +384,15 @@ void add_sim_command(CLI::App& app) {
                   "take link A:B down (traffic run: at a third of the duration; --probe: after the "
                   "first check, then check again)");
   cmd->add_flag("--counters", o->counters, "--probe: print every router's counters");
-  cmd->callback([o] { exit_code = run_sim(*o); });
+  cmd->add_option("--scenario", o->scenario,
+                  "YAML scenario: duration, seed, lfa, control_plane_delay, events, workload, topology "
+                  "(docs/emulator.md); options given here override it");
+  cmd->callback([o, cmd] {
+    for (const char* name : {"--seed", "--duration", "--cp-delay", "--arp-interval", "--no-lfa", "--hosts",
+                             "--memcached-rps", "--redis-mbps", "--imix-pps", "--imix-vpls", "--event"})
+      if (cmd->get_option(name)->count() > 0) o->given.insert(name);
+    exit_code = run_sim(*o);
+  });
 }
 
 }  // namespace l2vpn::app
