@@ -61,6 +61,8 @@ rte_mbuf* Router::replica(rte_mbuf* m, uint32_t header, uint32_t skip) {
   h->next = ind;
   h->nb_segs = uint16_t(1 + ind->nb_segs);
   h->pkt_len = h->data_len + ind->pkt_len;
+  if (trace_detail::g_flag) [[unlikely]]  // a copy of a traced frame is traced too
+    trace_copy_mark(m, h);
   return h;
 }
 
@@ -133,7 +135,9 @@ void Router::bridge_burst(const Tables& t, Worker& w) {
       }
       // Learn, unless the PW is down: a reply could not go back over it.
       if (!from.is_pw || t.pseudowires[from.index].up) {
-        switch (bd.macs->learn(src, pos[k + x], from.id, now_s)) {
+        const LearnResult learned = bd.macs->learn(src, pos[k + x], from.id, now_s);
+        L2VPN_TRACE(w, it.m, TraceStage::bridge_learn, learned, it.bd, it.member);
+        switch (learned) {
           case LearnResult::known: break;
           case LearnResult::learned:
             ++st.learned;
@@ -150,6 +154,7 @@ void Router::bridge_burst(const Tables& t, Worker& w) {
         }
       }
       if (mac_is_group(p)) {
+        L2VPN_TRACE(w, it.m, TraceStage::bridge_flood, 1, it.bd, 0);
         ++st.bum;
         bridge_flood(t, w, it, now_ns);
         continue;
@@ -158,6 +163,7 @@ void Router::bridge_burst(const Tables& t, Worker& w) {
       const uint32_t id = d & kMacMemberMask;
       const uint32_t to = d != kMacMiss && id < bd.member_by_id.size() ? bd.member_by_id[id] : kNone;
       if (to == kNone) {
+        L2VPN_TRACE(w, it.m, TraceStage::bridge_flood, 0, it.bd, 0);
         ++st.unknown_unicast;
         bridge_flood(t, w, it, now_ns);
         continue;
@@ -174,6 +180,7 @@ void Router::bridge_burst(const Tables& t, Worker& w) {
         drop(w, it.m, DropReason::split_horizon);
         continue;
       }
+      L2VPN_TRACE(w, it.m, TraceStage::bridge_forward, 0, it.bd, to);
       bridge_send(t, w, it.m, out, it.pcp, p, it.m->data_len);
     }
     i = j;
@@ -308,6 +315,8 @@ void Router::bridge_flood(const Tables& t, Worker& w, const BridgeItem& it, uint
     h->next = ind;
     h->nb_segs = 2;
     h->pkt_len = h->data_len + ind->pkt_len;
+    if (w.trace_on) [[unlikely]]  // a copy of a traced frame is traced too
+      trace_copy_mark(m, h);
     return h;
   };
   // A PW copy: what pw_output() does, with the MAC header, transport labels

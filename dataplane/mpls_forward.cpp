@@ -40,6 +40,7 @@ void Router::mpls_input(const Tables& t, Worker& w, rte_mbuf* m) {
     }
     const uint32_t slot = t.ilm_lookup(label);
     const uint32_t index = ilm_index(slot);
+    L2VPN_TRACE(w, m, TraceStage::ilm, ilm_kind(slot), label, index);
     switch (ilm_kind(slot)) {
       case IlmKind::miss:
         return drop(w, m, DropReason::ilm_miss);
@@ -70,6 +71,7 @@ void Router::mpls_input(const Tables& t, Worker& w, rte_mbuf* m) {
           store_be16(h + 12, kEtherTypeMpls);
           store_be32(h + kEtherHeaderLen,
                      nh.labels[0] | uint32_t(tc) << 9 | (st.top & 0x100u) | uint8_t(ttl - 1));
+          L2VPN_TRACE(w, m, TraceStage::nhlfe, nh.op, nhlfe, 0);
           return send(w, nh.out_port, m);
         }
         return forward_labelled(t, w, m, off, st.top, nhlfe);
@@ -99,6 +101,7 @@ void Router::forward_labelled(const Tables& t, Worker& w, rte_mbuf* m, uint32_t 
   if (!port_up(nh->out_port)) [[unlikely]]
     nh = usable_nhlfe(t, w, nhlfe);
   if (!nh) return drop(w, m, DropReason::port_down);
+  L2VPN_TRACE(w, m, TraceStage::nhlfe, nh->op, nh - t.nhlfes.data(), nh != &t.nhlfes[nhlfe]);
   const uint8_t ttl = lse::ttl(top);
   if (ttl <= 1) return drop(w, m, DropReason::ttl_expired);
   const uint8_t out_ttl = uint8_t(ttl - 1);

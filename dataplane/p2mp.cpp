@@ -14,6 +14,7 @@ namespace l2vpn::dp {
 void Router::replicate_labelled(const Tables& t, Worker& w, rte_mbuf* m, uint32_t off, uint32_t top,
                                 uint8_t depth, uint32_t group) {
   const CompiledReplication& g = t.replications[group];
+  L2VPN_TRACE(w, m, TraceStage::replicate, 0, group, 0);
   auto& c = label_counter(w, lse::label(top));
   ++c.rx_packets;
   c.rx_bytes += rte_pktmbuf_pkt_len(m);

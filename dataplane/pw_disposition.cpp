@@ -9,6 +9,7 @@ namespace l2vpn::dp {
 void Router::pw_disposition(const Tables& t, Worker& w, rte_mbuf* m, uint32_t off, uint8_t depth,
                             uint32_t pw_index) {
   const CompiledPseudowire& pw = t.pseudowires[pw_index];
+  L2VPN_TRACE(w, m, TraceStage::pw_disposition, 0, pw_index, 0);
   auto& c = label_counter(w, pw.local_label);
   ++c.rx_packets;
   c.rx_bytes += rte_pktmbuf_pkt_len(m);
@@ -38,6 +39,7 @@ void Router::pw_disposition(const Tables& t, Worker& w, rte_mbuf* m, uint32_t of
 
 void Router::ac_output(const Tables& t, Worker& w, rte_mbuf* m, uint32_t ac_index) {
   const CompiledAc& ac = t.acs[ac_index];
+  L2VPN_TRACE(w, m, TraceStage::ac_output, 0, ac_index, 0);
   uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
   if (ac.tagged) {
     const uint16_t tpid = load_be16(p + 12);

@@ -51,6 +51,7 @@ void Router::ac_input(const Tables& t, Worker& w, uint16_t in_port, rte_mbuf* m)
   if (eth.n_tags && !port.ac_by_vid.empty()) ac_index = port.ac_by_vid[eth.outer_vid()];
   if (ac_index == kNone) ac_index = port.port_based_ac;
   if (ac_index == kNone) return drop(w, m, DropReason::ac_miss);
+  L2VPN_TRACE(w, m, TraceStage::ac_input, 0, ac_index, 0);
   const CompiledAc& ac = t.acs[ac_index];
   if (ac.pseudowire == kNone && ac.bridge_domain == kNone)
     return drop(w, m, DropReason::unsupported_action);
@@ -93,6 +94,7 @@ void Router::pw_output(const Tables& t, Worker& w, rte_mbuf* m, uint32_t pw_inde
   if (!port_up(nh->out_port)) [[unlikely]]
     nh = usable_nhlfe(t, w, nhlfe);
   if (!nh) return drop(w, m, DropReason::port_down);
+  L2VPN_TRACE(w, m, TraceStage::pw_imposition, 0, pw_index, nh - t.nhlfes.data());
 
   const uint32_t head = uint32_t(kEtherHeaderLen + kMplsLseLen * (nh->n_labels + 1u + pw.flow_label) +
                                  (pw.control_word ? kControlWordLen : 0));

@@ -24,6 +24,7 @@ Router::~Router() {
 }
 
 uint16_t Router::add_port(const std::string& name) {
+  auto lock = observe_lock();
   if (auto it = port_by_name_.find(name); it != port_by_name_.end()) return it->second;
   if (port_names_.size() >= kMaxPorts)
     throw std::length_error(fmt::format("router '{}': more than {} ports", name_, kMaxPorts));
@@ -48,6 +49,7 @@ int Router::port_index(const std::string& name) const {
 }
 
 Status Router::update(const ForwardingState& state) {
+  auto lock = observe_lock();
   // Ports the state names but nobody attached still get an index: frames
   // sent there are counted as tx_full (no PortIo), never lost silently.
   for (auto& p : state.ports) add_port(p.name);
@@ -73,11 +75,13 @@ Status Router::update(const ForwardingState& state) {
 }
 
 void Router::reclaim() {
+  auto lock = observe_lock();
   while (!retired_.empty() && rcu_.done(retired_.front().token)) retired_.pop_front();
   reclaim_bridges(false);
 }
 
 void Router::reclaim_all() {
+  auto lock = observe_lock();
   while (!retired_.empty()) {
     rcu_.wait(retired_.front().token);
     retired_.pop_front();
@@ -107,6 +111,9 @@ unsigned Router::poll(unsigned worker) {
 void Router::process(unsigned worker, uint16_t in_port, rte_mbuf** pkts, uint16_t n) {
   Worker& w = *workers_[worker];
   const Tables* t = tables_.load(std::memory_order_acquire);
+  w.trace_on = trace_armed();  // the one test per burst when tracing is off
+  if (w.trace_on) [[unlikely]]
+    trace_rx(w, in_port, pkts, n);
   w.stats.rx_packets += n;
   auto& ps = w.ports[in_port];
   ps.rx_packets += n;

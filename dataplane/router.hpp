@@ -13,6 +13,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -26,10 +27,19 @@
 #include "dataplane/port.hpp"
 #include "dataplane/rcu.hpp"
 #include "dataplane/tables.hpp"
+#include "dataplane/trace.hpp"
 
 namespace l2vpn::dp {
 
 inline constexpr uint16_t kBurst = 32;
+
+// A stage's trace record (trace.hpp): a test of a worker-local byte that is
+// false unless tracing is armed; the record is written out of line.
+#define L2VPN_TRACE(w, m, stage, code, a, b) \
+  do {                                        \
+    if ((w).trace_on) [[unlikely]]            \
+      trace_stage((w), (m), (stage), uint8_t(code), uint32_t(a), uint32_t(b)); \
+  } while (0)
 
 class Router {
  public:
@@ -97,6 +107,18 @@ class Router {
   // The member a MAC is behind ("ac:<name>" / "pw:<id>"), if known.
   std::optional<std::string> mac_owner(const std::string& bd, const MacAddr& mac) const;
 
+  // ---- observers on other threads (telemetry, metrics): hold this while
+  // reading state(), ports, bridge domains and counters. update(), add_port()
+  // and reclaim*() hold it; the hot path never takes it.
+  std::unique_lock<std::recursive_mutex> observe_lock() const {
+    return std::unique_lock<std::recursive_mutex>(observe_mu_);
+  }
+  // ---- packet trace (trace.hpp; any thread)
+  // Gives every worker its trace ring (once; before trace_arm()).
+  void prepare_trace() const;
+  // A copy of each worker's ring.
+  std::vector<std::vector<TraceRecord>> trace_records() const;
+
  private:
   struct TxBuffer {
     uint16_t n = 0;
@@ -117,6 +139,8 @@ class Router {
     std::vector<TxBuffer> tx;
     std::vector<std::unique_ptr<PortIo>> io;
     std::array<LabelStats*, kIlmChunks> labels{};  // chunks made by update()
+    bool trace_on = false;                    // tracing armed at this burst's start
+    std::unique_ptr<TraceRing> trace_ring;    // made by prepare_trace()
   };
   struct Retired {
     std::unique_ptr<Tables> tables;
@@ -166,11 +190,18 @@ class Router {
   // down, or nullptr (counted port_down).
   const CompiledNhlfe* usable_nhlfe(const Tables& t, Worker& w, uint32_t index);
 
+  // trace.cpp: marks a burst's frames, writes one stage's record.
+  [[gnu::cold, gnu::noinline]] void trace_rx(Worker& w, uint16_t in_port, rte_mbuf** pkts, uint16_t n);
+  [[gnu::cold, gnu::noinline]] void trace_stage(Worker& w, const rte_mbuf* m, TraceStage stage, uint8_t code,
+                                                uint32_t a, uint32_t b);
+
   void drop(Worker& w, rte_mbuf* m, DropReason why) {
     ++w.stats.drops[size_t(why)];
+    L2VPN_TRACE(w, m, TraceStage::drop, why, 0, 0);
     rte_pktmbuf_free(m);
   }
   void send(Worker& w, uint16_t port, rte_mbuf* m) {
+    L2VPN_TRACE(w, m, TraceStage::tx, 0, port, 0);
     auto& b = w.tx[port];
     b.pkts[b.n++] = m;
     if (b.n == kBurst) flush_port(w, port);
@@ -181,6 +212,7 @@ class Router {
   }
 
   std::string name_;
+  mutable std::recursive_mutex observe_mu_;
   Rcu& rcu_;
   std::vector<std::string> port_names_;
   std::unordered_map<std::string, uint16_t> port_by_name_;

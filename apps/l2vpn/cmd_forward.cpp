@@ -15,6 +15,7 @@
 #include "dataplane/rcu.hpp"
 #include "dataplane/router.hpp"
 #include "dataplane/router_show.hpp"
+#include "dataplane/telemetry.hpp"
 
 namespace l2vpn::app {
 
@@ -30,6 +31,7 @@ struct ForwardOptions {
   double idle_exit = 0;     // seconds without a received frame; 0 = never
   std::string json_path;
   unsigned mbufs = 16383;
+  std::string file_prefix;  // DPDK's, for `l2vpn ctl` and dpdk-telemetry.py
 };
 
 std::vector<std::string> split_words(const std::string& s) {
@@ -60,6 +62,8 @@ int run_forward(const ForwardOptions& o) {
   }
   auto eal = dp::default_eal_args("0");
   for (auto& w : split_words(o.eal_args)) eal.push_back(w);
+  const std::string prefix =
+      dp::set_file_prefix(eal, o.file_prefix.empty() ? dp::default_file_prefix("forward") : o.file_prefix);
   if (auto st = dp::eal_init(eal); !st) {
     spdlog::error("{}", st.error().message);
     return 1;
@@ -91,6 +95,9 @@ int run_forward(const ForwardOptions& o) {
     spdlog::error("{}: {}", o.state_path, st.error().message);
     return 2;
   }
+  auto telemetry = dp::telemetry_register({&router});  // unregistered before the router goes
+  if (!telemetry) spdlog::warn("{}", telemetry.error().message);
+  spdlog::info("telemetry: l2vpn ctl --file-prefix {} show routers", prefix);
   rcu.register_worker(0);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -141,6 +148,8 @@ void add_forward_command(CLI::App& app) {
                   "stop once no frame arrived for this many seconds (pcap input)");
   cmd->add_option("--json", o->json_path, "write the final counters as JSON to this file");
   cmd->add_option("--mbufs", o->mbufs, "mbufs in the packet pool");
+  cmd->add_option("--file-prefix", o->file_prefix,
+                  "DPDK file prefix, for `l2vpn ctl --file-prefix` (default l2vpn-forward-<pid>)");
   cmd->callback([o] { exit_code = run_forward(*o); });
 }
 
