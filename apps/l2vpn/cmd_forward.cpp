@@ -1,9 +1,14 @@
 // `l2vpn forward --state STATE.json`: one router's fast path on real DPDK
 // ports, taken from the ForwardingState's port devices.
 #include <rte_cycles.h>
+#include <fmt/format.h>
 #include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -15,6 +20,7 @@
 #include "dataplane/rcu.hpp"
 #include "dataplane/router.hpp"
 #include "dataplane/router_show.hpp"
+#include "dataplane/metrics_http.hpp"
 #include "dataplane/telemetry.hpp"
 
 namespace l2vpn::app {
@@ -31,8 +37,39 @@ struct ForwardOptions {
   double idle_exit = 0;     // seconds without a received frame; 0 = never
   std::string json_path;
   unsigned mbufs = 16383;
+  unsigned workers = 1;     // lcores forwarding, one rx queue (RSS) and tx queue each per port
+  bool require_rss = false; // error instead of the one-rx-queue fallback
   std::string file_prefix;  // DPDK's, for `l2vpn ctl` and dpdk-telemetry.py
+  uint16_t metrics_port = 0;  // Prometheus over HTTP; 0: off
+  std::string metrics_address = "127.0.0.1";
 };
+
+// Workers 1..N-1 (worker 0 is the main lcore, which also does housekeeping).
+struct WorkerLoop {
+  dp::Router* router;
+  dp::Rcu* rcu;
+  unsigned worker;
+  std::atomic<bool>* stop;
+};
+int worker_loop(void* arg) {
+  auto* w = static_cast<WorkerLoop*>(arg);
+  w->rcu->register_worker(w->worker);
+  while (!w->stop->load(std::memory_order_relaxed)) {
+    w->router->poll(w->worker);
+    w->rcu->quiescent(w->worker);
+  }
+  w->rcu->unregister_worker(w->worker);
+  return 0;
+}
+
+// lcore i on cpu i modulo the cpus online: on a machine with fewer cpus
+// than workers, lcores share cpus (and the log says so).
+std::string lcore_map(unsigned workers) {
+  const unsigned ncpu = unsigned(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  std::string m;
+  for (unsigned i = 0; i < workers; ++i) m += fmt::format("{}{}@{}", i ? "," : "", i, i % ncpu);
+  return m;
+}
 
 std::vector<std::string> split_words(const std::string& s) {
   std::istringstream in(s);
@@ -61,6 +98,17 @@ int run_forward(const ForwardOptions& o) {
     return 2;
   }
   auto eal = dp::default_eal_args("0");
+  if (o.workers > 1) {
+    // "--lcores" maps lcores to cpus, so N workers also run on fewer cpus.
+    for (size_t i = 0; i + 1 < eal.size(); ++i)
+      if (eal[i] == "-l") {
+        eal[i] = "--lcores";
+        eal[i + 1] = lcore_map(o.workers);
+      }
+    if (o.workers > unsigned(sysconf(_SC_NPROCESSORS_ONLN)))
+      spdlog::warn("{} workers on {} cpus: lcores share cpus ({})", o.workers,
+                   sysconf(_SC_NPROCESSORS_ONLN), lcore_map(o.workers));
+  }
   for (auto& w : split_words(o.eal_args)) eal.push_back(w);
   const std::string prefix =
       dp::set_file_prefix(eal, o.file_prefix.empty() ? dp::default_file_prefix("forward") : o.file_prefix);
@@ -73,8 +121,8 @@ int run_forward(const ForwardOptions& o) {
     spdlog::error("{}", pool.error().message);
     return 1;
   }
-  dp::Rcu rcu(4);
-  dp::Router router(state->router, rcu, 1);
+  dp::Rcu rcu(std::max(4u, o.workers));
+  dp::Router router(state->router, rcu, o.workers);
   std::vector<uint16_t> eth_ports;
   for (auto& p : state->ports) {
     auto id = dp::probe_ethdev(p.device);
@@ -82,12 +130,16 @@ int run_forward(const ForwardOptions& o) {
       spdlog::error("port '{}': {}", p.name, id.error().message);
       return 2;
     }
-    if (auto st = dp::start_ethdev(*id, 1, *pool); !st) {
-      spdlog::error("port '{}' ({}): {}", p.name, p.device, st.error().message);
+    auto queues = dp::start_ethdev_workers(*id, uint16_t(o.workers), *pool, o.require_rss);
+    if (!queues) {
+      spdlog::error("port '{}' ({}): {}", p.name, p.device, queues.error().message);
       return 2;
     }
     uint16_t idx = router.add_port(p.name);
-    router.set_port_io(idx, 0, std::make_unique<dp::EthdevPortIo>(*id, 0));
+    for (unsigned w = 0; w < o.workers; ++w)
+      router.set_port_io(idx, w,
+                         std::make_unique<dp::EthdevPortIo>(*id, uint16_t(w), w < queues->rx_queues));
+    if (o.workers > 1) spdlog::info("port '{}': {}", p.name, queues->note);
     eth_ports.push_back(*id);
     spdlog::info("port '{}' = {} (ethdev {})", p.name, p.device, *id);
   }
@@ -98,7 +150,25 @@ int run_forward(const ForwardOptions& o) {
   auto telemetry = dp::telemetry_register({&router});  // unregistered before the router goes
   if (!telemetry) spdlog::warn("{}", telemetry.error().message);
   spdlog::info("telemetry: l2vpn ctl --file-prefix {} show routers", prefix);
+  auto metrics = dp::start_metrics(o.metrics_address, o.metrics_port);
+  if (!metrics) {
+    spdlog::error("{}", metrics.error().message);
+    return 2;
+  }
   rcu.register_worker(0);
+  std::atomic<bool> stop_workers{false};
+  uint64_t rx_seen = 0;
+  std::vector<WorkerLoop> loops;
+  loops.reserve(o.workers);
+  for (unsigned w = 1; w < o.workers; ++w) {
+    loops.push_back({&router, &rcu, w, &stop_workers});
+    if (int rc = rte_eal_remote_launch(worker_loop, &loops.back(), w); rc != 0) {
+      spdlog::error("worker {}: cannot launch on lcore {} (rc {})", w, w, rc);
+      stop_workers = true;
+      rte_eal_mp_wait_lcore();
+      return 1;
+    }
+  }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   const uint64_t hz = rte_get_tsc_hz();
@@ -114,12 +184,20 @@ int run_forward(const ForwardOptions& o) {
     if (now - last_housekeeping >= hz) {
       // Once a second, off the burst path: age learned MACs, free retired tables.
       last_housekeeping = now;
+      if (o.workers > 1) {
+        // Other workers' frames count as traffic for --idle-exit.
+        const uint64_t rx = router.stats().rx_packets;
+        if (rx != rx_seen) last_rx = now;
+        rx_seen = rx;
+      }
       router.age_macs();
       router.reclaim();
     }
     if (o.duration > 0 && double(now - start) / double(hz) >= o.duration) break;
     if (o.idle_exit > 0 && double(now - last_rx) / double(hz) >= o.idle_exit) break;
   }
+  stop_workers = true;
+  rte_eal_mp_wait_lcore();
   router.flush(0);
   rcu.unregister_worker(0);
   std::cout << dp::format_counters(router);
@@ -148,6 +226,13 @@ void add_forward_command(CLI::App& app) {
                   "stop once no frame arrived for this many seconds (pcap input)");
   cmd->add_option("--json", o->json_path, "write the final counters as JSON to this file");
   cmd->add_option("--mbufs", o->mbufs, "mbufs in the packet pool");
+  cmd->add_option("--workers", o->workers,
+                  "forwarding lcores; each port gets one RSS rx queue and one tx queue per worker "
+                  "(no RSS: worker 0 receives, all transmit)")
+      ->check(CLI::Range(1u, 64u));
+  cmd->add_flag("--require-rss", o->require_rss, "with --workers N > 1: fail on ports without RSS");
+  cmd->add_option("--metrics-port", o->metrics_port, "serve Prometheus metrics on this HTTP port (0: off)");
+  cmd->add_option("--metrics-address", o->metrics_address, "address of the metrics port")->capture_default_str();
   cmd->add_option("--file-prefix", o->file_prefix,
                   "DPDK file prefix, for `l2vpn ctl --file-prefix` (default l2vpn-forward-<pid>)");
   cmd->callback([o] { exit_code = run_forward(*o); });

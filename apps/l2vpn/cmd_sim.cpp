@@ -25,6 +25,7 @@
 #include "controlplane/yaml_loader.hpp"
 #include "dataplane/eal.hpp"
 #include "dataplane/router_show.hpp"
+#include "dataplane/metrics_http.hpp"
 #include "dataplane/telemetry.hpp"
 #include "sim/backbone.hpp"
 #include "sim/capture.hpp"
@@ -57,6 +58,8 @@ struct SimOptions {
   std::vector<std::string> pcap_links;  // "A:B"; empty: every link
   std::string svg;
   std::string file_prefix;  // DPDK's, for `l2vpn ctl` (docs/observability.md)
+  uint16_t metrics_port = 0;  // Prometheus over HTTP; 0: off
+  std::string metrics_address = "127.0.0.1";
   std::string scenario;
   std::set<std::string> given;  // options given on the command line ("--seed", ...)
 };
@@ -166,6 +169,11 @@ int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector
   }
   auto telemetry = dp::telemetry_register_all((*emu)->backbone().routers());  // goes before the emulator
   if (!telemetry) spdlog::warn("{}", telemetry.error().message);
+  auto metrics = dp::start_metrics(o.metrics_address, o.metrics_port);
+  if (!metrics) {
+    spdlog::error("{}", metrics.error().message);
+    return 2;
+  }
   // Fail before the run, not after it: graphviz missing, file not writable.
   if (!o.svg.empty())
     if (auto st = sim::write_svg("graph g {}", o.svg); !st) {
@@ -306,6 +314,11 @@ int run_sim(const SimOptions& o) {
   }
   auto telemetry = dp::telemetry_register_all((*bb)->routers());
   if (!telemetry) spdlog::warn("{}", telemetry.error().message);
+  auto metrics = dp::start_metrics(o.metrics_address, o.metrics_port);
+  if (!metrics) {
+    spdlog::error("{}", metrics.error().message);
+    return 2;
+  }
   std::cout << fmt::format("topology {}: {} routers, {} links, {} sites, {} VPWS, {} VPLS\n",
                            t.name.empty() ? t.source : t.name, t.routers.size(), t.links.size(),
                            t.sites.size(), t.vpws.size(), t.vpls.size());
@@ -375,6 +388,8 @@ void add_sim_command(CLI::App& app) {
   cmd->add_option("--pcap-links", o->pcap_links, "--pcap: only these links, A:B[,C:D...] (default all)")
       ->delimiter(',');
   cmd->add_option("--svg", o->svg, "draw the topology with each link's load after the run (graphviz)");
+  cmd->add_option("--metrics-port", o->metrics_port, "serve Prometheus metrics on this HTTP port (0: off)");
+  cmd->add_option("--metrics-address", o->metrics_address, "address of the metrics port")->capture_default_str();
   cmd->add_option("--file-prefix", o->file_prefix,
                   "DPDK file prefix, for `l2vpn ctl --file-prefix` (default l2vpn-sim-<pid>)");
   cmd->add_flag("--probe", o->probe, "run the simple probe check instead of the traffic run");
