@@ -1,6 +1,8 @@
 #include "dataplane/telemetry.hpp"
 
 #include <fmt/format.h>
+#include <rte_errno.h>
+#include <rte_pdump.h>
 #include <rte_telemetry.h>
 #include <unistd.h>
 
@@ -514,6 +516,30 @@ std::string set_file_prefix(std::vector<std::string>& eal_args, std::string_view
   eal_args.push_back("--file-prefix");
   eal_args.emplace_back(prefix);
   return std::string(prefix);
+}
+
+void pdump_eal_args(std::vector<std::string>& a, unsigned mb, const std::string& huge_dir) {
+  for (auto it = a.begin(); it != a.end();) {
+    if (*it == "--no-huge" || *it == "--no-shconf" || *it == "--in-memory")
+      it = a.erase(it);
+    else if (*it == "-m" && it + 1 != a.end())
+      it = a.erase(it, it + 2);
+    else
+      ++it;
+  }
+  a.push_back("-m");
+  a.push_back(std::to_string(mb));
+  if (!huge_dir.empty()) {
+    a.push_back("--huge-dir");
+    a.push_back(huge_dir);
+  }
+}
+
+Status pdump_init() {
+  if (rte_pdump_init() != 0)
+    return Error{fmt::format("pdump: rte_pdump_init failed ({}): dpdk-dumpcap will not attach",
+                             rte_strerror(rte_errno))};
+  return Status::success();
 }
 
 }  // namespace l2vpn::dp

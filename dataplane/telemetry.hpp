@@ -95,6 +95,15 @@ std::string telemetry_socket_path(std::string_view file_prefix);
 // returns the prefix in effect.
 std::string set_file_prefix(std::vector<std::string>& eal_args, std::string_view prefix);
 
+// ---- pdump (dpdk-dumpcap, dpdk-pdump)
+// The capture tools are secondary processes: they need the primary's shared
+// config and its memory in hugepages on a hugetlbfs mount. Turns the default
+// EAL arguments (--no-huge -m 512 --no-shconf) into "-m <mb>" with shared
+// config; --huge-dir is added when given (else EAL's default mount).
+void pdump_eal_args(std::vector<std::string>& eal_args, unsigned mb, const std::string& huge_dir);
+// rte_pdump_init after EAL is up. Error: DPDK refused (no shared config).
+Status pdump_init();
+
 }  // namespace l2vpn::dp
 
 namespace l2vpn::dp {

@@ -42,6 +42,8 @@ struct ForwardOptions {
   std::string file_prefix;  // DPDK's, for `l2vpn ctl` and dpdk-telemetry.py
   uint16_t metrics_port = 0;  // Prometheus over HTTP; 0: off
   std::string metrics_address = "127.0.0.1";
+  bool pdump = false;  // let dpdk-dumpcap capture on our ports (hugepages, shared config)
+  std::string huge_dir;
 };
 
 // Workers 1..N-1 (worker 0 is the main lcore, which also does housekeeping).
@@ -112,9 +114,17 @@ int run_forward(const ForwardOptions& o) {
   for (auto& w : split_words(o.eal_args)) eal.push_back(w);
   const std::string prefix =
       dp::set_file_prefix(eal, o.file_prefix.empty() ? dp::default_file_prefix("forward") : o.file_prefix);
+  if (o.pdump) dp::pdump_eal_args(eal, 256, o.huge_dir);
   if (auto st = dp::eal_init(eal); !st) {
     spdlog::error("{}", st.error().message);
     return 1;
+  }
+  if (o.pdump) {
+    if (auto st = dp::pdump_init(); !st) {
+      spdlog::error("{}", st.error().message);
+      return 1;
+    }
+    spdlog::info("pdump: dpdk-dumpcap --file-prefix={} -i <port> -w FILE", prefix);
   }
   auto pool = dp::make_mbuf_pool("forward_pool", o.mbufs);
   if (!pool) {
@@ -233,6 +243,10 @@ void add_forward_command(CLI::App& app) {
   cmd->add_flag("--require-rss", o->require_rss, "with --workers N > 1: fail on ports without RSS");
   cmd->add_option("--metrics-port", o->metrics_port, "serve Prometheus metrics on this HTTP port (0: off)");
   cmd->add_option("--metrics-address", o->metrics_address, "address of the metrics port")->capture_default_str();
+  cmd->add_flag("--pdump", o->pdump,
+                "let dpdk-dumpcap capture on the ports: hugepages on a hugetlbfs mount, shared config "
+                "(docs/observability.md)");
+  cmd->add_option("--huge-dir", o->huge_dir, "--pdump: the hugetlbfs mount (default: EAL's, /dev/hugepages)");
   cmd->add_option("--file-prefix", o->file_prefix,
                   "DPDK file prefix, for `l2vpn ctl --file-prefix` (default l2vpn-forward-<pid>)");
   cmd->callback([o] { exit_code = run_forward(*o); });

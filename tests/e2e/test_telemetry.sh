@@ -43,6 +43,7 @@ PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  [[ -n ${HUGE_MOUNTED:-} ]] && umount "$HUGE_MOUNTED"
   rm -rf "/var/run/dpdk/$PREFIX" "/var/run/dpdk/$PREFIX-fwd"
   if [[ -z ${KEEP:-} ]]; then rm -rf "$WORK"; else echo "work directory: $WORK"; fi
 }
@@ -283,6 +284,53 @@ if command -v curl >/dev/null; then
 else
   echo "note: curl not installed, metrics not checked"
 fi
+
+# ---------------------------------------------------------------- dpdk-dumpcap
+# The capture tool is a DPDK secondary process: the primary (`l2vpn forward
+# --pdump`) keeps shared config and its memory in hugepages on a hugetlbfs
+# mount (a private one here, unmounted at the end). Known traffic: a pcap of
+# 8 frames with label 100 replayed forever (net_pcap infinite_rx) into a
+# router that swaps 100 -> 200 toward net_null0; dumpcap captures 20 frames
+# on net_null0 and tshark must decode every one as label 200 to the next hop.
+dumpcap_check() {
+  command -v dpdk-dumpcap >/dev/null || { echo "SKIP dumpcap part: dpdk-dumpcap not installed (dpdk package)"; return 0; }
+  command -v tshark >/dev/null || { echo "SKIP dumpcap part: tshark not installed"; return 0; }
+  $PY -c 'import scapy.contrib.mpls' 2>/dev/null || { echo "SKIP dumpcap part: no scapy under $PY"; return 0; }
+  local free; free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+  (( ${free:-0} >= 160 )) || { echo "SKIP dumpcap part: $free free 2 MiB hugepages, 160 needed (echo 600 > /proc/sys/vm/nr_hugepages)"; return 0; }
+  mkdir -p "$WORK/huge"
+  mount -t hugetlbfs -o pagesize=2M nodev "$WORK/huge" 2>/dev/null || { echo "SKIP dumpcap part: cannot mount hugetlbfs"; return 0; }
+  HUGE_MOUNTED="$WORK/huge"
+  $PY - "$WORK" <<'PYEOF' 2>/dev/null || return 1
+import json, sys
+from scapy.all import Ether, Raw, wrpcap
+from scapy.contrib.mpls import MPLS
+w = sys.argv[1]
+wrpcap(f"{w}/in.pcap", [Ether(dst="02:00:00:00:00:10", src="06:00:00:00:00:a0", type=0x8847) / MPLS(label=100, s=1, ttl=64) /
+                       Ether(dst="02:00:00:00:00:99", src="02:00:00:00:00:42") / Raw(bytes([i]) * 50) for i in range(8)])
+json.dump({"router": "P", "router_id": "10.0.0.1",
+           "ports": [{"name": "west", "device": f"net_pcap0,rx_pcap={w}/in.pcap,infinite_rx=1", "mac": "02:00:00:00:00:10", "mtu": 1500},
+                     {"name": "east", "device": "net_null0", "mac": "02:00:00:00:00:11", "mtu": 1500}],
+           "nhlfes": [{"id": 1, "op": "swap", "labels": [200], "out_port": "east", "next_hop_mac": "06:00:00:00:00:b0"}],
+           "ilm": [{"label": 100, "action": "forward", "target": 1}]}, open(f"{w}/p.json", "w"))
+PYEOF
+  "$L2VPN" forward --state "$WORK/p.json" --pdump --huge-dir "$WORK/huge" --file-prefix "$PREFIX-fwd" --duration 60 \
+    >"$WORK/fwd.log" 2>&1 &
+  FWD=$!
+  PIDS+=($FWD)
+  for _ in $(seq 100); do [[ -S /var/run/dpdk/$PREFIX-fwd/mp_socket ]] && grep -q forwarding "$WORK/fwd.log" && break; sleep 0.1; done
+  grep -q "pdump: dpdk-dumpcap --file-prefix=$PREFIX-fwd" "$WORK/fwd.log" || { cat "$WORK/fwd.log"; echo "l2vpn forward --pdump did not start"; return 1; }
+  "$L2VPN" ctl --file-prefix "$PREFIX-fwd" show counters P | grep -q "router P: received" || { echo "ctl on l2vpn forward"; return 1; }
+  timeout -s INT 20 dpdk-dumpcap --file-prefix="$PREFIX-fwd" -i net_null0 -c 20 -w "$WORK/cap.pcapng" >"$WORK/dumpcap.log" 2>&1
+  local n; n=$(tshark -r "$WORK/cap.pcapng" -d mpls.label==200,pwethnocw -T fields -e mpls.label -e eth.dst 2>/dev/null |
+    grep -c $'^200\t06:00:00:00:00:b0,02:00:00:00:00:99$')
+  local all; all=$(tshark -r "$WORK/cap.pcapng" 2>/dev/null | wc -l)
+  kill "$FWD" 2>/dev/null; wait "$FWD" 2>/dev/null
+  (( all >= 20 && n == all )) || { cat "$WORK/dumpcap.log"; echo "dumpcap: $n of $all frames decode as label 200 to 06:00:00:00:00:b0"; return 1; }
+  echo "dpdk-dumpcap: $all frames captured from l2vpn forward --pdump, tshark decodes each as label 200 to the next hop"
+}
+HUGE_MOUNTED=""
+dumpcap_check || fail "dpdk-dumpcap capture"
 
 echo "PASS"
 exit 0
