@@ -31,7 +31,7 @@ std::string RingPortIo::describe() const {
 }
 
 uint16_t EthdevPortIo::rx_burst(rte_mbuf** pkts, uint16_t n) {
-  return rte_eth_rx_burst(port_, queue_, pkts, n);
+  return receive_ ? rte_eth_rx_burst(port_, queue_, pkts, n) : 0;
 }
 uint16_t EthdevPortIo::tx_burst(rte_mbuf** pkts, uint16_t n) {
   return rte_eth_tx_burst(port_, queue_, pkts, n);
@@ -39,7 +39,7 @@ uint16_t EthdevPortIo::tx_burst(rte_mbuf** pkts, uint16_t n) {
 std::string EthdevPortIo::describe() const {
   char name[RTE_ETH_NAME_MAX_LEN] = "?";
   rte_eth_dev_get_name_by_port(port_, name);
-  return fmt::format("ethdev {} ({}) queue {}", port_, name, queue_);
+  return fmt::format("ethdev {} ({}) queue {}{}", port_, name, queue_, receive_ ? "" : " (tx only)");
 }
 
 Result<uint16_t> probe_ethdev(const std::string& devargs) {
@@ -59,34 +59,85 @@ Result<uint16_t> probe_ethdev(const std::string& devargs) {
   return port_id;
 }
 
-Status start_ethdev(uint16_t port_id, uint16_t queues, rte_mempool* pool, uint16_t ring_size) {
+namespace {
+
+constexpr uint64_t kRssHash = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
+
+Status configure_and_start(uint16_t port_id, const rte_eth_dev_info& info, uint16_t rx_q,
+                           uint16_t tx_q, uint64_t rss_hf, rte_mempool* pool, uint16_t ring_size) {
   rte_eth_conf conf{};
-  rte_eth_dev_info info{};
-  if (int rc = rte_eth_dev_info_get(port_id, &info); rc != 0)
-    return Error{fmt::format("port {}: no device info ({})", port_id, rte_strerror(-rc))};
-  if (queues > 1) {
+  if (rx_q > 1) {
     conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-    conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
+    conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;  // 0 on devices whose sender picks the queue
   }
   // VPLS floods and P2MP copies are a header mbuf chained to the shared frame.
   if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
     conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-  if (queues > info.max_rx_queues || queues > info.max_tx_queues)
-    return Error{fmt::format("port {} ({}): {} queues asked, device has {} rx / {} tx", port_id,
-                             info.driver_name, queues, info.max_rx_queues, info.max_tx_queues)};
-  if (int rc = rte_eth_dev_configure(port_id, queues, queues, &conf); rc != 0)
+  if (rx_q > info.max_rx_queues || tx_q > info.max_tx_queues)
+    return Error{fmt::format("port {} ({}): {} rx / {} tx queues asked, device has {} rx / {} tx",
+                             port_id, info.driver_name, rx_q, tx_q, info.max_rx_queues,
+                             info.max_tx_queues)};
+  if (int rc = rte_eth_dev_configure(port_id, rx_q, tx_q, &conf); rc != 0)
     return Error{fmt::format("port {}: configure failed ({})", port_id, rte_strerror(-rc))};
   int socket = rte_eth_dev_socket_id(port_id);
-  for (uint16_t q = 0; q < queues; ++q) {
+  for (uint16_t q = 0; q < rx_q; ++q)
     if (int rc = rte_eth_rx_queue_setup(port_id, q, ring_size, socket, nullptr, pool); rc != 0)
       return Error{fmt::format("port {}: rx queue {} setup failed ({})", port_id, q, rte_strerror(-rc))};
+  for (uint16_t q = 0; q < tx_q; ++q)
     if (int rc = rte_eth_tx_queue_setup(port_id, q, ring_size, socket, nullptr); rc != 0)
       return Error{fmt::format("port {}: tx queue {} setup failed ({})", port_id, q, rte_strerror(-rc))};
-  }
   if (int rc = rte_eth_dev_start(port_id); rc != 0)
     return Error{fmt::format("port {}: start failed ({})", port_id, rte_strerror(-rc))};
   rte_eth_promiscuous_enable(port_id);  // ACs carry every customer MAC
   return Status::success();
+}
+
+}  // namespace
+
+Status start_ethdev(uint16_t port_id, uint16_t queues, rte_mempool* pool, uint16_t ring_size) {
+  rte_eth_dev_info info{};
+  if (int rc = rte_eth_dev_info_get(port_id, &info); rc != 0)
+    return Error{fmt::format("port {}: no device info ({})", port_id, rte_strerror(-rc))};
+  return configure_and_start(port_id, info, queues, queues, kRssHash & info.flow_type_rss_offloads,
+                             pool, ring_size);
+}
+
+Result<EthdevQueues> start_ethdev_workers(uint16_t port_id, uint16_t workers, rte_mempool* pool,
+                                          bool require_rss, uint16_t ring_size) {
+  rte_eth_dev_info info{};
+  if (int rc = rte_eth_dev_info_get(port_id, &info); rc != 0)
+    return Error{fmt::format("port {}: no device info ({})", port_id, rte_strerror(-rc))};
+  if (workers == 0) return Error{fmt::format("port {}: 0 workers", port_id)};
+  EthdevQueues q;
+  q.tx_queues = workers;
+  if (workers > info.max_tx_queues)
+    return Error{fmt::format("port {} ({}): {} workers need {} tx queues, the device has {}", port_id,
+                             info.driver_name, workers, workers, info.max_tx_queues)};
+  const uint64_t hf = kRssHash & info.flow_type_rss_offloads;
+  if (workers == 1) {
+    q.note = "1 queue";
+  } else if (hf && info.max_rx_queues >= workers) {
+    q.rx_queues = workers;
+    q.rss = true;
+    q.rss_hf = hf;
+    q.note = fmt::format("RSS over {} rx queues (hash 0x{:x}: IP{}{}), one per worker", workers, hf,
+                         hf & RTE_ETH_RSS_TCP ? "/TCP" : "", hf & RTE_ETH_RSS_UDP ? "/UDP" : "");
+  } else {
+    const std::string why =
+        !hf ? fmt::format("driver {} has no RSS for IP", info.driver_name)
+            : fmt::format("driver {} has {} rx queues", info.driver_name, info.max_rx_queues);
+    if (require_rss)
+      return Error{fmt::format("port {}: {} workers need RSS over {} rx queues, but {}", port_id,
+                               workers, workers, why)};
+    q.note = fmt::format("no RSS ({}): worker 0 receives, each of the {} workers transmits on its "
+                         "own tx queue",
+                         why, workers);
+  }
+  if (auto st = configure_and_start(port_id, info, q.rx_queues, q.tx_queues, q.rss ? hf : 0, pool,
+                                    ring_size);
+      !st)
+    return st.error();
+  return q;
 }
 
 Result<rte_mempool*> make_mbuf_pool(const std::string& name, unsigned n_mbufs, uint16_t data_room) {

@@ -55,7 +55,10 @@ class RingPortIo final : public PortIo {
 
 class EthdevPortIo final : public PortIo {
  public:
-  EthdevPortIo(uint16_t port_id, uint16_t queue) : port_(port_id), queue_(queue) {}
+  // `receive` false: a worker that only transmits on this port (its own tx
+  // queue) because the port has fewer rx queues than workers (no RSS).
+  EthdevPortIo(uint16_t port_id, uint16_t queue, bool receive = true)
+      : port_(port_id), queue_(queue), receive_(receive) {}
   uint16_t rx_burst(rte_mbuf** pkts, uint16_t n) override;
   uint16_t tx_burst(rte_mbuf** pkts, uint16_t n) override;
   std::string describe() const override;
@@ -64,6 +67,7 @@ class EthdevPortIo final : public PortIo {
  private:
   uint16_t port_;
   uint16_t queue_;
+  bool receive_;
 };
 
 // Probes a device from its devargs ("net_ring0", "net_tap0,iface=x",
@@ -71,8 +75,27 @@ class EthdevPortIo final : public PortIo {
 // ethdev port id. The error names the device.
 Result<uint16_t> probe_ethdev(const std::string& devargs);
 
-// Configures `queues` rx/tx queue pairs and starts the port.
+// Configures `queues` rx/tx queue pairs and starts the port. With more than
+// one queue the device spreads received frames by RSS when it can (IPv4/
+// IPv6 addresses and TCP/UDP ports); devices without RSS (net_ring, the
+// tap/af_packet PMDs) get the queues anyway and the sender picks the queue.
 Status start_ethdev(uint16_t port_id, uint16_t queues, rte_mempool* pool, uint16_t ring_size = 1024);
+
+// Queues for `workers` lcores, one rx queue (RSS) and one tx queue each.
+// When the device has no RSS for IP (flow_type_rss_offloads) or too few rx
+// queues, it falls back to one rx queue (worker 0 receives) and one tx
+// queue per worker, and says so in `note`; `require_rss` makes that an
+// error instead. Note: NICs hash IP headers, so MPLS frames (no IP header
+// after the Ethernet type) typically all land in queue 0.
+struct EthdevQueues {
+  uint16_t rx_queues = 1;
+  uint16_t tx_queues = 1;
+  bool rss = false;
+  uint64_t rss_hf = 0;
+  std::string note;
+};
+Result<EthdevQueues> start_ethdev_workers(uint16_t port_id, uint16_t workers, rte_mempool* pool,
+                                          bool require_rss = false, uint16_t ring_size = 1024);
 
 Result<rte_mempool*> make_mbuf_pool(const std::string& name, unsigned n_mbufs,
                                     uint16_t data_room = RTE_MBUF_DEFAULT_BUF_SIZE);

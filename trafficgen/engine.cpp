@@ -139,9 +139,10 @@ TrialResult TrafficEngine::run(const TrialRequest& req) {
   while (rte_rdtsc() < drain_until) poll_rx();
   const double secs = double(end - start) / hz_;
   res.offered_pps = secs > 0 ? double(sent) / secs : 0;
-  // Paced trials must reach the asked rate; a short trial (few frames) is
-  // judged over what it sent.
-  res.generator_limited = req.rate_pps > 0 && target > 1000 && res.offered_pps < 0.98 * req.rate_pps;
+  // Paced trials must reach the asked rate (a tester lcore that lost the cpu
+  // near the end of a trial sends its backlog late: 5 % slack); a short
+  // trial (few frames) is judged over what it sent.
+  res.generator_limited = req.rate_pps > 0 && target > 1000 && res.offered_pps < 0.95 * req.rate_pps;
   res.analysis = analyser_.summarize(tx, hz_, false);
   (void)unsent;
   return res;

@@ -25,22 +25,38 @@ TrialRecord record_of(const std::string& phase, const TrialResult& r, double pdr
 namespace {
 
 struct Interval {
+  double floor = 0, ceiling = 0;
   double lo = 0, hi = 0;  // lo passes (or is the floor), hi fails (or is the ceiling, untested)
   bool hi_tested = false;
   RateBound bound;
   bool converged(double res) const { return hi_tested && hi - lo <= res * hi; }
   void pass(double rate, const TrialResult& r) {
-    if (rate > lo && rate <= hi) {
+    if (rate >= hi && hi_tested && rate < ceiling) {
+      // Passes above a rate that failed: that failure was noise; reopen.
+      hi = ceiling;
+      hi_tested = false;
+      bound.upper_pps = 0;
+      bound.upper_tester_limited = false;
+    }
+    if (rate > lo) {
       lo = rate;
       bound.rate_pps = rate;
       bound.at_rate = r;
     }
+    if (rate >= ceiling) hi_tested = true;  // nothing above to look for
   }
-  void fail(double rate) {
-    if (rate < hi || !hi_tested) {
-      if (rate <= hi) hi = rate;
+  void fail(double rate, const TrialResult& r) {
+    if (rate <= lo) {
+      // Fails at or below a rate that passed: that pass was noise.
+      lo = floor;
+      bound.rate_pps = 0;
+      bound.at_rate = {};
+    }
+    if (rate <= hi || !hi_tested) {
+      hi = rate;
       hi_tested = true;
-      bound.upper_pps = hi;
+      bound.upper_pps = rate;
+      bound.upper_tester_limited = r.generator_limited && r.analysis.lost == 0;
     }
   }
 };
@@ -50,8 +66,8 @@ struct Interval {
 SearchResult search_ndr_pdr(const TrialFn& trial, const SearchConfig& cfg) {
   SearchResult res;
   Interval ndr;
-  ndr.lo = cfg.min_rate_pps;
-  ndr.hi = cfg.max_rate_pps;
+  ndr.floor = ndr.lo = cfg.min_rate_pps;
+  ndr.ceiling = ndr.hi = cfg.max_rate_pps;
   Interval pdr = ndr;
   for (unsigned i = 0; i < cfg.max_trials; ++i) {
     double rate;
@@ -62,14 +78,23 @@ SearchResult search_ndr_pdr(const TrialFn& trial, const SearchConfig& cfg) {
     if (rate <= cfg.min_rate_pps) break;
     TrialResult r = trial({rate, cfg.trial_seconds, 0});
     TrialRecord rec = record_of("ndr/pdr", r, cfg.pdr_tolerance);
+    for (unsigned k = 0; k < cfg.fail_retries && !rec.ndr_pass && !r.generator_limited; ++k) {
+      res.trials.push_back(rec);
+      if (cfg.progress) cfg.progress(rec, "failed: run again (--fail-retries)");
+      TrialResult again = trial({rate, cfg.trial_seconds, 0});
+      TrialRecord rec2 = record_of("ndr/pdr", again, cfg.pdr_tolerance);
+      // The better of the two decides (a stall hit one of them).
+      if (rec2.ndr_pass || (!rec.pdr_pass && rec2.pdr_pass) ||
+          (rec2.pdr_pass == rec.pdr_pass && rec2.loss_ratio < rec.loss_ratio)) {
+        r = again;
+        rec = rec2;
+      }
+    }
     res.trials.push_back(rec);
     if (rec.ndr_pass) ndr.pass(rate, r);
-    else ndr.fail(rate);
+    else ndr.fail(rate, r);
     if (rec.pdr_pass) pdr.pass(rate, r);
-    else pdr.fail(rate);
-    // A rate that passes at the ceiling ends that interval.
-    if (rec.ndr_pass && rate >= cfg.max_rate_pps) ndr.hi_tested = true;
-    if (rec.pdr_pass && rate >= cfg.max_rate_pps) pdr.hi_tested = true;
+    else pdr.fail(rate, r);
     if (cfg.progress)
       cfg.progress(rec, fmt::format("NDR in [{:.3f}, {:.3f}] Mpps, PDR in [{:.3f}, {:.3f}] Mpps",
                                     ndr.lo / 1e6, ndr.hi / 1e6, std::max(pdr.lo, ndr.lo) / 1e6,

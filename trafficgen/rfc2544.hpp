@@ -52,6 +52,11 @@ struct SearchConfig {
   double resolution = 0.01;      // stop when (hi - lo) <= resolution * hi
   double trial_seconds = 1;
   unsigned max_trials = 30;
+  // A failing trial is run again up to this many times and the rate fails
+  // only if every run fails. 0 is RFC 2544 (one trial decides); 1 stops a
+  // single stall of a shared machine (another process on the DUT's cpu, RT
+  // throttling) from halving the result. Reported with the results.
+  unsigned fail_retries = 0;
   ProgressFn progress;
 };
 
@@ -59,6 +64,9 @@ struct RateBound {
   double rate_pps = 0;     // highest passing rate found (0: none passed)
   TrialResult at_rate;     // the passing trial at that rate
   double upper_pps = 0;    // lowest failing rate found (0: none failed)
+  // That failing rate lost nothing: the generator could not reach it, so the
+  // device may be faster than rate_pps (the result is the tester's limit).
+  bool upper_tester_limited = false;
 };
 
 struct SearchResult {

@@ -132,3 +132,72 @@ TEST(Rfc2544, BackToBackFindsTheBuffer) {
   dut.buffer = 1000000;  // never loses within max_frames
   EXPECT_EQ(back_to_back(std::ref(dut), 0, 100000, 1, nullptr).frames[0], 100000u);
 }
+
+// A shared machine: one trial loses everything (another process took the
+// DUT's cpu). With one retry the search still finds the capacity; without,
+// the result can only be lower, never above the capacity.
+TEST(Rfc2544, FailRetriesRideOutAStall) {
+  struct Stalling {
+    SoftDut dut{7e6};
+    unsigned stall_at;
+    unsigned n = 0;
+    TrialResult operator()(const TrialRequest& q) {
+      TrialResult r = dut(q);
+      if (++n == stall_at) {
+        r.analysis.lost = r.analysis.tx / 2;
+        r.analysis.rx = r.analysis.tx - r.analysis.lost;
+        r.analysis.loss_ratio = 0.5;
+      }
+      return r;
+    }
+  };
+  SearchConfig cfg;
+  cfg.max_rate_pps = 10e6;
+  cfg.resolution = 0.005;
+  cfg.fail_retries = 1;
+  for (unsigned at = 2; at < 8; ++at) {
+    Stalling s{SoftDut{7e6}, at};
+    auto r = search_ndr_pdr(std::ref(s), cfg);
+    EXPECT_LE(r.ndr.rate_pps, 7e6) << at;
+    EXPECT_GE(r.ndr.rate_pps, 7e6 * 0.99) << at;
+  }
+  cfg.fail_retries = 0;
+  for (unsigned at = 2; at < 8; ++at) {
+    Stalling s{SoftDut{7e6}, at};
+    auto r = search_ndr_pdr(std::ref(s), cfg);
+    EXPECT_LE(r.ndr.rate_pps, 7e6) << at;
+  }
+}
+
+// A pass above a failed rate (or a fail below a passed one) reopens the
+// interval instead of leaving lo above hi.
+TEST(Rfc2544, InconsistentTrialsReopenTheInterval) {
+  struct Flaky {
+    SoftDut dut{6e6};
+    unsigned n = 0;
+    TrialResult operator()(const TrialRequest& q) {
+      TrialResult r = dut(q);
+      if (++n == 3 && q.rate_pps <= 6e6) {  // a clean rate fails once
+        r.analysis.lost = 10;
+        r.analysis.loss_ratio = 10.0 / double(r.analysis.tx);
+      }
+      return r;
+    }
+  } f;
+  SearchConfig cfg;
+  cfg.max_rate_pps = 10e6;
+  cfg.resolution = 0.01;
+  auto r = search_ndr_pdr(std::ref(f), cfg);
+  EXPECT_LE(r.ndr.rate_pps, 6e6);
+  EXPECT_GT(r.ndr.upper_pps, r.ndr.rate_pps);
+  EXPECT_FALSE(r.ndr.upper_tester_limited);
+}
+
+TEST(Rfc2544, TesterLimitIsReported) {
+  SoftDut dut{50e6};
+  dut.tester_ceiling = 4e6;
+  SearchConfig cfg;
+  cfg.max_rate_pps = 10e6;
+  auto r = search_ndr_pdr(std::ref(dut), cfg);
+  EXPECT_TRUE(r.ndr.upper_tester_limited);
+}
