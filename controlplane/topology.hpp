@@ -60,6 +60,10 @@ struct Site {
   // want it (RFC 4447/8077).
   std::optional<uint32_t> mtu;
   std::optional<bool> control_word;
+  // `l2vpn run`: the real interface this site's PE port binds to, as
+  // "af_packet:IFACE", "tap:IFACE", "memif:SOCKET" or "pci:ADDRESS" (empty:
+  // none; emulated hosts, if any, attach there). Sites sharing a port share it.
+  std::string interface;
   SourceLocation where;
 };
 

@@ -644,6 +644,20 @@ Status validate_topology(const Topology& topo, std::vector<std::string>* warning
       if ((other->vlan == 0) != (s.vlan == 0))
         err(s.where, what, "port " + squote(s.port) + " on " + squote(s.pe) + " mixes a port-based AC (site " +
                                squote(other->vlan == 0 ? other->name : s.name) + ") with VLAN ACs");
+    if (!s.interface.empty()) {
+      // The form only: whether the interface exists is for `l2vpn run` to say.
+      const auto colon = s.interface.find(':');
+      const std::string kind = s.interface.substr(0, colon);
+      if (colon == std::string::npos || colon + 1 == s.interface.size() ||
+          (kind != "af_packet" && kind != "tap" && kind != "memif" && kind != "pci"))
+        err(s.where, what, "interface " + squote(s.interface) +
+                               ": expected af_packet:IFACE, tap:IFACE, memif:SOCKET or pci:ADDRESS");
+    }
+    for (const Site* other : on_port)
+      if (!s.interface.empty() && !other->interface.empty() && other->interface != s.interface)
+        err(s.where, what, "port " + squote(s.port) + " on " + squote(s.pe) + " is bound to " +
+                               squote(other->interface) + " by site " + squote(other->name) +
+                               ", not " + squote(s.interface));
     on_port.push_back(&s);
   }
 
@@ -976,7 +990,7 @@ Result<Topology> parse_yaml_impl(std::string_view text, std::string_view source_
   // Sites.
   if (top.list("sites", items)) {
     for (size_t i = 0; i < items.size(); ++i) {
-      MapReader r(ctx, items[i], item_what("site", items[i], i), {"name", "pe", "port", "vlan", "mode", "mtu", "control_word"},
+      MapReader r(ctx, items[i], item_what("site", items[i], i), {"name", "pe", "port", "vlan", "mode", "mtu", "control_word", "interface"},
                   top.line_of("sites"));
       if (!r.ok()) continue;
       Site s;
@@ -996,6 +1010,7 @@ Result<Topology> parse_yaml_impl(std::string_view text, std::string_view source_
         bool cw = false;
         if (r.boolean("control_word", cw)) s.control_word = cw;
       }
+      r.str("interface", s.interface);
       topo.sites.push_back(std::move(s));
     }
   }

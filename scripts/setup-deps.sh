@@ -10,6 +10,7 @@ packages=(
   tshark python3-scapy graphviz iproute2 procps ethtool curl netcat-openbsd
   # End-to-end tests across the emulated backbone: real servers and clients.
   redis-server redis-tools memcached libmemcached-tools iperf3
+  iputils-ping  # ping between the lab's data centers (tests/e2e/test_l2_stretch.sh)
   # Telemetry: the Prometheus metrics endpoint.
   libcpp-httplib-dev
   # Hardening: libFuzzer and the sanitizers (clang's runtime).

@@ -19,7 +19,7 @@ void drain(rte_ring* r) {
 
 Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
                                                   const cp::NetworkState& state, dp::Rcu& rcu,
-                                                  uint64_t seed) {
+                                                  uint64_t seed, const RealPortMap& real_ports) {
   if (register_frame_time() < 0)
     return Error{fmt::format("cannot register the mbuf field for frame times: {}",
                              rte_strerror(rte_errno))};
@@ -71,6 +71,18 @@ Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
   for (auto& s : topo.sites) {
     auto key = std::make_pair(s.pe, s.port);
     if (b->access_.count(key)) continue;
+    if (auto rp = real_ports.find(key); rp != real_ports.end()) {
+      // Bound to a real interface: the ethdev instead of the host rings.
+      bool seen = false;
+      for (auto& r : b->real_) seen |= r.pe == s.pe && r.port == s.port;
+      if (seen) continue;
+      auto* r = b->by_name_.at(s.pe);
+      const uint16_t port = r->add_port(s.port);
+      auto io = std::make_unique<dp::EthdevPortIo>(rp->second, 0);
+      b->real_.push_back(RealPort{s.pe, s.port, rp->second, index.at(s.pe), port, io.get()});
+      r->set_port_io(port, 0, std::move(io));
+      continue;
+    }
     auto to = dp::make_ring(fmt::format("{}:{}<", s.pe, s.port), kAccessRing);
     auto from = dp::make_ring(fmt::format("{}:{}>", s.pe, s.port), kAccessRing);
     if (!to) return to.error();

@@ -52,6 +52,19 @@ struct AccessPort {
   uint32_t line = UINT32_MAX;  // the backbone's direction id for schedule()
 };
 
+// An access port bound to a real interface (`l2vpn run`): the PE's port
+// receives and sends through the ethdev itself (dp::EthdevPortIo); no
+// emulated host attaches there. sim/real_ports.cpp polls it.
+struct RealPort {
+  std::string pe, port;
+  uint16_t ethdev = 0;
+  uint32_t router = 0;       // index in Backbone::routers()
+  uint16_t router_port = 0;  // the PE's port index
+  dp::PortIo* io = nullptr;  // owned by the router
+};
+// (pe, port) -> ethdev port id, already started.
+using RealPortMap = std::map<std::pair<std::string, std::string>, uint16_t>;
+
 // Both directions of one topology link: each router's port has its own rx
 // and tx ring; the link model moves frames from one's tx to the other's rx.
 struct EmulatedLink {
@@ -65,8 +78,16 @@ class Backbone {
   // Builds routers, links and access ports and programs every router.
   static Result<std::unique_ptr<Backbone>> build(const cp::Topology& topo,
                                                  const cp::NetworkState& state, dp::Rcu& rcu,
-                                                 uint64_t seed = 1);
+                                                 uint64_t seed = 1,
+                                                 const RealPortMap& real_ports = {});
   ~Backbone();
+
+  // Real ports (sim/real_ports.cpp): one rx burst from each; frames enter
+  // their PE at now() and what the PEs send onto links is serialized from
+  // now(). Frames for a real port leave at once (Router::flush). Returns
+  // the frames taken.
+  unsigned poll_real_ports();
+  const std::vector<RealPort>& real_ports() const { return real_; }
 
   // Applies a recomputed network (per-router update while traffic flows).
   Status apply(const cp::NetworkState& state);
@@ -126,6 +147,7 @@ class Backbone {
   uint64_t now_ns_ = 0;
   uint64_t packet_hops_ = 0;  // frames taken from a port by a router
   std::map<std::pair<std::string, std::string>, AccessPort> access_;
+  std::vector<RealPort> real_;
 
   // Work lists: settle() touches only routers with frames waiting and links
   // with arrivals due, not all routers and links every round (Kdl: 754 and

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <deque>
+#include <mutex>
 #include <queue>
 #include <set>
 #include <thread>
@@ -173,7 +175,19 @@ struct Emulator::Impl {
     std::vector<uint32_t> links;    // link events
     uint32_t site = UINT32_MAX;     // mac-flood
   };
-  std::vector<EventState> events;
+  // A deque: fire() and the recomputation hold pointers to rows, and
+  // serve() appends injected events while earlier ones are in flight.
+  std::deque<EventState> events;
+  // inject() runs on another thread (telemetry): it reads only what never
+  // changes after build (the topology copy, services, hosts' sites) and
+  // hands resolved events over under the mutex.
+  cp::Topology names;
+  mutable std::mutex inject_mu;
+  std::deque<EventState> injected;
+  std::atomic<uint64_t> published_now{0};
+  EventHook on_event;
+  Result<EventState> resolve_one(const EventSpec& spec) const;
+  void fire_injected();
   std::map<std::string, cp::VpwsService> saved_vpws;
   std::map<std::string, cp::VplsService> saved_vpls;
 
@@ -220,7 +234,8 @@ Status Emulator::Impl::build(const cp::Topology& topo) {
   if (!n) return n.error();
   net = std::move(*n);
   const cp::Topology& t = net->topology();
-  auto b = Backbone::build(t, stripped(net->state()), *rcu, opt.seed);
+  names = t;
+  auto b = Backbone::build(t, stripped(net->state()), *rcu, opt.seed, opt.real_ports);
   if (!b) return b.error();
   bb = std::move(*b);
   for (auto& r : bb->routers()) {
@@ -282,57 +297,66 @@ Status Emulator::Impl::build(const cp::Topology& topo) {
   return resolve_events();
 }
 
-Status Emulator::Impl::resolve_events() {
-  const cp::Topology& t = net->topology();
+Result<Emulator::Impl::EventState> Emulator::Impl::resolve_one(const EventSpec& spec) const {
+  const cp::Topology& t = names;
   auto service_index = [&](const std::string& name) {
     for (uint32_t i = 0; i < services.size(); ++i)
       if (services[i].name == name) return i;
     return UINT32_MAX;
   };
+  EventState e;
+  e.spec = spec;
+  e.row.at_ms = ms(spec.at_ns);
+  e.row.event = spec.text.empty() ? fmt::format("{} {} {}", ms(spec.at_ns), to_string(spec.kind), spec.a)
+                                  : spec.text;
+  e.row.kind = std::string(to_string(spec.kind));
+  switch (spec.kind) {
+    case EventKind::link_down:
+    case EventKind::link_up:
+      for (uint32_t i = 0; i < t.links.size(); ++i) {
+        auto& l = t.links[i];
+        if ((l.a == spec.a && l.b == spec.b) || (l.a == spec.b && l.b == spec.a)) e.links.push_back(i);
+      }
+      if (e.links.empty())
+        return Error{fmt::format("event '{}': no link between '{}' and '{}'", e.row.event, spec.a, spec.b)};
+      break;
+    case EventKind::router_down:
+    case EventKind::router_up:
+      if (!t.find_router(spec.a))
+        return Error{fmt::format("event '{}': no router '{}'", e.row.event, spec.a)};
+      break;
+    case EventKind::service_remove:
+    case EventKind::service_add:
+      e.service = service_index(spec.a);
+      if (e.service == UINT32_MAX)
+        return Error{fmt::format("event '{}': no service '{}'", e.row.event, spec.a)};
+      break;
+    case EventKind::mac_flood: {
+      for (uint32_t i = 0; i < t.sites.size(); ++i)
+        if (t.sites[i].name == spec.a) e.site = i;
+      if (e.site == UINT32_MAX)
+        return Error{fmt::format("event '{}': no site '{}'", e.row.event, spec.a)};
+      bool hosted = false;
+      for (auto& s : hosts->sites()) hosted |= s.site == e.site;
+      if (!hosted)
+        return Error{fmt::format("event '{}': site '{}' is in no service{}", e.row.event, spec.a,
+                                 t.sites[e.site].interface.empty() || !opt.real_ports.size()
+                                     ? ""
+                                     : " with emulated hosts (it is bound to a real interface)")};
+      break;
+    }
+  }
+  return e;
+}
+
+Status Emulator::Impl::resolve_events() {
   std::vector<EventSpec> specs = opt.events;
   std::stable_sort(specs.begin(), specs.end(),
                    [](const EventSpec& a, const EventSpec& b) { return a.at_ns < b.at_ns; });
   for (auto& spec : specs) {
-    EventState e;
-    e.spec = spec;
-    e.row.at_ms = ms(spec.at_ns);
-    e.row.event = spec.text.empty() ? fmt::format("{} {} {}", ms(spec.at_ns), to_string(spec.kind), spec.a)
-                                    : spec.text;
-    e.row.kind = std::string(to_string(spec.kind));
-    switch (spec.kind) {
-      case EventKind::link_down:
-      case EventKind::link_up:
-        for (uint32_t i = 0; i < t.links.size(); ++i) {
-          auto& l = t.links[i];
-          if ((l.a == spec.a && l.b == spec.b) || (l.a == spec.b && l.b == spec.a)) e.links.push_back(i);
-        }
-        if (e.links.empty())
-          return Error{fmt::format("event '{}': no link between '{}' and '{}'", e.row.event, spec.a, spec.b)};
-        break;
-      case EventKind::router_down:
-      case EventKind::router_up:
-        if (!t.find_router(spec.a))
-          return Error{fmt::format("event '{}': no router '{}'", e.row.event, spec.a)};
-        break;
-      case EventKind::service_remove:
-      case EventKind::service_add:
-        e.service = service_index(spec.a);
-        if (e.service == UINT32_MAX)
-          return Error{fmt::format("event '{}': no service '{}'", e.row.event, spec.a)};
-        break;
-      case EventKind::mac_flood: {
-        for (uint32_t i = 0; i < t.sites.size(); ++i)
-          if (t.sites[i].name == spec.a) e.site = i;
-        if (e.site == UINT32_MAX)
-          return Error{fmt::format("event '{}': no site '{}'", e.row.event, spec.a)};
-        bool hosted = false;
-        for (auto& s : hosts->sites()) hosted |= s.site == e.site;
-        if (!hosted)
-          return Error{fmt::format("event '{}': site '{}' is in no service", e.row.event, spec.a)};
-        break;
-      }
-    }
-    events.push_back(std::move(e));
+    auto e = resolve_one(spec);
+    if (!e) return e.error();
+    events.push_back(std::move(*e));
   }
   return Status::success();
 }
@@ -368,6 +392,7 @@ void Emulator::Impl::fire(EventState& e) {
         return;
       }
       if (auto st = apply_diff(*d, row); !st) row->kind += fmt::format(" (apply: {})", st.error().message);
+      if (on_event) on_event(*row, true);
     });
   };
   const uint64_t delay = opt.control_plane_delay_ns;
@@ -435,6 +460,22 @@ void Emulator::Impl::fire(EventState& e) {
       at(now(), *burst);
       break;
     }
+  }
+  if (on_event) on_event(e.row, false);
+}
+
+void Emulator::Impl::fire_injected() {
+  std::deque<EventState> todo;
+  {
+    std::lock_guard lock(inject_mu);
+    todo.swap(injected);
+  }
+  for (auto& e : todo) {
+    // Fired now: its time is the step's, whatever it was when queued.
+    e.spec.at_ns = now();
+    e.row.at_ms = ms(now());
+    events.push_back(std::move(e));
+    fire(events.back());
   }
 }
 
@@ -545,7 +586,9 @@ void Emulator::Impl::schedule_workload() {
 
     if ((!vpls || w.imix_on_vpls) && w.imix_pps > 0) {
       const uint32_t a = by_site[0][0], b = by_site[1][0];
-      for (auto [from, to] : {std::pair{a, b}, std::pair{b, a}}) {
+      for (auto ends : {std::pair{a, b}, std::pair{b, a}}) {
+        // Not a structured binding: clang 14 cannot capture one (fuzz/sanitizer build).
+        const uint32_t from = ends.first, to = ends.second;
         const uint32_t flow = tracker.add_flow(FlowKind::imix, svc, from, to, {to});
         data_peers[from].push_back(to);
         auto rng = std::make_shared<Rng>(opt.seed, 0x30000 + from * 1000 + to);
@@ -705,6 +748,92 @@ Result<Report> Emulator::run() {
       next_progress = wall_ns() + 200'000'000;
     }
   }
+  for (auto& r : m.bb->routers()) r->reclaim_all();
+  return m.report(double(wall_ns()) / 1e9);
+}
+
+Result<double> Emulator::inject(std::string_view text) {
+  Impl& m = *impl_;
+  const uint64_t now = m.published_now.load(std::memory_order_relaxed);
+  // parse_event wants a time: the event happens when the loop takes it.
+  auto spec = parse_event(fmt::format("0s {}", text));
+  if (!spec) {
+    // Its message quotes the text with the "0s " we added: quote the user's.
+    std::string msg = spec.error().message;
+    if (auto p = msg.find("'0s "); p != std::string::npos) msg.erase(p + 1, 3);
+    return Error{msg};
+  }
+  spec->text = std::string(text);
+  spec->at_ns = now;
+  auto e = m.resolve_one(*spec);
+  if (!e) return e.error();
+  std::lock_guard lock(m.inject_mu);
+  m.injected.push_back(std::move(*e));
+  return ms(now);
+}
+
+size_t Emulator::injected_pending() const {
+  std::lock_guard lock(impl_->inject_mu);
+  return impl_->injected.size();
+}
+
+Result<Report> Emulator::serve(const std::atomic<bool>& stop, bool workload, EventHook on_event) {
+  Impl& m = *impl_;
+  m.on_event = std::move(on_event);
+  const auto wall0 = std::chrono::steady_clock::now();
+  auto wall_ns = [&] {
+    return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::steady_clock::now() - wall0)
+                        .count());
+  };
+  if (workload) {
+    m.schedule_workload();
+  } else {
+    for (auto& e : m.events) m.at(e.spec.at_ns, [&m, &e] { m.fire(e); });
+  }
+  // MAC aging once a second for as long as it runs (the workload's own
+  // aging task stops at the end of its duration).
+  auto age = std::make_shared<std::function<void()>>();
+  *age = [&m, age] {
+    for (auto& r : m.bb->routers()) {
+      r->clock().set_manual(m.now());
+      r->age_macs();
+    }
+    m.at(m.now() + kAgeIntervalNs, *age);
+  };
+  m.at(kAgeIntervalNs, *age);
+  // Busy polling while frames come; after this long without any, pause
+  // between polls (a real frame then waits at most kIdlePause).
+  constexpr uint64_t kBusyNs = 2'000'000;
+  constexpr auto kIdlePause = std::chrono::microseconds(50);
+  uint64_t last_frame = 0, next_progress = 200'000'000;
+  while (!stop.load(std::memory_order_relaxed)) {
+    const uint64_t w = std::max(wall_ns(), m.now());
+    m.published_now.store(w, std::memory_order_relaxed);
+    m.bb->advance_to(w);
+    m.fire_injected();
+    // Tasks due (events, control-plane updates, host actions), then what
+    // they and the real ports put into the PEs.
+    m.step(w);
+    const unsigned n = m.bb->poll_real_ports();
+    if (n) {
+      last_frame = w;
+      m.bb->settle();  // a zero-delay link's arrivals, at once
+    }
+    if (m.opt.progress && w >= next_progress) {
+      m.opt.progress(w, m.opt.duration_ns);
+      next_progress = w + 200'000'000;
+    }
+    if (n || w - last_frame < kBusyNs) continue;
+    // Idle: pause unless an arrival or a task is due within the pause.
+    const uint64_t t_task = m.agenda.empty() ? UINT64_MAX : m.agenda.top().t;
+    const uint64_t next = std::min(t_task, m.bb->next_arrival());
+    if (next > w + 100'000) std::this_thread::sleep_for(kIdlePause);
+  }
+  *age = nullptr;
+  // Let what is on the wires arrive (real hosts get their last frames).
+  m.bb->run_until_idle(100'000'000);
+  m.on_event = nullptr;
   for (auto& r : m.bb->routers()) r->reclaim_all();
   return m.report(double(wall_ns()) / 1e9);
 }

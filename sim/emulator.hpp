@@ -13,6 +13,7 @@
 
 #include <rte_mempool.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -23,14 +24,13 @@
 #include "contract/result.hpp"
 #include "controlplane/topology.hpp"
 #include "dataplane/rcu.hpp"
+#include "sim/backbone.hpp"
 
 namespace l2vpn::cp {
 class Network;
 }
 
 namespace l2vpn::sim {
-
-class Backbone;
 
 // ------------------------------------------------------------ events
 enum class EventKind : uint8_t {
@@ -92,6 +92,9 @@ struct EmulatorOptions {
   bool lfa = true;
   // Called about every 200 ms of wall time with (now, duration), both modes.
   std::function<void(uint64_t, uint64_t)> progress;
+  // PE access ports bound to real interfaces (`l2vpn run`): no emulated
+  // host attaches there; serve() polls them.
+  RealPortMap real_ports;
 };
 
 // ------------------------------------------------------------ report
@@ -190,6 +193,10 @@ struct Report {
 std::string to_json(const Report& r, int indent = 2);
 std::string format_report(const Report& r);  // tables for a terminal
 
+// What serve() reports while it runs: an event was applied at its time
+// (local repair), or its recomputed tables arrived (applied_at_ms >= 0).
+using EventHook = std::function<void(const EventRow&, bool recomputed)>;
+
 // ------------------------------------------------------------ emulator
 class Emulator {
  public:
@@ -199,6 +206,25 @@ class Emulator {
   ~Emulator();
   // Runs the workload and the events to the end, drains, reports.
   Result<Report> run();
+
+  // `l2vpn run`: real time until `stop` is set. Polls the real ports all
+  // the time (a short pause only once nothing came in for a while and no
+  // arrival or task is due), delivers link arrivals when the wall clock
+  // reaches them, fires timeline and injected events. With `workload`, the
+  // emulated hosts (at sites without a real interface) run their workload
+  // for options.duration. Reports what a run() report would (the tracked
+  // frames are the emulated hosts' only).
+  Result<Report> serve(const std::atomic<bool>& stop, bool workload = false,
+                       EventHook on_event = {});
+
+  // Thread-safe (a DPDK telemetry callback calls it): parses an event
+  // without its time ("link-down p1:p2", "router-up p2", "service-remove S",
+  // "mac-flood SITE N"), checks its names and queues it; the run loop fires
+  // it at its next step, as it fires timeline events. Returns the emulator
+  // time (ms) at which it was queued.
+  Result<double> inject(std::string_view text);
+  // Events queued by inject() and not fired yet.
+  size_t injected_pending() const;
 
   // What it runs on, for the caller's outputs (packet captures before run(),
   // the load drawing after it); valid while the emulator lives. Captures

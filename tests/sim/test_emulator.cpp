@@ -4,7 +4,14 @@
 
 #include <fmt/format.h>
 
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+
 #include <nlohmann/json.hpp>
+#include <array>
+#include <thread>
+
+#include "dataplane/port.hpp"
 
 #include "controlplane/yaml_loader.hpp"
 #include "sim/default_topology.hpp"
@@ -254,6 +261,136 @@ TEST(Emulator, RealTimeFollowsTheWallClock) {
   EXPECT_EQ(r.totals.lost, 0u);
   EXPECT_EQ(r.totals.misdelivered, 0u);
   EXPECT_GT(r.totals.received, 1000u);
+}
+
+// ------------------------------------------------------------ l2vpn run: injected events, real ports
+TEST(EmulatorServe, InjectChecksNamesAndQueues) {
+  auto topo = default_topology();
+  auto o = short_run();
+  o.real_time = true;
+  auto emu = Emulator::create(topo, o, test_env::pool(), test_env::rcu());
+  ASSERT_TRUE(emu.ok()) << emu.error().message;
+  for (const char* bad : {"", "link-down", "link-down p1:nowhere", "router-down p9", "explode p1",
+                          "10ms link-down p1:p2"}) {
+    auto r = (*emu)->inject(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("event"), std::string::npos) << r.error().message;
+  }
+  auto bad = (*emu)->inject("link-down p1:nowhere");
+  EXPECT_NE(bad.error().message.find("'link-down p1:nowhere'"), std::string::npos)
+      << "quotes the text as given, without a time: " << bad.error().message;
+  EXPECT_EQ((*emu)->injected_pending(), 0u);
+  auto ok = (*emu)->inject("link-down p1:p2");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(*ok, 0.0);  // not running yet: queued at time 0
+  EXPECT_TRUE((*emu)->inject("router-down p3").ok());
+  EXPECT_EQ((*emu)->injected_pending(), 2u);
+}
+
+// An event injected from another thread (as the telemetry thread does) is
+// fired by the running loop: local repair at once, the recomputation after
+// the control-plane delay, both reported through the hook and the report.
+TEST(EmulatorServe, FiresInjectedEventsWhileTheWorkloadRuns) {
+  auto topo = default_topology();
+  auto o = short_run(400);
+  o.real_time = true;
+  o.control_plane_delay_ns = 20'000'000;
+  auto emu = Emulator::create(topo, o, test_env::pool(), test_env::rcu());
+  ASSERT_TRUE(emu.ok()) << emu.error().message;
+  std::atomic<bool> stop{false};
+  std::atomic<int> applied{0}, recomputed{0};
+  std::thread user([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    auto at = (*emu)->inject("link-down pe1:p1");
+    EXPECT_TRUE(at.ok()) << at.error().message;
+    if (at.ok()) {
+      EXPECT_GT(*at, 100.0) << "queued at the loop's time";
+    }
+    for (int i = 0; i < 200 && !recomputed; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));  // the workload ends
+    stop = true;
+  });
+  auto r = (*emu)->serve(stop, true, [&](const EventRow& row, bool recomp) {
+    EXPECT_EQ(row.event, "link-down pe1:p1");
+    (recomp ? recomputed : applied)++;
+  });
+  user.join();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(applied.load(), 1);
+  EXPECT_EQ(recomputed.load(), 1);
+  EXPECT_EQ((*emu)->injected_pending(), 0u);
+  ASSERT_EQ(r->events.size(), 1u);
+  auto& e = r->events[0];
+  EXPECT_GT(e.at_ms, 100.0);
+  EXPECT_GE(e.applied_at_ms, e.at_ms + 20.0) << "the recomputation waits for the control-plane delay";
+  EXPECT_GT(e.routers_changed, 0u);
+  // The link is down in the control plane's view: no LSP crosses it.
+  for (auto& lsp : (*emu)->network().state().lsps)
+    for (size_t i = 0; i + 1 < lsp.hops.size(); ++i)
+      EXPECT_FALSE(lsp.hops[i].router == "pe1" && lsp.hops[i + 1].router == "p1") << lsp.ingress << ">" << lsp.egress;
+  // The emulated hosts ran in real time across it: frames arrived, none twice or astray.
+  EXPECT_GT(r->totals.received, 0u);
+  EXPECT_EQ(r->totals.duplicated, 0u);
+  EXPECT_EQ(r->totals.misdelivered, 0u);
+}
+
+// Access ports bound to ethdevs (net_ring here; af_packet, tap, memif or a
+// NIC in `l2vpn run`): a broadcast from pe1's real port floods across the
+// VPLS to pe2's real port and to the emulated access ring of pe3.
+TEST(EmulatorServe, RealPortsCarryFramesThroughTheBackbone) {
+  auto topo = default_topology();
+  std::vector<dp::RingPtr> rings;
+  RealPortMap real;
+  for (const char* pe : {"pe1", "pe2"}) {
+    auto rx = dp::make_ring(fmt::format("{}_rx", pe), 256, true);
+    auto tx = dp::make_ring(fmt::format("{}_tx", pe), 256, true);
+    ASSERT_TRUE(rx.ok() && tx.ok());
+    rte_ring* r = rx->get();
+    rte_ring* t = tx->get();
+    const int id = rte_eth_from_rings(fmt::format("serve_{}", pe).c_str(), &r, 1, &t, 1, 0);
+    ASSERT_GE(id, 0);
+    auto st = dp::start_ethdev(uint16_t(id), 1, test_env::pool());
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    real[{pe, "ac-cache"}] = uint16_t(id);
+    rings.push_back(std::move(*rx));
+    rings.push_back(std::move(*tx));
+  }
+  auto o = short_run();
+  o.real_time = true;
+  o.real_ports = real;
+  auto emu = Emulator::create(topo, o, test_env::pool(), test_env::rcu());
+  ASSERT_TRUE(emu.ok()) << emu.error().message;
+  Backbone& bb = (*emu)->backbone();
+  ASSERT_EQ(bb.real_ports().size(), 2u);
+  EXPECT_EQ(bb.access_port("pe1", "ac-cache"), nullptr) << "a bound port has no host rings";
+  AccessPort* pe3 = bb.access_port("pe3", "ac-cache");
+  ASSERT_NE(pe3, nullptr);
+  // An ARP-sized broadcast into pe1's real port.
+  rte_mbuf* m = rte_pktmbuf_alloc(test_env::pool());
+  ASSERT_NE(m, nullptr);
+  std::array<uint8_t, 60> frame{};
+  const uint8_t src[6] = {0x02, 0xdc, 0x01, 0, 0, 1};
+  std::fill_n(frame.begin(), 6, 0xff);
+  std::copy_n(src, 6, frame.begin() + 6);
+  frame[12] = 0x08, frame[13] = 0x06;
+  char* d = rte_pktmbuf_append(m, uint16_t(frame.size()));
+  ASSERT_NE(d, nullptr);
+  rte_memcpy(d, frame.data(), frame.size());
+  ASSERT_EQ(rte_ring_enqueue(rings[0].get(), m), 0);
+  EXPECT_EQ(bb.poll_real_ports(), 1u);
+  bb.run_until_idle();
+  rte_mbuf* out = nullptr;
+  ASSERT_EQ(rte_ring_dequeue(rings[3].get(), reinterpret_cast<void**>(&out)), 0) << "pe2's real port sent it";
+  EXPECT_EQ(rte_pktmbuf_pkt_len(out), 60u);
+  EXPECT_EQ(std::memcmp(rte_pktmbuf_mtod(out, uint8_t*) + 6, src, 6), 0);
+  rte_pktmbuf_free(out);
+  ASSERT_EQ(rte_ring_dequeue(pe3->from_pe.get(), reinterpret_cast<void**>(&out)), 0) << "pe3's hosts got it";
+  rte_pktmbuf_free(out);
+  EXPECT_EQ(rte_ring_count(rings[1].get()), 0u) << "not back out of pe1";
+  for (auto& [k, id] : real) {
+    rte_eth_dev_stop(id);
+    rte_eth_dev_close(id);
+  }
 }
 
 }  // namespace
