@@ -71,10 +71,10 @@ std::string show_lfib(const TelemetryTable& t) {
 
 std::string show_pw(const TelemetryTable& t) {
   std::string o = fmt::format("router {}: pseudowires\n", t.router);
-  o += fmt::format("{:<4} {:<7} {:<12} {:>8} {:>8} {:<5} {:<22} {:<18} {:<3} {:<24} {:>10} {:>10}\n", "Id", "PW id",
+  o += fmt::format("{:<7} {:<7} {:<12} {:>8} {:>8} {:<5} {:<22} {:<18} {:<3} {:<24} {:>10} {:>10}\n", "Id", "PW id",
                    "Peer", "Local", "Remote", "State", "Reason", "Transport (if)", "CW", "Service", "Rx", "Tx");
   for (auto& r : t.of("pw"))
-    o += fmt::format("{:<4} {:<7} {:<12} {:>8} {:>8} {:<5} {:<22} {:<18} {:<3} {:<24} {:>10} {:>10}\n", get(r, "id"),
+    o += fmt::format("{:<7} {:<7} {:<12} {:>8} {:>8} {:<5} {:<22} {:<18} {:<3} {:<24} {:>10} {:>10}\n", get(r, "id"),
                      get(r, "pw_id"), get(r, "peer"), get(r, "local_label"), get(r, "remote_label"), get(r, "state"),
                      get(r, "down_reason"), get(r, "out_port"), get(r, "control_word"), get(r, "service"),
                      get(r, "rx_packets"), get(r, "tx_packets"));
@@ -137,10 +137,10 @@ std::string show_counters(const TelemetryTable& t) {
   }
   auto pws = t.of("pw");
   if (!pws.empty()) {
-    o += fmt::format("  {:<6} {:<8} {:<12} {:>12} {:>14} {:>12} {:>14}\n", "pw", "pw_id", "peer", "rx frames",
+    o += fmt::format("  {:<7} {:<8} {:<12} {:>12} {:>14} {:>12} {:>14}\n", "pw", "pw_id", "peer", "rx frames",
                      "rx bytes", "tx frames", "tx bytes");
     for (auto& r : pws)
-      o += fmt::format("  {:<6} {:<8} {:<12} {:>12} {:>14} {:>12} {:>14}\n", get(r, "id"), get(r, "pw_id"),
+      o += fmt::format("  {:<7} {:<8} {:<12} {:>12} {:>14} {:>12} {:>14}\n", get(r, "id"), get(r, "pw_id"),
                        get(r, "peer"), get(r, "rx_packets"), get(r, "rx_bytes"), get(r, "tx_packets"),
                        get(r, "tx_bytes"));
   }
