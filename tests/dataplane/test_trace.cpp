@@ -7,6 +7,7 @@
 #include "dataplane/telemetry.hpp"
 #include "dataplane/trace.hpp"
 #include "dataplane_test_env.hpp"
+#include "vpls_fixture.hpp"
 #include "vpws_fixture.hpp"
 
 namespace l2vpn::dp {
@@ -166,6 +167,47 @@ TEST_F(TraceTest, TheNextRouterFollowsAMarkedFrame) {
             (std::vector<std::string>{"PE1:rx", "PE1:ac-input", "PE1:pw-imposition", "PE1:tx", "P:rx", "P:ilm",
                                       "P:nhlfe", "P:tx"}));
   EXPECT_NE(t.rows[6][4].find("swap 3000 out east"), std::string::npos) << t.rows[6][4];
+}
+
+TEST_F(TraceTest, VplsFloodCopiesAreTracedAndSplitHorizonDropIsShown) {
+  test::RouterHarness h(test::vpls_state());
+  h.router->prepare_trace();
+  ASSERT_TRUE(trace_arm(*parse_trace_filter({"1", "label=7011"})).ok());
+  // Broadcast from mesh PW 11: flooded to the three ACs and spoke PW 13,
+  // never to mesh PW 12 (split horizon).
+  auto cust = test::customer_frame(test::bcast(), mac(0x51), 64);
+  h.inject("core", {test::from_pw(7011, cust)});
+  auto t = trace_table({h.router.get()});
+  auto frames = frames_of(t);
+  ASSERT_EQ(frames.size(), 1u);
+  auto st = stages_of(t, frames[0]);
+  ASSERT_GE(st.size(), 5u);
+  EXPECT_EQ(std::vector<std::string>(st.begin(), st.begin() + 5),
+            (std::vector<std::string>{"PE1:rx", "PE1:ilm", "PE1:pw-disposition", "PE1:bridge-learn",
+                                      "PE1:bridge-flood"}));
+  std::vector<std::string> tx_ports;
+  for (auto& r : t.rows)
+    if (r[3] == "tx") tx_ports.push_back(r[4]);
+  std::sort(tx_ports.begin(), tx_ports.end());
+  EXPECT_EQ(tx_ports, (std::vector<std::string>{"port ac1", "port ac2", "port ac3", "port core"}));
+  EXPECT_NE(t.rows[3][4].find("source learned behind pw:11 (mesh)"), std::string::npos) << t.rows[3][4];
+  EXPECT_NE(t.rows[4][4].find("flood (broadcast/multicast)"), std::string::npos) << t.rows[4][4];
+  h.take("core");
+  for (auto p : {"ac1", "ac2", "ac3"}) h.take(p);
+
+  // MAC 0x52 behind mesh PW 12; a frame to it from mesh PW 11 is dropped by split horizon.
+  h.inject("core", {test::from_pw(7012, test::customer_frame(test::bcast(), mac(0x52), 64))});
+  for (auto p : {"core", "ac1", "ac2", "ac3"}) h.take(p);
+  trace_disarm();
+  ASSERT_TRUE(trace_arm(*parse_trace_filter({"1", "mac=02:00:00:00:00:52", "label=7011"})).ok());
+  h.inject("core", {test::from_pw(7011, test::customer_frame(mac(0x52), mac(0x51), 64))});
+  t = trace_table({h.router.get()});
+  frames = frames_of(t);
+  ASSERT_EQ(frames.size(), 1u);
+  st = stages_of(t, frames[0]);
+  ASSERT_FALSE(st.empty());
+  EXPECT_EQ(st.back(), "PE1:drop");
+  EXPECT_NE(t.rows.back()[4].find("split_horizon"), std::string::npos) << t.rows.back()[4];
 }
 
 TEST(TraceRingTest, KeepsTheNewestRecords) {
