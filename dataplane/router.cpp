@@ -3,7 +3,23 @@
 #include <fmt/format.h>
 #include <rte_prefetch.h>
 
+#include <type_traits>
+
 namespace l2vpn::dp {
+
+namespace {
+// A copy of a worker's counters for a reader on another thread (telemetry,
+// metrics): each 64-bit word loaded whole (relaxed), never torn by the compiler.
+template <class T>
+T load_relaxed(const T& src) {
+  static_assert(std::is_trivially_copyable_v<T> && sizeof(T) % sizeof(uint64_t) == 0);
+  T out;
+  auto* s = reinterpret_cast<const uint64_t*>(&src);
+  auto* d = reinterpret_cast<uint64_t*>(&out);
+  for (size_t i = 0; i < sizeof(T) / sizeof(uint64_t); ++i) d[i] = __atomic_load_n(s + i, __ATOMIC_RELAXED);
+  return out;
+}
+}  // namespace
 
 Router::Router(std::string name, Rcu& rcu, unsigned workers)
     : name_(std::move(name)), rcu_(rcu), port_up_(new std::atomic<bool>[kMaxPorts]) {
@@ -217,14 +233,14 @@ const CompiledNhlfe* Router::usable_nhlfe(const Tables& t, Worker& w, uint32_t i
 
 RouterStats Router::stats() const {
   RouterStats s;
-  for (auto& w : workers_) s += w->stats;
+  for (auto& w : workers_) s += load_relaxed(w->stats);
   return s;
 }
 
 PortStats Router::port_stats(uint16_t port) const {
   PortStats s;
   for (auto& w : workers_)
-    if (port < w->ports.size()) s += w->ports[port];
+    if (port < w->ports.size()) s += load_relaxed(w->ports[port]);
   return s;
 }
 
@@ -232,7 +248,7 @@ LabelStats Router::label_stats(uint32_t label) const {
   LabelStats s;
   if (label > kMaxLabel) return s;
   for (auto& w : workers_)
-    if (auto* c = w->labels[label >> kIlmChunkBits]) s += c[label & (kIlmChunkSize - 1)];
+    if (auto* c = w->labels[label >> kIlmChunkBits]) s += load_relaxed(c[label & (kIlmChunkSize - 1)]);
   return s;
 }
 
