@@ -8,7 +8,6 @@
 namespace l2vpn::sim {
 
 namespace {
-constexpr unsigned kLinkRing = 1024;
 constexpr unsigned kAccessRing = 4096;
 
 void drain(rte_ring* r) {
@@ -16,6 +15,61 @@ void drain(rte_ring* r) {
   while (rte_ring_dequeue(r, &m) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
 }
 }  // namespace
+
+// A router's port on a link: what the router sends goes onto the wire at
+// once (serializer, queue, loss, delay), from the instant being run (every
+// frame of a run without windows has that time), or is held for the
+// window's end and serialized in time order; what arrived is taken from the
+// far direction's delay line. The backbone itself does not call rx_burst
+// (it takes frames in run_routers); Router::poll would.
+class Backbone::LinkIo final : public dp::PortIo {
+ public:
+  LinkIo(Backbone& bb, uint32_t out_id, uint32_t in_id)
+      : bb_(bb), out_(bb.direction_slow(out_id)), in_(bb.direction_slow(in_id)), out_id_(out_id) {}
+  uint16_t rx_burst(rte_mbuf** pkts, uint16_t n) override { return uint16_t(in_->take(pkts, n, true)); }
+  uint16_t tx_burst(rte_mbuf** pkts, uint16_t n) override {
+    if (bb_.windows_on_) {
+      if (!out_->holding()) bb_.held_.push_back(out_id_);
+      for (uint16_t i = 0; i < n; ++i) out_->hold(pkts[i]);
+      return n;
+    }
+    const bool idle = !out_->in_flight();
+    const uint64_t t = bb_.now_ns_;
+    for (uint16_t i = 0; i < n; ++i) out_->send(pkts[i], t);
+    bb_.on_wire(out_id_, idle);
+    return n;
+  }
+  std::string describe() const override { return "emulated link"; }
+
+ private:
+  Backbone& bb_;
+  LinkDirection* out_;
+  LinkDirection* in_;
+  uint32_t out_id_;
+};
+
+// A PE's port on the host side: hosts enqueue on to_pe, the PE sends to
+// from_pe. Frames leaving to a host get the time of the instant being run
+// (hosts read a frame's receive time from it; without windows the backbone
+// writes no frame time on the way, with windows every frame has its own).
+class Backbone::AccessIo final : public dp::PortIo {
+ public:
+  AccessIo(Backbone& bb, rte_ring* rx, rte_ring* tx) : bb_(bb), rx_(rx), tx_(tx) {}
+  uint16_t rx_burst(rte_mbuf** pkts, uint16_t n) override {
+    return uint16_t(rte_ring_dequeue_burst(rx_, reinterpret_cast<void**>(pkts), n, nullptr));
+  }
+  uint16_t tx_burst(rte_mbuf** pkts, uint16_t n) override {
+    if (!bb_.windows_on_)
+      for (uint16_t i = 0; i < n; ++i) set_frame_time(pkts[i], bb_.now_ns_);
+    return uint16_t(rte_ring_enqueue_burst(tx_, reinterpret_cast<void**>(pkts), n, nullptr));
+  }
+  std::string describe() const override { return "emulated hosts"; }
+
+ private:
+  Backbone& bb_;
+  rte_ring* rx_;
+  rte_ring* tx_;
+};
 
 Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
                                                   const cp::NetworkState& state, dp::Rcu& rcu,
@@ -39,34 +93,28 @@ Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
     auto& l = topo.links[i];
     EmulatedLink e;
     e.link = i;
-    for (auto [ring, name] : {std::pair{&e.a_tx, l.a + ">"}, {&e.a_rx, l.a + "<"}, {&e.b_tx, l.b + ">"},
-                              {&e.b_rx, l.b + "<"}}) {
-      auto r = dp::make_ring(name, kLinkRing);
-      if (!r) return r.error();
-      *ring = std::move(*r);
-    }
     auto* ra = b->by_name_.at(l.a);
     auto* rb = b->by_name_.at(l.b);
     const uint16_t pa = ra->add_port(l.a_port), pb = rb->add_port(l.b_port);
-    ra->set_port_io(pa, 0, std::make_unique<dp::RingPortIo>(e.a_rx.get(), e.a_tx.get()));
-    rb->set_port_io(pb, 0, std::make_unique<dp::RingPortIo>(e.b_rx.get(), e.b_tx.get()));
     LinkParams p;
     p.delay_us = l.delay_us;
     p.rate_bps = l.bandwidth_bps;
     // Queue: about 1 ms of the link's rate, at least 64 KiB.
     p.queue_bytes = std::max<uint64_t>(64 * 1024, l.bandwidth_bps / 8 / 1000);
-    e.a_to_b = std::make_unique<LinkDirection>(e.a_tx.get(), e.b_rx.get(), p, seed * 1000003 + 2 * i);
-    e.b_to_a = std::make_unique<LinkDirection>(e.b_tx.get(), e.a_rx.get(), p, seed * 1000003 + 2 * i + 1);
+    e.a_to_b = std::make_unique<LinkDirection>(nullptr, nullptr, p, seed * 1000003 + 2 * i);
+    e.b_to_a = std::make_unique<LinkDirection>(nullptr, nullptr, p, seed * 1000003 + 2 * i + 1);
     const uint32_t ia = index.at(l.a), ib = index.at(l.b);
     auto& wa = b->work_[ia];
     auto& wb = b->work_[ib];
     b->receiver_.push_back({ib, uint32_t(wb.rx.size())});  // direction 2i: a->b
     b->receiver_.push_back({ia, uint32_t(wa.rx.size())});  // direction 2i+1: b->a
-    wa.rx.push_back({e.a_rx.get(), pa, false});
-    wb.rx.push_back({e.b_rx.get(), pb, false});
+    wa.rx.push_back({e.b_to_a.get(), nullptr, pa});
+    wb.rx.push_back({e.a_to_b.get(), nullptr, pb});
     wa.out.push_back(2 * i);
     wb.out.push_back(2 * i + 1);
     b->links_.push_back(std::move(e));
+    ra->set_port_io(pa, 0, std::make_unique<LinkIo>(*b, 2 * i, 2 * i + 1));
+    rb->set_port_io(pb, 0, std::make_unique<LinkIo>(*b, 2 * i + 1, 2 * i));
   }
   for (auto& s : topo.sites) {
     auto key = std::make_pair(s.pe, s.port);
@@ -89,18 +137,18 @@ Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
     if (!from) return from.error();
     auto* r = b->by_name_.at(s.pe);
     const uint16_t port = r->add_port(s.port);
-    r->set_port_io(port, 0, std::make_unique<dp::RingPortIo>(to->get(), from->get()));
+    r->set_port_io(port, 0, std::make_unique<AccessIo>(*b, to->get(), from->get()));
     auto& w = b->work_[index.at(s.pe)];
     const Waker wk{index.at(s.pe), uint32_t(w.rx.size())};
     b->access_rx_.push_back({to->get(), wk});
-    w.rx.push_back({to->get(), port, true});
     // The host side's line for schedule(): no delay, no rate, no loss.
     LinkParams hp;
     hp.delay_us = 0;
     hp.rate_bps = 0;
     hp.queue_bytes = UINT64_MAX / 2;
     const uint32_t line = uint32_t(2 * topo.links.size() + b->host_lines_.size());
-    b->host_lines_.push_back(std::make_unique<LinkDirection>(nullptr, to->get(), hp, 0));
+    b->host_lines_.push_back(std::make_unique<LinkDirection>(nullptr, nullptr, hp, 0));
+    w.rx.push_back({b->host_lines_.back().get(), to->get(), port});
     b->receiver_.push_back(wk);
     b->access_[key] = AccessPort{s.pe, s.port, std::move(*to), std::move(*from), line};
   }
@@ -108,7 +156,10 @@ Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
   {
     unsigned bits = 1;
     while ((uint64_t(1) << bits) < b->receiver_.size()) ++bits;
-    b->arrivals_.set_id_bits(bits);
+    uint64_t longest = 0;
+    for (auto& l : b->links_) longest = std::max(longest, l.a_to_b->delay_ns());
+    // A year of the calendar: the longest delay plus queueing, doubled.
+    b->arrivals_.init(bits, b->receiver_.size(), 2 * (longest + 2'000'000));
   }
   b->lookahead_.assign(b->routers_.size(), UINT64_MAX / 4);
   for (uint32_t r = 0; r < b->routers_.size(); ++r)
@@ -125,7 +176,6 @@ Backbone::~Backbone() {
   for (auto& l : links_) {
     l.a_to_b.reset();
     l.b_to_a.reset();
-    for (auto* r : {l.a_tx.get(), l.a_rx.get(), l.b_tx.get(), l.b_rx.get()}) drain(r);
   }
   for (auto& [k, a] : access_) {
     drain(a.to_pe.get());
@@ -181,14 +231,6 @@ void Backbone::schedule(AccessPort* ap, rte_mbuf* m, uint64_t t) {
   if (empty) arrivals_.push({t, ap->line});
 }
 
-void Backbone::ingest(uint32_t id) {
-  LinkDirection* d = direction(id);
-  if (!d->queued()) return;  // the router sent nothing this way
-  const size_t before = d->in_flight();
-  d->ingest_timed();
-  if (!before && d->in_flight()) arrivals_.push({d->next_arrival(), id});
-}
-
 unsigned Backbone::run_window(uint64_t cap) {
   // Deliver in time order while the next arrival is before anything a frame
   // delivered so far could make arrive (its time + its router's lookahead).
@@ -203,26 +245,18 @@ unsigned Backbone::run_window(uint64_t cap) {
     }
     const Waker w = receiver_[id];
     const uint64_t la = windows_on_ ? lookahead_[w.router] : 1;
-    const uint64_t others = arrivals_.second_time();
-    bool full = false;
-    unsigned moved = 0;
-    // This direction's next frames, while still the earliest of all.
-    for (uint64_t ta; (ta = d->next_arrival()) <= bound;) {
-      if (moved && ta > others) break;
-      if (!d->deliver_one()) {  // the rx ring is full: the window ends here
-        full = true;
-        break;
-      }
-      ++moved;
-      last = ta;
-      bound = std::min(bound, ta + la - 1);
-    }
-    if (moved) wake(w);
+    // The head frame waits in the delay line for the receiving router
+    // (take()); so do the next ones arriving at the same instant. Later
+    // ones go back into the queue (a window takes them in time order).
+    last = t;
+    bound = std::min(bound, t + la - 1);
+    d->release_one();
+    while (d->next_arrival() == t) d->release_one();
+    wake(w);
     if (d->in_flight())
       arrivals_.replace_top({d->next_arrival(), id});
     else
       arrivals_.pop();
-    if (full) break;
   }
   now_ns_ = std::max(now_ns_, last);
   ++windows_;
@@ -243,42 +277,53 @@ unsigned Backbone::run_routers() {
       const RouterWork& w = work_[r];
       uint64_t mask = pending_[r];
       pending_[r] = 0;
-      const uint32_t slots = uint32_t(w.rx.size());
-      for (uint32_t slot = 0; slot < slots; ++slot) {
-        if (!((mask >> (slot < 63 ? slot : 63)) & 1)) {
-          if (slot >= 63) break;
-          continue;
-        }
+      auto visit = [&](uint32_t slot) {
         // One burst per port and round, as poll() takes: fair among ports.
-        const unsigned n = rte_ring_dequeue_burst(w.rx[slot].ring, reinterpret_cast<void**>(pkts),
-                                                  dp::kBurst, nullptr);
+        // Arrived frames first, then (access ports) what hosts enqueued.
+        const Rx& rx = w.rx[slot];
+        unsigned n = rx.line->take(pkts, dp::kBurst, windows_on_);
+        if (rx.ring) {
+          if (n < dp::kBurst) {
+            const unsigned k = rte_ring_dequeue_burst(rx.ring, reinterpret_cast<void**>(pkts + n),
+                                                      dp::kBurst - n, nullptr);
+            if (stamp_access_)
+              for (unsigned i = n; i < n + k; ++i) set_frame_time(pkts[i], now_ns_);
+            n += k;
+          }
+          if (!rte_ring_empty(rx.ring)) wake({r, slot});
+        }
         if (n) {
-          if (w.rx[slot].access && stamp_access_)
-            for (unsigned i = 0; i < n; ++i) set_frame_time(pkts[i], now_ns_);
-          if (virtual_clocks_) router.clock().set_manual(frame_time(pkts[0]));
-          router.process(0, w.rx[slot].port, pkts, uint16_t(n));
+          // Without windows every frame of this run is at now_ns_.
+          if (virtual_clocks_) router.clock().set_manual(windows_on_ ? frame_time(pkts[0]) : now_ns_);
+          router.process(0, rx.port, pkts, uint16_t(n));
           packet_hops_ += n;
           ++bursts_;
         }
-        if (!rte_ring_empty(w.rx[slot].ring)) wake({r, slot});
+        if (rx.line->released()) wake({r, slot});
+      };
+      // The marked slots in order; slots from 63 share the last bit.
+      while (mask) {
+        const uint32_t slot = uint32_t(__builtin_ctzll(mask));
+        mask &= mask - 1;
+        if (slot < 63) {
+          visit(slot);
+        } else {
+          for (uint32_t s = 63; s < uint32_t(w.rx.size()); ++s) visit(s);
+        }
       }
       router.flush(0);
-      if (!ran_flag_[r]) {
-        ran_flag_[r] = 1;
-        ran_.push_back(r);
-      }
-      // A tx ring filling up in a long window: serialize what is there.
-      if (windows_on_)
-        for (uint32_t id : w.out)
-          if (direction(id)->queued() >= kLinkRing / 2) ingest(id);
     }
     polling_.clear();
   }
-  // What they sent goes on the wire, each frame from its own time.
-  for (uint32_t r : ran_) {
-    ran_flag_[r] = 0;
-    for (uint32_t id : work_[r].out) ingest(id);
+  // Windows: what they sent goes on the wire, each frame from its own time.
+  for (uint32_t id : held_) {
+    LinkDirection* d = direction(id);
+    const bool idle = !d->in_flight();
+    d->send_held();
+    on_wire(id, idle);
   }
+  held_.clear();
+  for (uint32_t r : ran_) ran_flag_[r] = 0;  // poll_real_ports' list
   ran_.clear();
   return rounds;
 }
@@ -306,7 +351,7 @@ unsigned Backbone::settle() {
   return rounds;
 }
 
-uint64_t Backbone::next_arrival() const {
+uint64_t Backbone::next_arrival() {
   while (!arrivals_.empty()) {
     auto [t, id] = arrivals_.top();
     const LinkDirection* d = direction(id);

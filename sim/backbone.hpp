@@ -1,9 +1,12 @@
 #pragma once
 // The emulated backbone: one dataplane Router per node of the topology, each
 // programmed from the control plane's ForwardingState and running the same
-// fast path as on a NIC. Links are pairs of rings (rte_ring_init on our own
-// memory, behind RingPortIo); every PE access port has a host side, a ring
-// pair the emulator's hosts send into and read from.
+// fast path as on a NIC. A router's port on a link is a PortIo of ours
+// (LinkIo) that puts what the router sends straight onto the link model's
+// wire; the backbone hands arrived frames straight from the link's delay
+// line to the receiving router (no ring on either side: one pass per hop).
+// Every PE access port has a host side, a ring pair the emulator's hosts
+// send into and read from.
 //
 // Time: the backbone keeps the emulator's clock in nanoseconds. Routers
 // forward in zero time; links add serialization, queueing and propagation
@@ -65,11 +68,12 @@ struct RealPort {
 // (pe, port) -> ethdev port id, already started.
 using RealPortMap = std::map<std::pair<std::string, std::string>, uint16_t>;
 
-// Both directions of one topology link: each router's port has its own rx
-// and tx ring; the link model moves frames from one's tx to the other's rx.
+// Both directions of one topology link. No rings: a router's port io on a
+// link (Backbone::LinkIo) sends each frame straight onto the direction's
+// wire, and the receiving router takes arrived frames straight from its
+// delay line (sim/link.hpp, direct use).
 struct EmulatedLink {
   uint32_t link = 0;  // Topology::links index
-  dp::RingPtr a_tx, a_rx, b_tx, b_rx;
   std::unique_ptr<LinkDirection> a_to_b, b_to_a;
 };
 
@@ -106,7 +110,7 @@ class Backbone {
   // Moves the clock to `t`, delivering every arrival on the way in order.
   void advance_to(uint64_t t);
   // Earliest frame arrival on any link, or UINT64_MAX.
-  uint64_t next_arrival() const;
+  uint64_t next_arrival();
   // Settles and advances until no frame is in flight. Returns rounds.
   unsigned run_until_idle(uint64_t max_ns = 10'000'000'000ULL);
   uint64_t packet_hops() const { return packet_hops_; }
@@ -154,9 +158,9 @@ class Backbone {
   // 900, almost all idle at any instant). Directions are numbered 2*link
   // (a->b) and 2*link+1 (b->a).
   struct Rx {
-    rte_ring* ring;
-    uint16_t port;  // the router's port index
-    bool access;    // a host side: frames a host put here get the time of settle()
+    LinkDirection* line;  // the link direction (or host line) arriving here
+    rte_ring* ring;       // access ports: what hosts put on to_pe; else nullptr
+    uint16_t port;        // the router's port index
   };
   struct RouterWork {
     std::vector<Rx> rx;          // rx rings of its ports (links and access); slot = index
@@ -166,6 +170,8 @@ class Backbone {
     uint32_t router;
     uint32_t slot;
   };
+  class LinkIo;      // a router's port on a link (backbone.cpp)
+  class AccessIo;    // a PE's port on the host side (backbone.cpp)
   LinkDirection* direction(uint32_t id) const { return dirs_[id]; }
   LinkDirection* direction_slow(uint32_t id) const;
   std::vector<LinkDirection*> dirs_;  // by direction id (links, then host lines)
@@ -179,10 +185,14 @@ class Backbone {
   }
   // One window (see the top of this file), arrivals not after `cap`.
   unsigned run_window(uint64_t cap);
-  // Runs the woken routers until none has frames waiting, then every
-  // direction they sent into serializes what it got.
+  // Runs the woken routers until none has frames waiting; with windows,
+  // every direction they sent into then serializes what it held.
   unsigned run_routers();
-  void ingest(uint32_t id);
+  // A direction got frames on its wire: into the arrival heap if it had none.
+  void on_wire(uint32_t id, bool was_idle) {
+    if (was_idle && dirs_[id]->in_flight()) arrivals_.push({dirs_[id]->next_arrival(), id});
+  }
+  std::vector<uint32_t> held_;  // windows: directions holding frames
   std::vector<RouterWork> work_;
   std::vector<Waker> receiver_;  // per direction: the receiving router and slot
   std::vector<std::pair<rte_ring*, Waker>> access_rx_;  // host->PE rings
@@ -190,7 +200,7 @@ class Backbone {
   std::vector<uint8_t> queued_;    // per router: in active_
   std::vector<uint64_t> pending_;  // per router: rx slots with frames
   std::vector<uint64_t> lookahead_;  // per router: smallest delay of its links (>= 1)
-  std::vector<uint32_t> ran_;        // routers that ran since the last ingest
+  std::vector<uint32_t> ran_;        // routers that ran (poll_real_ports)
   std::vector<uint8_t> ran_flag_;
   std::vector<std::unique_ptr<LinkDirection>> host_lines_;  // schedule(): ids from 2 * links
   bool stamp_access_ = false;  // settle(): frames hosts put on access rings are at now_ns_
@@ -212,6 +222,7 @@ class Backbone {
     void set_id_bits(unsigned bits) { bits_ = bits; }
     bool empty() const { return h_.empty(); }
     Arrival top() const { return {h_.front() >> bits_, uint32_t(h_.front() & mask())}; }
+    uint64_t top_key() const { return h_.front(); }
     // The earliest time after the top's, or UINT64_MAX.
     uint64_t second_time() const {
       uint64_t k = UINT64_MAX;
@@ -257,7 +268,128 @@ class Backbone {
     std::vector<uint64_t> h_;
     unsigned bits_ = 16;
   };
-  mutable ArrivalHeap arrivals_;
+  // The arrival queue: a calendar of buckets 2^kShift ns wide over a
+  // horizon longer than any link's delay (one year of the calendar), each
+  // bucket a list sorted by key, with a bitmap of the buckets in use; what
+  // falls outside the year goes to an ArrivalHeap. The same order as the
+  // heap alone, (time, direction), at a few dozen instructions a step
+  // instead of a sift through ~1,000 entries. A direction is in the
+  // calendar at most once (an intrusive node per direction): pushing a
+  // direction whose old entry went stale (link down) unlinks the old one.
+  class ArrivalQueue {
+   public:
+    static constexpr unsigned kShift = 7;  // 128 ns buckets: about one entry each on Kdl
+    void init(unsigned id_bits, size_t directions, uint64_t horizon_ns) {
+      heap_.set_id_bits(id_bits);
+      bits_ = id_bits;
+      size_t n = 64;
+      while ((uint64_t(n) << kShift) < horizon_ns && n < (size_t(1) << 18)) n <<= 1;
+      head_.assign(n, -1);
+      used_.assign(n / 64, 0);
+      mask_ = n - 1;
+      nodes_.assign(directions, Node{});
+    }
+    bool empty() const { return !size_ && heap_.empty(); }
+    Arrival top() {
+      const uint64_t k = top_key();
+      return {k >> bits_, uint32_t(k & ((uint64_t(1) << bits_) - 1))};
+    }
+    void pop() {
+      (void)top_key();
+      cached_ = false;
+      if (top_in_heap_) {
+        heap_.pop();
+        return;
+      }
+      unlink(int32_t(head_[cursor_]));
+    }
+    void replace_top(Arrival a) {
+      pop();
+      push(a);
+    }
+    void push(Arrival a) {
+      const uint64_t k = a.first << bits_ | a.second;
+      Node& n = nodes_[a.second];
+      if (n.bucket >= 0) {  // its old entry is stale
+        unlink(int32_t(a.second));
+        cached_ = false;
+      }
+      if (!size_) {  // empty calendar: its year starts here
+        base_ = a.first >> kShift << kShift;
+        cursor_ = (a.first >> kShift) & mask_;
+      }
+      if (a.first < base_ || a.first - base_ > (mask_ << kShift)) {
+        heap_.push(a);
+        if (cached_ && k < ckey_) ckey_ = k, top_in_heap_ = true;
+        return;
+      }
+      if (cached_ && k < ckey_) ckey_ = k, top_in_heap_ = false;
+      const size_t b = (a.first >> kShift) & mask_;
+      n.key = k;
+      n.bucket = int32_t(b);
+      // Sorted insert: buckets hold a few entries.
+      int32_t prev = -1, cur = head_[b];
+      while (cur >= 0 && nodes_[cur].key < k) prev = cur, cur = nodes_[cur].next;
+      n.prev = prev;
+      n.next = cur;
+      if (cur >= 0) nodes_[cur].prev = int32_t(a.second);
+      if (prev >= 0) nodes_[prev].next = int32_t(a.second);
+      else head_[b] = int32_t(a.second);
+      used_[b >> 6] |= uint64_t(1) << (b & 63);
+      ++size_;
+    }
+
+   private:
+    struct Node {
+      uint64_t key = 0;
+      int32_t prev = -1, next = -1;
+      int32_t bucket = -1;  // -1: not in the calendar
+    };
+    // The smallest key of both; moves the cursor to the calendar's first
+    // bucket in use (its year moves with it).
+    uint64_t top_key() {
+      if (cached_) return ckey_;
+      uint64_t kc = UINT64_MAX;
+      if (size_) {
+        size_t w = cursor_ >> 6;
+        uint64_t word = used_[w] & (~uint64_t(0) << (cursor_ & 63));
+        while (!word) {
+          w = (w + 1) & (used_.size() - 1);
+          word = used_[w];
+        }
+        const size_t b = w << 6 | size_t(__builtin_ctzll(word));
+        base_ += ((b - cursor_) & mask_) << kShift;
+        cursor_ = b;
+        kc = nodes_[head_[b]].key;
+      }
+      const uint64_t kh = heap_.empty() ? UINT64_MAX : heap_.top_key();
+      top_in_heap_ = kh < kc;
+      ckey_ = top_in_heap_ ? kh : kc;
+      cached_ = true;
+      return ckey_;
+    }
+    void unlink(int32_t id) {
+      Node& n = nodes_[id];
+      if (n.prev >= 0) nodes_[n.prev].next = n.next;
+      else head_[n.bucket] = n.next;
+      if (n.next >= 0) nodes_[n.next].prev = n.prev;
+      if (head_[n.bucket] < 0) used_[size_t(n.bucket) >> 6] &= ~(uint64_t(1) << (n.bucket & 63));
+      n.bucket = -1;
+      --size_;
+    }
+    std::vector<Node> nodes_;     // by direction
+    std::vector<int32_t> head_;   // by bucket: first node, -1 empty
+    std::vector<uint64_t> used_;  // buckets in use
+    size_t mask_ = 63, cursor_ = 0, size_ = 0;
+    uint64_t base_ = 0;  // start time of the cursor's bucket
+    unsigned bits_ = 16;
+    bool top_in_heap_ = false;
+    // The top, until a pop (or a push below it, which becomes the top).
+    bool cached_ = false;
+    uint64_t ckey_ = 0;
+    ArrivalHeap heap_;  // outside the calendar's year
+  };
+  ArrivalQueue arrivals_;
   bool reclaim_pending_ = false;
   uint64_t last_reclaim_ns_ = 0;
 };

@@ -23,29 +23,38 @@ LinkDirection::LinkDirection(rte_ring* in, rte_ring* out, LinkParams params, uin
   register_frame_time();
   ns_per_byte_ = params_.rate_bps ? 8e9 / double(params_.rate_bps) : 0.0;
   delay_ns_ = uint64_t(params_.delay_us * 1000.0);
-  line_.resize(256);
+  queue_ns_ = double(params_.queue_bytes) * ns_per_byte_;
+  line_.resize(64);
+  mask_ = line_.size() - 1;
+  sort_.reserve(64);
 }
 
 LinkDirection::~LinkDirection() {
-  for (size_t i = 0; i < count_; ++i) rte_pktmbuf_free(line_[(head_ + i) % line_.size()].m);
+  for (size_t i = 0; i < count_; ++i) rte_pktmbuf_free(line_[(head_ + i) & mask_].m);
+  for (auto& [t, m] : sort_) rte_pktmbuf_free(m);
 }
 
 LinkDirection::LinkDirection(LinkDirection&& o) noexcept
     : in_(o.in_), out_(o.out_), params_(o.params_), rng_(o.rng_), up_(o.up_),
       busy_until_(o.busy_until_), ns_per_byte_(o.ns_per_byte_), delay_ns_(o.delay_ns_),
-      line_(std::move(o.line_)), head_(o.head_), count_(o.count_), stats_(o.stats_), tap_(o.tap_) {
+      line_(std::move(o.line_)), head_(o.head_), count_(o.count_), mask_(o.mask_),
+      released_(o.released_), queue_ns_(o.queue_ns_), stats_(o.stats_), tap_(o.tap_),
+      sort_(std::move(o.sort_)) {
   o.count_ = 0;
   o.head_ = 0;
+  o.released_ = 0;
+  o.sort_.clear();
 }
 
 void LinkDirection::push(uint64_t arrival, rte_mbuf* m) {
-  if (count_ == line_.size()) {
+  if (count_ == line_.size()) {  // rare: grows to the longest backlog, then stays
     std::vector<InFlight> bigger(line_.size() * 2);
-    for (size_t i = 0; i < count_; ++i) bigger[i] = line_[(head_ + i) % line_.size()];
+    for (size_t i = 0; i < count_; ++i) bigger[i] = line_[(head_ + i) & mask_];
     line_.swap(bigger);
     head_ = 0;
+    mask_ = line_.size() - 1;
   }
-  line_[(head_ + count_) % line_.size()] = {arrival, m};
+  line_[(head_ + count_) & mask_] = {arrival, m};
   ++count_;
 }
 
@@ -57,14 +66,16 @@ void LinkDirection::serialize(rte_mbuf* m, uint64_t t) {
   }
   const uint32_t wire = rte_pktmbuf_pkt_len(m) + kWireOverhead;
   const uint64_t start = std::max(t, busy_until_);
-  // Backlog in bytes still to serialize ahead of this frame.
-  const double backlog = ns_per_byte_ > 0 ? double(start - t) / ns_per_byte_ : 0.0;
-  if (backlog + wire > double(params_.queue_bytes)) {
+  // Backlog ahead of this frame (time still to serialize) plus the frame,
+  // against the queue, both in time at the link's rate (no division).
+  const double ser_d = double(wire) * ns_per_byte_;
+  if ((start > t || wire > params_.queue_bytes) &&
+      (ns_per_byte_ > 0 ? double(start - t) + ser_d > queue_ns_ : wire > params_.queue_bytes)) {
     ++stats_.queue_drops;
     rte_pktmbuf_free(m);
     return;
   }
-  const uint64_t ser = uint64_t(double(wire) * ns_per_byte_);
+  const uint64_t ser = uint64_t(ser_d);
   busy_until_ = start + ser;
   stats_.busy_ns += ser;
   if (params_.loss > 0 && coin_(rng_) < params_.loss) {
@@ -100,7 +111,16 @@ unsigned LinkDirection::ingest_timed() {
     std::stable_sort(sort_.begin(), sort_.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [t, m] : sort_) serialize(m, t);
-  return unsigned(sort_.size());
+  const unsigned taken = unsigned(sort_.size());
+  sort_.clear();  // they are the wire's now (the destructor frees what is held)
+  return taken;
+}
+
+void LinkDirection::send_held() {
+  if (!std::is_sorted(sort_.begin(), sort_.end(), [](const auto& a, const auto& b) { return a.first < b.first; }))
+    std::stable_sort(sort_.begin(), sort_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [t, m] : sort_) serialize(m, t);
+  sort_.clear();
 }
 
 unsigned LinkDirection::deliver(uint64_t now) {
@@ -118,7 +138,7 @@ unsigned LinkDirection::deliver(uint64_t now) {
       stats_.bytes += len;
       ++moved;
     }
-    head_ = (head_ + 1) % line_.size();
+    head_ = (head_ + 1) & mask_;
     --count_;
   }
   return moved;
@@ -132,7 +152,7 @@ bool LinkDirection::deliver_one() {
   if (rte_ring_enqueue(out_, f.m) != 0) return false;
   ++stats_.frames;
   stats_.bytes += rte_pktmbuf_pkt_len(f.m);
-  head_ = (head_ + 1) % line_.size();
+  head_ = (head_ + 1) & mask_;
   --count_;
   return true;
 }
@@ -141,9 +161,11 @@ void LinkDirection::set_up(bool up, uint64_t now) {
   if (up_ == up) return;
   up_ = up;
   if (!up) {
-    stats_.down_drops += count_;
-    for (size_t i = 0; i < count_; ++i) rte_pktmbuf_free(line_[(head_ + i) % line_.size()].m);
-    head_ = count_ = 0;
+    // What is on the wire is lost; what has arrived (released) is the
+    // receiver's already.
+    stats_.down_drops += count_ - released_;
+    for (size_t i = released_; i < count_; ++i) rte_pktmbuf_free(line_[(head_ + i) & mask_].m);
+    count_ = released_;
   }
   busy_until_ = now;
 }

@@ -1,9 +1,16 @@
 #pragma once
-// One direction of an emulated link: frames the sending router puts on its
-// port's tx ring cross a serializer (rate, bounded queue with tail drop),
-// random loss and propagation delay, then land on the receiving router's rx
-// ring at their arrival time. Time is the emulator's (virtual or real)
-// nanoseconds; nothing here reads a clock.
+// One direction of an emulated link: frames the sending router sends cross
+// a serializer (rate, bounded queue with tail drop), random loss and
+// propagation delay, then reach the receiving router at their arrival time.
+// Time is the emulator's (virtual or real) nanoseconds; nothing here reads a
+// clock.
+//
+// Two ways to use it. With rings (`in`, `out`; tests, tools): the sender
+// queues on the `in` ring, ingest() serializes, deliver() moves arrived
+// frames to the `out` ring. Direct (the backbone, both rings nullptr): the
+// sender's port io calls send() for each frame, the backbone release()s the
+// head frames whose time has come, and the receiving router take()s them
+// straight from the delay line: no ring pass on either side of the wire.
 
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
@@ -80,15 +87,48 @@ class LinkDirection {
   unsigned ingest_timed();
   // Moves frames whose arrival time has come to the receiver. Returns frames moved.
   unsigned deliver(uint64_t now_ns);
+
+  // ---- direct use (no rings)
+  // Puts one frame on the wire at time `t` (serializer, queue, loss).
+  void send(rte_mbuf* m, uint64_t t) { serialize(m, t); }
+  // Windows: frames of several instants wait here and are serialized in
+  // time order by send_held() (each from its own frame_time).
+  void hold(rte_mbuf* m) { sort_.emplace_back(frame_time(m), m); }
+  bool holding() const { return !sort_.empty(); }
+  void send_held();
+  // The head frame still on the wire has arrived: it waits for take().
+  void release_one() { ++released_; }
+  unsigned released() const { return released_; }
+  // Up to `max` released frames, oldest first, for the receiving router;
+  // `stamp`: set each frame's time to its arrival (frame_time).
+  unsigned take(rte_mbuf** pkts, unsigned max, bool stamp) {
+    const unsigned n = released_ < max ? released_ : max;
+    for (unsigned i = 0; i < n; ++i) {
+      const InFlight& f = line_[head_];
+      if (tap_) tap_->frame(f.m, f.arrival);
+      if (stamp) set_frame_time(f.m, f.arrival);
+      ++stats_.frames;
+      stats_.bytes += rte_pktmbuf_pkt_len(f.m);
+      pkts[i] = f.m;
+      head_ = (head_ + 1) & mask_;
+    }
+    released_ -= n;
+    count_ -= n;
+    return n;
+  }
+
   // Moves the head frame to the receiver, its time set to its arrival.
   // false (the frame stays) when the receiver's rx ring is full.
   bool deliver_one();
   // Puts a frame on the line as it is, arriving at `arrival` (not before the
   // last one: the line is a FIFO). For the host side of a port (delay 0).
   void schedule(rte_mbuf* m, uint64_t arrival) { push(arrival, m); }
-  // Earliest arrival in flight, or UINT64_MAX.
-  uint64_t next_arrival() const { return count_ ? line_[head_].arrival : UINT64_MAX; }
-  size_t in_flight() const { return count_; }
+  // Earliest arrival in flight (not released yet), or UINT64_MAX.
+  uint64_t next_arrival() const {
+    return count_ > released_ ? line_[(head_ + released_) & mask_].arrival : UINT64_MAX;
+  }
+  // Frames on the wire: sent, not released yet.
+  size_t in_flight() const { return count_ - released_; }
   // Frames the sender queued that ingest has not taken yet.
   unsigned queued() const { return in_ ? rte_ring_count(in_) : 0; }
   uint64_t delay_ns() const { return delay_ns_; }
@@ -118,13 +158,16 @@ class LinkDirection {
   uint64_t busy_until_ = 0;  // serializer free from this time
   double ns_per_byte_;
   uint64_t delay_ns_;
-  // Delay line: a FIFO (one serializer keeps arrivals in order), grown by
-  // doubling outside the fast path.
+  // Delay line: a FIFO (one serializer keeps arrivals in order), a power of
+  // two long, grown by doubling. The first `released_` frames from head_
+  // have arrived and wait for take().
   std::vector<InFlight> line_;
-  size_t head_ = 0, count_ = 0;
+  size_t head_ = 0, count_ = 0, mask_ = 0;
+  unsigned released_ = 0;
+  double queue_ns_ = 0;  // queue_bytes at the link's rate
   LinkStats stats_;
   LinkTap* tap_ = nullptr;
-  std::vector<std::pair<uint64_t, rte_mbuf*>> sort_;  // ingest_timed's scratch
+  std::vector<std::pair<uint64_t, rte_mbuf*>> sort_;  // ingest_timed's scratch, held frames
 };
 
 }  // namespace l2vpn::sim

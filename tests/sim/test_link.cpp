@@ -164,5 +164,94 @@ TEST(Link, TimedIngestSerializesEachFrameFromItsOwnTimeInTimeOrder) {
   EXPECT_EQ(got, want);
 }
 
+// Direct use (the backbone's): no rings. send() serializes, release_one()
+// marks the head as arrived, take() hands arrived frames over in order with
+// their statistics; the line grows past its first size; a link going down
+// loses what is on the wire but not what has already arrived.
+TEST(Link, DirectSendReleaseTakeAndDownKeepsWhatArrived) {
+  LinkParams p;
+  p.delay_us = 10;
+  p.rate_bps = 1'000'000'000;  // (100 + 24) bytes = 992 ns
+  LinkDirection link(nullptr, nullptr, p, 1);
+  auto frame = [](unsigned id) {
+    rte_mbuf* m = rte_pktmbuf_alloc(link_pool());
+    EXPECT_NE(m, nullptr);
+    auto* d = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, 100));
+    EXPECT_NE(d, nullptr);
+    for (uint16_t k = 0; d && k < 100; ++k) d[k] = k == 0 ? uint8_t(id) : k == 1 ? uint8_t(id >> 8) : 0;
+    return m;
+  };
+  const unsigned kFrames = 300;  // more than the line's first size (64)
+  for (unsigned i = 0; i < kFrames; ++i) link.send(frame(i), 1000);
+  EXPECT_EQ(link.in_flight(), kFrames);
+  EXPECT_EQ(link.next_arrival(), 1000 + 992 + 10'000u);
+  // Nothing taken before it is released.
+  rte_mbuf* got[64];
+  EXPECT_EQ(link.take(got, 64, true), 0u);
+  for (unsigned i = 0; i < 100; ++i) {
+    EXPECT_EQ(link.next_arrival(), 1000 + 992 * (i + 1) + 10'000u) << i;
+    link.release_one();
+  }
+  EXPECT_EQ(link.released(), 100u);
+  EXPECT_EQ(link.in_flight(), kFrames - 100);
+  // The link fails: 200 frames on the wire are lost, the 100 arrived stay.
+  link.set_up(false, 5000);
+  EXPECT_EQ(link.stats().down_drops, kFrames - 100);
+  EXPECT_EQ(link.in_flight(), 0u);
+  EXPECT_EQ(link.next_arrival(), UINT64_MAX);
+  unsigned next = 0;
+  for (unsigned n; (n = link.take(got, 64, true)) > 0;)
+    for (unsigned i = 0; i < n; ++i) {
+      auto* d = rte_pktmbuf_mtod(got[i], uint8_t*);
+      EXPECT_EQ(unsigned(d[0] | d[1] << 8), next);
+      EXPECT_EQ(frame_time(got[i]), 1000 + 992 * (next + 1) + 10'000u);  // stamped with its arrival
+      ++next;
+      rte_pktmbuf_free(got[i]);
+    }
+  EXPECT_EQ(next, 100u);
+  EXPECT_EQ(link.stats().frames, 100u);
+  EXPECT_EQ(link.stats().bytes, 100u * 100);
+  EXPECT_EQ(link.released(), 0u);
+  // Sent while down: dropped at once.
+  link.send(frame(0), 6000);
+  EXPECT_EQ(link.stats().down_drops, kFrames - 100 + 1);
+  EXPECT_EQ(link.in_flight(), 0u);
+}
+
+// Windows: frames held with their own times go on the wire in time order.
+TEST(Link, HeldFramesAreSerializedInTimeOrder) {
+  LinkParams p;
+  p.delay_us = 1000;
+  p.rate_bps = 1'000'000'000;
+  LinkDirection link(nullptr, nullptr, p, 1);
+  ASSERT_GE(g_frame_time_offset, 0);
+  const uint64_t times[3] = {5000, 1000, 1500};
+  for (unsigned i = 0; i < 3; ++i) {
+    rte_mbuf* m = rte_pktmbuf_alloc(link_pool());
+    ASSERT_NE(m, nullptr);
+    auto* d = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, 100));
+    ASSERT_NE(d, nullptr);
+    for (uint16_t k = 0; k < 100; ++k) d[k] = k == 0 ? uint8_t(i) : 0;
+    set_frame_time(m, times[i]);
+    link.hold(m);
+  }
+  EXPECT_TRUE(link.holding());
+  EXPECT_EQ(link.in_flight(), 0u);
+  link.send_held();
+  EXPECT_FALSE(link.holding());
+  std::vector<std::pair<unsigned, uint64_t>> got;
+  while (link.in_flight()) {
+    const uint64_t at = link.next_arrival();
+    link.release_one();
+    rte_mbuf* m;
+    ASSERT_EQ(link.take(&m, 1, false), 1u);
+    got.push_back({rte_pktmbuf_mtod(m, uint8_t*)[0], at});
+    rte_pktmbuf_free(m);
+  }
+  const std::vector<std::pair<unsigned, uint64_t>> want = {
+      {1, 1992 + 1'000'000}, {2, 2984 + 1'000'000}, {0, 5992 + 1'000'000}};
+  EXPECT_EQ(got, want);
+}
+
 }  // namespace
 }  // namespace l2vpn::sim
