@@ -135,8 +135,11 @@ Status to_devargs(Binding& b, unsigned index) {
     b.devargs = fmt::format("net_tap{},iface={}{}", index, rest, extra);
   } else if (b.kind == "memif") {
     // The PE is the server unless told otherwise: the host's app connects.
-    b.devargs = fmt::format("net_memif{},socket={}{}{}", index, rest,
-                            extra.find("role=") == std::string::npos ? ",role=server" : "", extra);
+    // DPDK 22.11 makes the socket abstract (@path, no file) by default;
+    // VPP and libmemif look for a file.
+    if (extra.find("role=") == std::string::npos) extra += ",role=server";
+    if (extra.find("socket-abstract=") == std::string::npos) extra += ",socket-abstract=no";
+    b.devargs = fmt::format("net_memif{},socket={}{}", index, rest, extra);
   } else if (b.kind == "pci") {
     b.devargs = rest + extra;
   } else {
@@ -455,6 +458,8 @@ int run_backbone(const RunOptions& o) {
         std::cout << fmt::format("event at {:.3f} s '{}': recomputed at {:.3f} s, {} PW changes\n",
                                  e.at_ms / 1000, e.event, e.applied_at_ms / 1000, e.pw_changes);
     }
+    // The emulated hosts' frames, as `l2vpn sim` reports them.
+    if (report && !o.workload.empty()) std::cout << "\nemulated hosts' workload:\n" << sim::format_report(*report);
     std::cout << "pseudowires:\n";
     print_pseudowires((*emu)->network());
     if (captures) {
