@@ -683,6 +683,9 @@ Result<ForwardingState> forwarding_state_from_json(std::string_view text,
     size_t line = 1 + std::count(text.begin(),
                                  text.begin() + std::min<size_t>(e.byte, text.size()), '\n');
     return Error{fmt::format("{}:{}: invalid JSON: {}", source, line, e.what())};
+  } catch (const json::exception& e) {
+    // Also thrown while parsing: a number too large for a double (out_of_range 406).
+    return Error{fmt::format("{}: invalid JSON: {}", source, e.what())};
   }
   ForwardingState state;
   try {

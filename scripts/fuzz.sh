@@ -46,7 +46,7 @@ for t in "${targets[@]}"; do
   log=$dir/fuzz-artifacts/$t.log
   echo "== fuzz_$t: ${secs}s (log: $log)"
   rc=0
-  (cd "$work" && "$bin" -max_total_time="$secs" -print_final_stats=1 -timeout=10 \
+  (cd "$work" && "$bin" -max_total_time="$secs" -print_final_stats=1 -timeout="${FUZZ_TIMEOUT:-60}" \
      -max_len="${max_len[$t]}" -artifact_prefix="$dir/fuzz-artifacts/$t/" \
      "$work/corpus-$t" "$root/fuzz/corpus/$t") >"$log" 2>&1 || rc=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
