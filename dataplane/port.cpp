@@ -111,8 +111,9 @@ Result<EthdevQueues> start_ethdev_workers(uint16_t port_id, uint16_t workers, rt
   EthdevQueues q;
   q.tx_queues = workers;
   if (workers > info.max_tx_queues)
-    return Error{fmt::format("port {} ({}): {} workers need {} tx queues, the device has {}", port_id,
-                             info.driver_name, workers, workers, info.max_tx_queues)};
+    return Error{fmt::format("port {} ({}): {} workers need {} tx queues (one each: no locks on the "
+                             "hot path), the device has {}; use fewer workers with this device",
+                             port_id, info.driver_name, workers, workers, info.max_tx_queues)};
   const uint64_t hf = kRssHash & info.flow_type_rss_offloads;
   if (workers == 1) {
     q.note = "1 queue";

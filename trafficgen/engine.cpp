@@ -94,8 +94,11 @@ TrialResult TrafficEngine::run(const TrialRequest& req) {
   unsigned flow = 0;
   size_t pos = 0;
   const uint64_t start = rte_rdtsc();
+  uint64_t last = start, max_gap = 0;
   while (sent < target) {
     const uint64_t now = rte_rdtsc();
+    max_gap = std::max(max_gap, now - last);
+    last = now;
     uint64_t due = target;
     if (per_cycle > 0) due = std::min<uint64_t>(target, uint64_t(double(now - start) * per_cycle) + 1);
     if (due > sent) {
@@ -144,6 +147,7 @@ TrialResult TrafficEngine::run(const TrialRequest& req) {
   // trial (few frames) is judged over what it sent.
   res.generator_limited = req.rate_pps > 0 && target > 1000 && res.offered_pps < 0.95 * req.rate_pps;
   res.analysis = analyser_.summarize(tx, hz_, false);
+  res.tester_stall_ms = double(max_gap) / hz_ * 1e3;
   (void)unsent;
   return res;
 }

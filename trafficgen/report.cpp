@@ -17,16 +17,23 @@ double median(std::vector<double> v) {
 }
 
 std::string table_header() {
-  return fmt::format("{:<12} {:>6} {:>6} {:>10} {:>10} {:>9} {:>8} {:>22} {:>9}  {}\n", "mode", "size",
-                     "lcores", "NDR Mpps", "PDR Mpps", "NDR Gb/s", "/testpmd", "latency avg/p99/max us",
-                     "b2b", "note") +
-         std::string(110, '-') + "\n";
+  return fmt::format("{:<12} {:>6} {:>6} {:>10} {:>10} {:>9} {:>8} {:>8} {:>22} {:>9}  {}\n", "mode",
+                     "size", "lcores", "NDR Mpps", "PDR Mpps", "NDR Gb/s", "/macswap", "/testpmd",
+                     "latency avg/p99/max us", "b2b", "note") +
+         std::string(119, '-') + "\n";
 }
 
 std::string table_line(const ResultRow& r, const BenchReport& rep) {
   std::string ratio = "-";
   if (rep.testpmd_ok && r.size == "64" && rep.testpmd_pps > 0)
     ratio = fmt::format("{:.2f}", r.ndr_median / rep.testpmd_pps);
+  // Against the harness's own macswap (same tester, same devices, same size
+  // and lcores): what our forwarding costs beyond moving the frame.
+  std::string vs_mac = "-";
+  for (auto& m : rep.rows)
+    if (m.mode == "macswap" && m.size == r.size && m.workers == r.workers && m.ndr_median > 0 &&
+        r.mode != "macswap")
+      vs_mac = fmt::format("{:.2f}", r.ndr_median / m.ndr_median);
   std::string lat = "-";
   if (r.latency.samples)
     lat = fmt::format("{:.1f}/{:.1f}/{:.1f}", r.latency.avg_ns / 1e3, r.latency.p99_ns / 1e3,
@@ -46,9 +53,10 @@ std::string table_line(const ResultRow& r, const BenchReport& rep) {
     note += (note.empty() ? "" : "; ") + fmt::format("NDR {:.3f}..{:.3f} over {} runs", *lo / 1e6, *hi / 1e6,
                                                      r.ndr_pps.size());
   }
-  return fmt::format("{:<12} {:>6} {:>6} {:>10} {:>10.3f} {:>9.2f} {:>8} {:>22} {:>9}  {}\n", r.mode, r.size,
-                     r.workers, ndr, r.pdr_median / 1e6,
-                     bits_per_second(r.ndr_median, r.mean_size, false) / 1e9, ratio, lat, b2b, note);
+  return fmt::format("{:<12} {:>6} {:>6} {:>10} {:>10.3f} {:>9.2f} {:>8} {:>8} {:>22} {:>9}  {}\n", r.mode,
+                     r.size, r.workers, ndr, r.pdr_median / 1e6,
+                     bits_per_second(r.ndr_median, r.mean_size, false) / 1e9, vs_mac, ratio, lat, b2b,
+                     note);
 }
 
 std::string format_report(const BenchReport& rep) {
@@ -137,6 +145,7 @@ std::string report_json(const BenchReport& rep) {
                                  {"offered_mpps", l.offered_pps / 1e6}, {"loss_ratio", l.loss_ratio}});
     x["back_to_back_frames"] = r.back_to_back;
     x["trials"] = r.trials;
+    x["void_trials"] = r.void_trials;
     x["dut"] = {{"rx", r.dut_rx}, {"forwarded", r.dut_forwarded}, {"drops", r.dut_drops},
                 {"drop_reasons", r.dut_drop_reasons}};
     if (rep.testpmd_ok && r.size == "64") x["ndr_over_testpmd"] = r.ndr_median / rep.testpmd_pps;

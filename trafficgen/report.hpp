@@ -24,6 +24,7 @@ struct ResultRow {
   std::vector<LossStep> loss_steps;
   std::vector<uint64_t> back_to_back;
   unsigned trials = 0;
+  unsigned void_trials = 0;  // run again because an lcore lost its cpu
   // DUT counters over the whole row (--self): frames in, forwarded, dropped.
   uint64_t dut_rx = 0, dut_forwarded = 0, dut_drops = 0;
   std::string dut_drop_reasons;  // "reason count, ..."

@@ -83,6 +83,7 @@ SearchResult search_ndr_pdr(const TrialFn& trial, const SearchConfig& cfg) {
       if (cfg.progress) cfg.progress(rec, "failed: run again (--fail-retries)");
       TrialResult again = trial({rate, cfg.trial_seconds, 0});
       TrialRecord rec2 = record_of("ndr/pdr", again, cfg.pdr_tolerance);
+      if (cfg.progress) cfg.progress(rec2, "the retry");
       // The better of the two decides (a stall hit one of them).
       if (rec2.ndr_pass || (!rec.pdr_pass && rec2.pdr_pass) ||
           (rec2.pdr_pass == rec.pdr_pass && rec2.loss_ratio < rec.loss_ratio)) {

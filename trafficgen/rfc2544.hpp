@@ -25,6 +25,9 @@ struct TrialResult {
   // The generator could not keep up with request.rate_pps (its own limit,
   // not the device's): the trial says nothing about that rate.
   bool generator_limited = false;
+  // Longest gap between two passes of the tester's loop while it sent: the
+  // lcore lost its cpu (another process, RT throttling) for that long.
+  double tester_stall_ms = 0;
   double loss_ratio() const { return analysis.loss_ratio; }
 };
 

@@ -145,9 +145,17 @@ int SelfDut::worker_main(void* p) {
   SelfDut& d = *a->dut;
   const uint16_t q = uint16_t(a->worker);
   rte_mbuf* pkts[dp::kBurst];
+  const uint64_t stall = rte_get_tsc_hz() / 1000;
+  uint64_t last = rte_rdtsc();
+  auto check_stall = [&] {
+    const uint64_t now = rte_rdtsc();
+    if (now - last > stall) a->stalls.store(a->stalls.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    last = now;
+  };
   if (d.router_) {
     d.rcu_.register_worker(a->worker);
     while (!d.stop_.load(std::memory_order_relaxed)) {
+      check_stall();
       const uint16_t n = rte_eth_rx_burst(d.dev_in_, q, pkts, dp::kBurst);
       if (n) {
         d.router_->process(a->worker, d.in_idx_, pkts, n);
@@ -160,6 +168,7 @@ int SelfDut::worker_main(void* p) {
   }
   uint64_t fwd = 0;
   while (!d.stop_.load(std::memory_order_relaxed)) {
+    check_stall();
     const uint16_t n = rte_eth_rx_burst(d.dev_in_, q, pkts, dp::kBurst);
     if (!n) continue;
     for (uint16_t i = 0; i < n; ++i) {
@@ -183,7 +192,9 @@ Status SelfDut::start(const std::vector<unsigned>& lcores) {
   stop_.store(false);
   args_.clear();
   for (unsigned w = 0; w < lcores.size(); ++w) {
-    args_.push_back(std::make_unique<WorkerArg>(WorkerArg{this, w, 0}));
+    args_.push_back(std::make_unique<WorkerArg>());
+    args_.back()->dut = this;
+    args_.back()->worker = w;
     if (int rc = rte_eal_remote_launch(worker_main, args_.back().get(), lcores[w]); rc != 0) {
       stop();
       return Error{fmt::format("lcore {}: cannot launch worker {} (rc {}): is it in --lcores and "
@@ -202,6 +213,12 @@ void SelfDut::stop() {
 }
 
 dp::RouterStats SelfDut::router_stats() const { return router_ ? router_->stats() : dp::RouterStats{}; }
+
+uint64_t SelfDut::stalls() const {
+  uint64_t s = 0;
+  for (auto& a : args_) s += a->stalls.load(std::memory_order_relaxed);
+  return s;
+}
 
 uint64_t SelfDut::macswap_forwarded() const {
   uint64_t s = 0;

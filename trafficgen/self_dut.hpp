@@ -63,12 +63,16 @@ class SelfDut {
   const SelfScenario& scenario() const { return sc_; }
   dp::RouterStats router_stats() const;
   uint64_t macswap_forwarded() const;
+  // Times a worker's loop went more than 1 ms between two polls (its lcore
+  // lost the cpu): frames queued meanwhile may overflow. Summed over workers.
+  uint64_t stalls() const;
 
  private:
   struct WorkerArg {
-    SelfDut* dut;
-    unsigned worker;
+    SelfDut* dut = nullptr;
+    unsigned worker = 0;
     uint64_t forwarded = 0;  // macswap only; this worker's own line
+    std::atomic<uint64_t> stalls{0};  // written by this worker only
   };
   static int worker_main(void* arg);
 

@@ -10,12 +10,15 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <spdlog/spdlog.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -45,6 +48,7 @@ struct BenchOptions {
   double pdr_loss_pct = 0.5;
   unsigned repetitions = 1;
   unsigned fail_retries = 0;
+  unsigned stall_retries = 3;
   std::string tests = "throughput,latency";
   uint64_t b2b_max = 200000;
   double max_rate_mpps = 0;
@@ -113,6 +117,7 @@ struct Runner {
   std::set<std::string> tests;
   rte_mempool* pool = nullptr;
   double hz = 0;
+  unsigned r_void = 0;  // trials voided by a stall
 
   tg::ProgressFn progress(const std::string& label) {
     if (o.quiet) return nullptr;
@@ -127,8 +132,10 @@ struct Runner {
   }
 
   // One row: the searches, then latency, loss steps and back-to-back.
+  // `dut_stalls`: the DUT's stall counter (--self), or nullptr.
   tg::ResultRow measure(tg::TrafficEngine& eng, const std::string& mode, const tg::SizeProfile& size,
-                        unsigned workers, double ceiling) {
+                        unsigned workers, double ceiling,
+                        const std::function<uint64_t()>& dut_stalls = nullptr) {
     tg::ResultRow r;
     r.mode = mode;
     r.size = size.name;
@@ -136,7 +143,24 @@ struct Runner {
     r.workers = workers;
     r.ceiling_pps = ceiling;
     const std::string label = fmt::format("{} {} {}w", mode, size.name, workers);
-    auto trial = [&](const tg::TrialRequest& q) { return eng.run(q); };
+    // A failed trial during which the tester's or the DUT's lcore lost its
+    // cpu for over 1 ms measured the machine, not the DUT: it is void and
+    // run again (up to --stall-retries times; then it counts as it came out).
+    auto trial = [&](const tg::TrialRequest& q) {
+      for (unsigned k = 0;; ++k) {
+        const uint64_t s0 = dut_stalls ? dut_stalls() : 0;
+        auto r = eng.run(q);
+        const uint64_t ds = dut_stalls ? dut_stalls() - s0 : 0;
+        // A clean trial stands even with a stall in it.
+        const bool stalled = (r.tester_stall_ms > 1.0 || ds > 0) &&
+                             (r.analysis.lost > 0 || r.generator_limited);
+        if (!stalled || k >= o.stall_retries) return r;
+        ++r_void;
+        if (auto p = progress(label))
+          p(tg::record_of("void", r, 0),
+            fmt::format("void: tester lcore stalled {:.1f} ms, DUT lcores {} time(s); again", r.tester_stall_ms, ds));
+      }
+    };
     tg::SearchConfig cfg;
     cfg.max_rate_pps = ceiling;
     cfg.min_rate_pps = ceiling / 1000;
@@ -243,7 +267,9 @@ int run_self(const BenchOptions& o, Runner& R, const std::vector<std::string>& m
                             o.drain_ms / 1e3};
         tg::TrafficEngine eng(ec);
         const auto s0 = dut.router_stats();
-        auto row = R.measure(eng, mode, sizes[i], w, ceiling[i]);
+        const unsigned void0 = R.r_void;
+        auto row = R.measure(eng, mode, sizes[i], w, ceiling[i], [&dut] { return dut.stalls(); });
+        row.void_trials = R.r_void - void0;
         const auto s1 = dut.router_stats();
         row.dut_rx = s1.rx_packets - s0.rx_packets;
         row.dut_forwarded = s1.forwarded - s0.forwarded;
@@ -261,7 +287,7 @@ int run_self(const BenchOptions& o, Runner& R, const std::vector<std::string>& m
 }
 
 int run_bench(const BenchOptions& o) {
-  Runner R{o, {}, {}, nullptr, 0};
+  Runner R{o, {}, {}, nullptr, 0, 0};
   auto sizes = tg::parse_sizes(o.sizes);
   if (!sizes) {
     spdlog::error("--sizes: {}", sizes.error().message);
@@ -368,6 +394,19 @@ int run_bench(const BenchOptions& o) {
                            lcount, ncpu);
     }
     R.rep.lcores = who;
+    // Under SCHED_FIFO an lcore that busy-polls never yields to another of
+    // the same priority on its cpu: EAL's launch of the second one would
+    // wait for ever. SCHED_RR time-slices them (chrt -r).
+    std::map<unsigned, unsigned> per_cpu{{o.tg_cpu, 1}};
+    for (unsigned w = 0; w < max_w; ++w) ++per_cpu[dut_cpus[w % dut_cpus.size()]];
+    bool shared = false;
+    for (auto& [cpu, n] : per_cpu) shared |= n > 1;
+    if (o.lcores.empty() && shared && sched_getscheduler(0) == SCHED_FIFO) {
+      spdlog::error("{} lcores on {} cpus under SCHED_FIFO: a busy-polling lcore never yields to "
+                    "another on its cpu. Run under SCHED_RR (chrt -r 1) or with fewer --workers",
+                    max_w + 1, ncpu);
+      return 2;
+    }
   }
 
   // ---- memory and the testpmd baseline (its own process, before our EAL).
@@ -529,6 +568,9 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--fail-retries", o->fail_retries,
                   "run a failing trial again up to N times; the rate fails only if all fail (0 = RFC 2544)")
       ->capture_default_str()->check(CLI::Range(0u, 5u));
+  cmd->add_option("--stall-retries", o->stall_retries,
+                  "run a trial again (up to N times) when the tester's or DUT's lcore lost its cpu for > 1 ms")
+      ->capture_default_str()->check(CLI::Range(0u, 20u));
   cmd->add_option("--tests", o->tests, "throughput,latency,loss,b2b")->capture_default_str();
   cmd->add_option("--b2b-max-frames", o->b2b_max, "back-to-back: longest burst tried")->capture_default_str();
   cmd->add_option("--max-rate", o->max_rate_mpps, "cap the search at this many Mpps");
