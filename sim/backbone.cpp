@@ -252,15 +252,52 @@ unsigned Backbone::run_window(uint64_t cap) {
     bound = std::min(bound, t + la - 1);
     d->release_one();
     while (d->next_arrival() == t) d->release_one();
-    wake(w);
     if (d->in_flight())
       arrivals_.replace_top({d->next_arrival(), id});
     else
       arrivals_.pop();
+    // The common case without windows: this direction is all that arrives
+    // at t and no router is waiting. Run its receiver at once, without the
+    // work lists (what run_routers would do, in the same order).
+    if (!windows_on_ && active_.empty() && (arrivals_.empty() || arrivals_.top().first > t)) {
+      now_ns_ = std::max(now_ns_, t);
+      ++windows_;
+      rte_mbuf* pkts[dp::kBurst];
+      visit(w.router, w.slot, pkts);
+      routers_[w.router]->flush(0);
+      return 1 + (active_.empty() ? 0 : run_routers());  // more than a burst arrived
+    }
+    wake(w);
   }
   now_ns_ = std::max(now_ns_, last);
   ++windows_;
   return run_routers();
+}
+
+inline void Backbone::visit(uint32_t r, uint32_t slot, rte_mbuf** pkts) {
+  // One burst per port and round, as poll() takes: fair among ports.
+  // Arrived frames first, then (access ports) what hosts enqueued.
+  const Rx& rx = work_[r].rx[slot];
+  unsigned n = rx.line->take(pkts, dp::kBurst, windows_on_);
+  if (rx.ring) {
+    if (n < dp::kBurst) {
+      const unsigned k =
+          rte_ring_dequeue_burst(rx.ring, reinterpret_cast<void**>(pkts + n), dp::kBurst - n, nullptr);
+      if (stamp_access_)
+        for (unsigned i = n; i < n + k; ++i) set_frame_time(pkts[i], now_ns_);
+      n += k;
+    }
+    if (!rte_ring_empty(rx.ring)) wake({r, slot});
+  }
+  if (n) {
+    dp::Router& router = *routers_[r];
+    // Without windows every frame of this run is at now_ns_.
+    if (virtual_clocks_) router.clock().set_manual(windows_on_ ? frame_time(pkts[0]) : now_ns_);
+    router.process(0, rx.port, pkts, uint16_t(n));
+    packet_hops_ += n;
+    ++bursts_;
+  }
+  if (rx.line->released()) wake({r, slot});
 }
 
 unsigned Backbone::run_routers() {
@@ -273,45 +310,20 @@ unsigned Backbone::run_routers() {
     for (uint32_t r : polling_) {
       // Like Router::poll, but only the ports frames were put on: a
       // router with ten ports and one arrival reads one ring, not ten.
-      dp::Router& router = *routers_[r];
       const RouterWork& w = work_[r];
       uint64_t mask = pending_[r];
       pending_[r] = 0;
-      auto visit = [&](uint32_t slot) {
-        // One burst per port and round, as poll() takes: fair among ports.
-        // Arrived frames first, then (access ports) what hosts enqueued.
-        const Rx& rx = w.rx[slot];
-        unsigned n = rx.line->take(pkts, dp::kBurst, windows_on_);
-        if (rx.ring) {
-          if (n < dp::kBurst) {
-            const unsigned k = rte_ring_dequeue_burst(rx.ring, reinterpret_cast<void**>(pkts + n),
-                                                      dp::kBurst - n, nullptr);
-            if (stamp_access_)
-              for (unsigned i = n; i < n + k; ++i) set_frame_time(pkts[i], now_ns_);
-            n += k;
-          }
-          if (!rte_ring_empty(rx.ring)) wake({r, slot});
-        }
-        if (n) {
-          // Without windows every frame of this run is at now_ns_.
-          if (virtual_clocks_) router.clock().set_manual(windows_on_ ? frame_time(pkts[0]) : now_ns_);
-          router.process(0, rx.port, pkts, uint16_t(n));
-          packet_hops_ += n;
-          ++bursts_;
-        }
-        if (rx.line->released()) wake({r, slot});
-      };
       // The marked slots in order; slots from 63 share the last bit.
       while (mask) {
         const uint32_t slot = uint32_t(__builtin_ctzll(mask));
         mask &= mask - 1;
         if (slot < 63) {
-          visit(slot);
+          visit(r, slot, pkts);
         } else {
-          for (uint32_t s = 63; s < uint32_t(w.rx.size()); ++s) visit(s);
+          for (uint32_t s = 63; s < uint32_t(w.rx.size()); ++s) visit(r, s, pkts);
         }
       }
-      router.flush(0);
+      routers_[r]->flush(0);
     }
     polling_.clear();
   }

@@ -188,6 +188,8 @@ class Backbone {
   // Runs the woken routers until none has frames waiting; with windows,
   // every direction they sent into then serializes what it held.
   unsigned run_routers();
+  // Router r takes one burst from its port `slot` and processes it.
+  void visit(uint32_t r, uint32_t slot, rte_mbuf** pkts);
   // A direction got frames on its wire: into the arrival heap if it had none.
   void on_wire(uint32_t id, bool was_idle) {
     if (was_idle && dirs_[id]->in_flight()) arrivals_.push({dirs_[id]->next_arrival(), id});
