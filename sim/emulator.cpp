@@ -758,10 +758,15 @@ Result<double> Emulator::inject(std::string_view text) {
   // parse_event wants a time: the event happens when the loop takes it.
   auto spec = parse_event(fmt::format("0s {}", text));
   if (!spec) {
-    // Its message quotes the text with the "0s " we added: quote the user's.
-    std::string msg = spec.error().message;
-    if (auto p = msg.find("'0s "); p != std::string::npos) msg.erase(p + 1, 3);
-    return Error{msg};
+    // Its message quotes the text with the "0s " we added and lists the
+    // timeline's forms: keep only why, with the forms an injected event takes.
+    const std::string& msg = spec.error().message;
+    const auto p = msg.find("': "), q = msg.find(" (forms:");
+    const std::string why = p != std::string::npos && q != std::string::npos && q > p
+                                ? msg.substr(p + 3, q - p - 3)
+                                : msg;
+    return Error{fmt::format("event '{}': {} (link-down A:B, link-up A:B, router-down R, router-up R)",
+                             text, why)};
   }
   spec->text = std::string(text);
   spec->at_ns = now;
