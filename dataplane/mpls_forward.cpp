@@ -40,9 +40,9 @@ void Router::mpls_input(const Tables& t, Worker& w, rte_mbuf* m) {
     }
     const uint32_t slot = t.ilm_lookup(label);
     const uint32_t index = ilm_index(slot);
-    L2VPN_TRACE(w, m, TraceStage::ilm, ilm_kind(slot), label, index);
     switch (ilm_kind(slot)) {
       case IlmKind::miss:
+        L2VPN_TRACE(w, m, TraceStage::ilm, IlmKind::miss, label, 0);
         return drop(w, m, DropReason::ilm_miss);
       case IlmKind::forward:
       case IlmKind::ecmp: {
@@ -71,14 +71,19 @@ void Router::mpls_input(const Tables& t, Worker& w, rte_mbuf* m) {
           store_be16(h + 12, kEtherTypeMpls);
           store_be32(h + kEtherHeaderLen,
                      nh.labels[0] | uint32_t(tc) << 9 | (st.top & 0x100u) | uint8_t(ttl - 1));
-          L2VPN_TRACE(w, m, TraceStage::nhlfe, nh.op, nhlfe, 0);
+          // One record for the ILM hit and the NHLFE (trace.hpp: kTraceIlmHit).
+          L2VPN_TRACE(w, m, TraceStage::nhlfe,
+                      nh.op | kTraceIlmHit | (ilm_kind(slot) == IlmKind::ecmp ? kTraceEcmp : 0), nhlfe, label);
           return send(w, nh.out_port, m);
         }
+        L2VPN_TRACE(w, m, TraceStage::ilm, ilm_kind(slot), label, index);
         return forward_labelled(t, w, m, off, st.top, nhlfe);
       }
       case IlmKind::pw:
+        L2VPN_TRACE(w, m, TraceStage::ilm, IlmKind::pw, label, index);
         return pw_disposition(t, w, m, off, st.depth, index);
       case IlmKind::pop_lookup: {
+        L2VPN_TRACE(w, m, TraceStage::ilm, IlmKind::pop_lookup, label, index);
         auto& c = label_counter(w, label);
         ++c.rx_packets;
         c.rx_bytes += rte_pktmbuf_pkt_len(m);
@@ -87,6 +92,7 @@ void Router::mpls_input(const Tables& t, Worker& w, rte_mbuf* m) {
         continue;
       }
       case IlmKind::replicate:  // P2MP branch, leaf or bud (p2mp.cpp)
+        L2VPN_TRACE(w, m, TraceStage::ilm, IlmKind::replicate, label, index);
         return replicate_labelled(t, w, m, off, st.top, st.depth, index);
       default:
         return drop(w, m, DropReason::unsupported_action);

@@ -203,6 +203,8 @@ void Router::process(unsigned worker, uint16_t in_port, rte_mbuf** pkts, uint16_
 void Router::flush_port(Worker& w, uint16_t port) {
   auto& b = w.tx[port];
   if (!b.n) return;
+  if (w.trace_on) [[unlikely]]  // tx records per burst, not per send()
+    for (uint16_t i = 0; i < b.n; ++i) trace_stage(w, b.pkts[i], TraceStage::tx, 0, port, 0);
   uint16_t sent = 0;
   if (auto* io = w.io[port].get()) sent = io->tx_burst(b.pkts, b.n);
   auto& ps = w.ports[port];

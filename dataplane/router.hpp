@@ -201,7 +201,6 @@ class Router {
     rte_pktmbuf_free(m);
   }
   void send(Worker& w, uint16_t port, rte_mbuf* m) {
-    L2VPN_TRACE(w, m, TraceStage::tx, 0, port, 0);
     auto& b = w.tx[port];
     b.pkts[b.n++] = m;
     if (b.n == kBurst) flush_port(w, port);

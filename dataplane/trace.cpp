@@ -314,7 +314,9 @@ std::string detail(const Namer& n, const TraceRecord& r) {
         case IlmKind::replicate: return fmt::format("label {} hit: replicate (p2mp)", r.a);
       }
       return fmt::format("label {} kind {}", r.a, r.code);
-    case TraceStage::nhlfe: return n.nhlfe(r.a) + (r.b ? " [LFA backup]" : "");
+    case TraceStage::nhlfe:
+      if (r.code & kTraceIlmHit) return n.nhlfe(r.a);
+      return n.nhlfe(r.a) + (r.b ? " [LFA backup]" : "");
     case TraceStage::pw_disposition: return n.pw(r.a);
     case TraceStage::ac_input: return n.ac(r.a);
     case TraceStage::pw_imposition: return n.pw(r.a) + " over " + n.nhlfe(r.b);
@@ -354,6 +356,11 @@ TelTable trace_table(const std::vector<const Router*>& routers) {
     for (auto& ring : r->trace_records())
       for (auto& rec : ring) {
         if (rec.frame < first) continue;
+        if (TraceStage(rec.stage) == TraceStage::nhlfe && (rec.code & kTraceIlmHit))
+          rows.push_back({rec.frame, rec.tsc,
+                          {"stage", std::to_string(rec.frame), r->name(), "ilm",
+                           fmt::format("label {} hit: {}", rec.b, rec.code & kTraceEcmp ? "ecmp" : "forward"),
+                           std::to_string(rec.len), std::to_string(rec.tsc)}});
         rows.push_back({rec.frame, rec.tsc,
                         {"stage", std::to_string(rec.frame), r->name(), std::string(to_string(TraceStage(rec.stage))),
                          detail(n, rec), std::to_string(rec.len), std::to_string(rec.tsc)}});

@@ -33,7 +33,8 @@ struct TelTable;
 enum class TraceStage : uint8_t {
   rx,              // a: in port, b: top label or kTraceNoLabel
   ilm,             // code: IlmKind, a: label, b: index of the hit
-  nhlfe,           // code: NhlfeOp, a: NHLFE index, b: 1 when an LFA backup
+  nhlfe,           // code: NhlfeOp [| kTraceIlmHit [| kTraceEcmp]], a: NHLFE index,
+                   // b: the ILM label with kTraceIlmHit, else 1 when an LFA backup
   pw_disposition,  // a: PW index
   ac_input,        // a: AC index
   pw_imposition,   // a: PW index
@@ -47,6 +48,11 @@ enum class TraceStage : uint8_t {
 };
 
 inline constexpr uint32_t kTraceNoLabel = UINT32_MAX;
+// An nhlfe record of the swap fast path stands for the ILM hit too (one
+// hook instead of two on the transit LSR's path: the ILM hook before the
+// switch cost 9 instructions per frame when off); show prints both stages.
+inline constexpr uint8_t kTraceIlmHit = 0x40;
+inline constexpr uint8_t kTraceEcmp = 0x20;
 inline constexpr uint32_t kTraceRingSize = 1024;  // records per worker (power of 2)
 
 struct TraceRecord {
