@@ -12,11 +12,13 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "commands.hpp"
 #include "dataplane/eal.hpp"
 #include "dataplane/port.hpp"
+#include "dataplane/pdump_grace.hpp"
 #include "dataplane/rcu.hpp"
 #include "dataplane/router.hpp"
 #include "dataplane/router_show.hpp"
@@ -132,6 +134,9 @@ int run_forward(const ForwardOptions& o) {
     return 1;
   }
   dp::Rcu rcu(std::max(4u, o.workers));
+  // dumpcap stopping must not free its ring/mempool under a worker in the pdump callback.
+  std::optional<dp::PdumpGracePeriod> pdump_grace;
+  if (o.pdump) pdump_grace.emplace(rcu);
   dp::Router router(state->router, rcu, o.workers);
   std::vector<uint16_t> eth_ports;
   for (auto& p : state->ports) {
@@ -211,6 +216,11 @@ int run_forward(const ForwardOptions& o) {
   router.flush(0);
   rcu.unregister_worker(0);
   std::cout << dp::format_counters(router);
+  if (o.pdump) {
+    const auto g = dp::pdump_grace_stats();
+    spdlog::info("pdump: {} capture callback removals waited for the workers, {} timed out", g.waited,
+                 g.timed_out);
+  }
   if (!o.json_path.empty()) {
     std::ofstream out(o.json_path);
     out << dp::counters_json(router) << "\n";

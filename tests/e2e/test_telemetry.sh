@@ -325,8 +325,23 @@ PYEOF
   local n; n=$(tshark -r "$WORK/cap.pcapng" -d mpls.label==200,pwethnocw -T fields -e mpls.label -e eth.dst 2>/dev/null |
     grep -c $'^200\t06:00:00:00:00:b0,02:00:00:00:00:99$')
   local all; all=$(tshark -r "$WORK/cap.pcapng" 2>/dev/null | wc -l)
-  kill "$FWD" 2>/dev/null; wait "$FWD" 2>/dev/null
+  # dumpcap exited under full-rate traffic (it frees its ring and mempool
+  # right after disabling the capture): forward must live on, keep
+  # forwarding, and exit 0 (docs/observability.md, pdump_grace.hpp).
+  sleep 1
+  kill -0 "$FWD" 2>/dev/null || { wait "$FWD"; echo "l2vpn forward died (status $?) when dpdk-dumpcap exited"; tail -5 "$WORK/fwd.log"; return 1; }
+  local f1 f2
+  f1=$("$L2VPN" ctl --file-prefix "$PREFIX-fwd" show counters P | sed -n 's/.* forwarded \([0-9]*\).*/\1/p')
+  sleep 1
+  f2=$("$L2VPN" ctl --file-prefix "$PREFIX-fwd" show counters P | sed -n 's/.* forwarded \([0-9]*\).*/\1/p')
+  (( ${f2:-0} > ${f1:-0} )) || { echo "l2vpn forward stopped forwarding after dpdk-dumpcap exited ($f1 then $f2)"; return 1; }
+  kill -INT "$FWD" 2>/dev/null
+  local rc=0; wait "$FWD" || rc=$?
+  (( rc == 0 )) || { tail -5 "$WORK/fwd.log"; echo "l2vpn forward --pdump exited with status $rc after dpdk-dumpcap"; return 1; }
+  grep -q "pdump: [1-9][0-9]* capture callback removals waited for the workers, 0 timed out" "$WORK/fwd.log" ||
+    { grep pdump "$WORK/fwd.log"; echo "capture stop did not wait for the forwarding workers"; return 1; }
   (( all >= 20 && n == all )) || { cat "$WORK/dumpcap.log"; echo "dumpcap: $n of $all frames decode as label 200 to 06:00:00:00:00:b0"; return 1; }
+  echo "dpdk-dumpcap exited under traffic: l2vpn forward kept forwarding ($f1 -> $f2 frames) and exited 0"
   echo "dpdk-dumpcap: $all frames captured from l2vpn forward --pdump, tshark decodes each as label 200 to the next hop"
 }
 HUGE_MOUNTED=""
