@@ -16,6 +16,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "controlplane/graphml_importer.hpp"
+#include "controlplane/spelling.hpp"
 
 namespace l2vpn::cp {
 
@@ -34,23 +35,7 @@ std::string join_errors(const std::vector<std::string>& errors) {
   return out;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  std::iota(prev.begin(), prev.end(), 0);
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
+std::string lower(std::string_view s) { return cp::lowercase(s); }
 
 // Strict unsigned integer: digits only (an optional leading '+').
 std::optional<uint64_t> parse_uint(std::string_view s) {
