@@ -25,4 +25,15 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
+std::string_view closest_match(std::string_view word,
+                               std::initializer_list<std::string_view> candidates, size_t below) {
+  std::string_view best;
+  for (std::string_view c : candidates) {
+    const size_t gap = word.size() > c.size() ? word.size() - c.size() : c.size() - word.size();
+    if (gap >= below) continue;  // the distance is at least the length difference
+    if (size_t d = edit_distance(word, c); d < below) below = d, best = c;
+  }
+  return best;
+}
+
 }  // namespace l2vpn::cp

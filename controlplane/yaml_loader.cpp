@@ -138,10 +138,7 @@ class MapReader {
       std::string key = it->first.Scalar();
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         std::string msg = "unknown key " + squote(key);
-        std::string_view best;
-        size_t best_d = 3;
-        for (std::string_view a : allowed)
-          if (size_t d = edit_distance(lower(key), a); d < best_d) best_d = d, best = a;
+        const std::string_view best = closest_match(lower(key), allowed, 3);
         if (!best.empty()) msg += " (did you mean " + squote(best) + "?)";
         else {
           msg += " (known keys:";

@@ -22,16 +22,12 @@ namespace {
 constexpr size_t kMaxReportedErrors = 25;
 
 std::string lower(std::string_view s) { return cp::lowercase(s); }
-using cp::edit_distance;
 
 // '-' and '_' are the same to the suggestion: "link-down" finds "link_down".
 std::string suggest(std::string_view key, std::initializer_list<std::string_view> allowed) {
   std::string k = lower(key);
   std::replace(k.begin(), k.end(), '-', '_');
-  std::string_view best;
-  size_t best_d = std::max<size_t>(3, k.size() / 3 + 1);
-  for (std::string_view a : allowed)
-    if (size_t d = edit_distance(k, a); d < best_d) best_d = d, best = a;
+  const std::string_view best = cp::closest_match(k, allowed, std::max<size_t>(3, k.size() / 3 + 1));
   if (!best.empty()) return fmt::format(" (did you mean '{}'?)", best);
   std::string out = " (known keys:";
   for (std::string_view a : allowed) out += " " + std::string(a);
