@@ -3,7 +3,9 @@
 # their checked-in seed corpora: scripts/fuzz.sh [SECONDS] [TARGET...]
 #   targets: frames yaml graphml forwarding_state (default: all)
 #   scripts/fuzz.sh 25        the short run of .ci/run
-#   scripts/fuzz.sh 3600      the long run (nice it on a shared machine)
+#   scripts/fuzz.sh 3600      a long run (nice it on a shared machine)
+#   FUZZ_RUNS=10000000 scripts/fuzz.sh 0    the long run of docs/hardening.md:
+#                             10 M executions per target, no time limit
 # BUILD_DIR: a tree configured with -DL2VPN_FUZZ=ON (default build-fuzz/,
 # configured here with clang if missing). New inputs go to a scratch corpus
 # (the checked-in one stays small); crashes are kept in
@@ -37,6 +39,8 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN
 export LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 declare -A max_len=([frames]=4096 [yaml]=8192 [graphml]=32768 [forwarding_state]=8192)
+budget="${secs}s"
+[ -n "${FUZZ_RUNS:-}" ] && budget="$FUZZ_RUNS runs"
 status=0
 summary=()
 for t in "${targets[@]}"; do
@@ -44,9 +48,11 @@ for t in "${targets[@]}"; do
   [ -x "$bin" ] || { echo "fuzz.sh: no target '$t' ($bin)" >&2; exit 2; }
   mkdir -p "$work/corpus-$t" "$dir/fuzz-artifacts/$t"
   log=$dir/fuzz-artifacts/$t.log
-  echo "== fuzz_$t: ${secs}s (log: $log)"
+  echo "== fuzz_$t: $budget (log: $log)"
   rc=0
-  (cd "$work" && "$bin" -max_total_time="$secs" -print_final_stats=1 -timeout="${FUZZ_TIMEOUT:-60}" \
+  limit=(-max_total_time="$secs")
+  [ -n "${FUZZ_RUNS:-}" ] && limit=(-runs="$FUZZ_RUNS")
+  (cd "$work" && "$bin" "${limit[@]}" -print_final_stats=1 -timeout="${FUZZ_TIMEOUT:-60}" \
      -max_len="${max_len[$t]}" -artifact_prefix="$dir/fuzz-artifacts/$t/" \
      "$work/corpus-$t" "$root/fuzz/corpus/$t") >"$log" 2>&1 || rc=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
@@ -58,6 +64,6 @@ for t in "${targets[@]}"; do
   fi
   summary+=("$(printf '%-18s %12s execs %8s/s  crashes %s  exit %s' "$t" "${execs:-?}" "${rate:-?}" "$crashes" "$rc")")
 done
-echo "== fuzz summary (${secs}s per target)"
+echo "== fuzz summary ($budget per target)"
 printf '%s\n' "${summary[@]}"
 exit $status
