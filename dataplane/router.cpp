@@ -50,6 +50,7 @@ uint16_t Router::add_port(const std::string& name) {
   for (auto& w : workers_) {
     w->ports.resize(port_names_.size());
     w->tx.resize(port_names_.size());
+    w->tx_listed.resize(port_names_.size());
     w->io.resize(port_names_.size());
   }
   return idx;
@@ -141,12 +142,13 @@ void Router::process(unsigned worker, uint16_t in_port, rte_mbuf** pkts, uint16_
     return;
   }
   const CompiledPort& port = t->ports[in_port];
-  if (!port.has_acs) {
+  if (!port.has_acs && n > 1) {
     // Core port: look every frame's top label up first and prefetch what its
     // stage will touch (NHLFE or pseudowire, label counters). The tables do
     // not fit L1 on a real LSR; the stage itself then finds them there, and
     // the burst's misses overlap instead of each frame waiting for its own.
-    // Prefetch only: the stages below still decide everything.
+    // Prefetch only: the stages below still decide everything. A lone
+    // frame has no other miss to overlap with: it skips the extra lookup.
     for (uint16_t i = 0; i < n; ++i) {
       const rte_mbuf* m = pkts[i];
       if (m->data_len < kEtherHeaderLen + kMplsLseLen) [[unlikely]]
@@ -169,7 +171,8 @@ void Router::process(unsigned worker, uint16_t in_port, rte_mbuf** pkts, uint16_
     }
   }
   constexpr uint16_t kAhead = 4;
-  for (uint16_t i = 0; i < n && i < kAhead; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+  if (n > 1)
+    for (uint16_t i = 0; i < n && i < kAhead; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
   for (uint16_t i = 0; i < n; ++i) {
     if (i + kAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kAhead], void*));
     rte_mbuf* m = pkts[i];
@@ -217,7 +220,12 @@ void Router::flush_port(Worker& w, uint16_t port) {
 
 void Router::flush(unsigned worker) {
   Worker& w = *workers_[worker];
-  for (uint16_t p = 0; p < w.tx.size(); ++p) flush_port(w, p);
+  for (uint16_t i = 0; i < w.n_tx_listed; ++i) {
+    const uint16_t p = w.tx_listed[i];
+    w.tx[p].listed = false;
+    flush_port(w, p);  // empty if a full burst went out since
+  }
+  w.n_tx_listed = 0;
 }
 
 const CompiledNhlfe* Router::usable_nhlfe(const Tables& t, Worker& w, uint32_t index) {

@@ -122,6 +122,7 @@ class Router {
  private:
   struct TxBuffer {
     uint16_t n = 0;
+    bool listed = false;  // in the worker's tx_listed
     rte_mbuf* pkts[kBurst];
   };
   struct BridgeItem {
@@ -137,6 +138,10 @@ class Router {
     BridgeItem bridge[kBurst];
     std::vector<PortStats> ports;
     std::vector<TxBuffer> tx;
+    // Ports sent to since the last flush(), in first-send order: flush()
+    // visits these, not every port (a PE may have hundreds of ACs).
+    std::vector<uint16_t> tx_listed;  // sized to the ports: never grows here
+    uint16_t n_tx_listed = 0;
     std::vector<std::unique_ptr<PortIo>> io;
     std::array<LabelStats*, kIlmChunks> labels{};  // chunks made by update()
     bool trace_on = false;                    // tracing armed at this burst's start
@@ -202,6 +207,10 @@ class Router {
   }
   void send(Worker& w, uint16_t port, rte_mbuf* m) {
     auto& b = w.tx[port];
+    if (!b.listed) {
+      b.listed = true;
+      w.tx_listed[w.n_tx_listed++] = port;
+    }
     b.pkts[b.n++] = m;
     if (b.n == kBurst) flush_port(w, port);
   }
