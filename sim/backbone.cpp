@@ -234,7 +234,12 @@ void Backbone::schedule(AccessPort* ap, rte_mbuf* m, uint64_t t) {
 unsigned Backbone::run_window(uint64_t cap) {
   // Deliver in time order while the next arrival is before anything a frame
   // delivered so far could make arrive (its time + its router's lookahead).
+  // The single-direction fast path below runs its instant whole and then
+  // starts the next window here (as a new call would), so a run of lone
+  // arrivals stays in this loop.
   uint64_t bound = cap, last = now_ns_;
+  unsigned rounds = 0;
+  bool woken = false;  // this window has routers on the work lists
   while (!arrivals_.empty()) {
     const auto [t, id] = arrivals_.top();
     if (t > bound) break;
@@ -265,13 +270,18 @@ unsigned Backbone::run_window(uint64_t cap) {
       rte_mbuf* pkts[dp::kBurst];
       visit(w.router, w.slot, pkts);
       routers_[w.router]->flush(0);
-      return 1 + (active_.empty() ? 0 : run_routers());  // more than a burst arrived
+      rounds += 1 + (active_.empty() ? 0 : run_routers());  // more than a burst arrived
+      bound = cap;
+      last = now_ns_;
+      continue;
     }
     wake(w);
+    woken = true;
   }
+  if (!woken && active_.empty()) return rounds;
   now_ns_ = std::max(now_ns_, last);
   ++windows_;
-  return run_routers();
+  return rounds + run_routers();
 }
 
 inline void Backbone::visit(uint32_t r, uint32_t slot, rte_mbuf** pkts) {

@@ -46,16 +46,12 @@ LinkDirection::LinkDirection(LinkDirection&& o) noexcept
   o.sort_.clear();
 }
 
-void LinkDirection::push(uint64_t arrival, rte_mbuf* m) {
-  if (count_ == line_.size()) {  // rare: grows to the longest backlog, then stays
-    std::vector<InFlight> bigger(line_.size() * 2);
-    for (size_t i = 0; i < count_; ++i) bigger[i] = line_[(head_ + i) & mask_];
-    line_.swap(bigger);
-    head_ = 0;
-    mask_ = line_.size() - 1;
-  }
-  line_[(head_ + count_) & mask_] = {arrival, m};
-  ++count_;
+void LinkDirection::grow() {
+  std::vector<InFlight> bigger(line_.size() * 2);
+  for (size_t i = 0; i < count_; ++i) bigger[i] = line_[(head_ + i) & mask_];
+  line_.swap(bigger);
+  head_ = 0;
+  mask_ = line_.size() - 1;
 }
 
 void LinkDirection::serialize(rte_mbuf* m, uint64_t t) {

@@ -146,7 +146,14 @@ class LinkDirection {
     uint64_t arrival;
     rte_mbuf* m;
   };
-  void push(uint64_t arrival, rte_mbuf* m);
+  void push(uint64_t arrival, rte_mbuf* m) {
+    if (count_ == line_.size()) [[unlikely]]
+      grow();
+    line_[(head_ + count_) & mask_] = {arrival, m};
+    ++count_;
+  }
+  // Doubles the delay line: rare, it grows to the longest backlog, then stays.
+  [[gnu::noinline]] void grow();
   void serialize(rte_mbuf* m, uint64_t t);
 
   rte_ring* in_;
