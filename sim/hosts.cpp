@@ -52,7 +52,7 @@ std::vector<ServiceInfo> list_services(const cp::Topology& topo) {
 
 Hosts::Hosts(const cp::Topology& topo, const std::vector<ServiceInfo>& services, Backbone& bb,
              rte_mempool* pool, unsigned hosts_per_site, Tracker& tracker)
-    : topo_(topo), bb_(bb), pool_(pool), tracker_(tracker) {
+    : bb_(bb), pool_(pool), tracker_(tracker) {
   std::set<uint32_t> taken;  // a site serves the first service that names it
   std::set<const AccessPort*> port_seen;
   for (uint32_t svc = 0; svc < services.size(); ++svc) {

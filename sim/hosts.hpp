@@ -114,7 +114,6 @@ class Hosts {
   void deliver(uint32_t host, const uint8_t* d, size_t len, const dp::EthernetView& eth,
                uint64_t at, const std::function<void(const UdpDelivery&)>& on_udp);
 
-  const cp::Topology& topo_;
   Backbone& bb_;
   rte_mempool* pool_;
   Tracker& tracker_;
