@@ -199,6 +199,12 @@ Status CaptureSet::close() {
   return first;
 }
 
+Result<std::unique_ptr<CaptureSet>> open_pcap_option(Backbone& bb, const std::string& dir,
+                                                     const std::vector<std::string>& links) {
+  if (dir.empty()) return std::unique_ptr<CaptureSet>();
+  return open_captures(bb, dir, links.empty() ? std::vector<std::string>{"all"} : links);
+}
+
 Result<std::unique_ptr<CaptureSet>> open_captures(Backbone& bb, const std::string& dir,
                                                   const std::vector<std::string>& link_specs) {
   const cp::Topology& topo = bb.topology();

@@ -114,5 +114,9 @@ class CaptureSet {
 // "--3", ... after the first. Errors name the spec or the file.
 Result<std::unique_ptr<CaptureSet>> open_captures(Backbone& backbone, const std::string& dir,
                                                   const std::vector<std::string>& link_specs);
+// The commands' `--pcap DIR [--pcap-links A:B ...]`: nothing (nullptr)
+// without DIR, every link when no link is named.
+Result<std::unique_ptr<CaptureSet>> open_pcap_option(Backbone& backbone, const std::string& dir,
+                                                     const std::vector<std::string>& links);
 
 }  // namespace l2vpn::sim

@@ -356,17 +356,13 @@ int run_backbone(const RunOptions& o) {
       close_ports();
       return 2;
     }
-    std::unique_ptr<sim::CaptureSet> captures;
-    if (!o.pcap_dir.empty()) {
-      auto c = sim::open_captures((*emu)->backbone(), o.pcap_dir,
-                                  o.pcap_links.empty() ? std::vector<std::string>{"all"} : o.pcap_links);
-      if (!c) {
-        spdlog::error("{}", c.error().message);
-        close_ports();
-        return 2;
-      }
-      captures = std::move(*c);
+    auto c = sim::open_pcap_option((*emu)->backbone(), o.pcap_dir, o.pcap_links);
+    if (!c) {
+      spdlog::error("{}", c.error().message);
+      close_ports();
+      return 2;
     }
+    std::unique_ptr<sim::CaptureSet> captures = std::move(*c);
     const auto& t = (*emu)->network().topology();
     std::cout << fmt::format("topology {}: {} routers, {} links, {} sites, {} VPWS, {} VPLS\n",
                              t.name.empty() ? t.source : t.name, t.routers.size(), t.links.size(),

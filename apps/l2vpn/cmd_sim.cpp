@@ -181,16 +181,12 @@ int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector
       return 2;
     }
   // Destroyed before the emulator (declared after it): they detach from its links.
-  std::unique_ptr<sim::CaptureSet> captures;
-  if (!o.pcap_dir.empty()) {
-    auto c = sim::open_captures((*emu)->backbone(), o.pcap_dir,
-                                o.pcap_links.empty() ? std::vector<std::string>{"all"} : o.pcap_links);
-    if (!c) {
-      spdlog::error("{}", c.error().message);
-      return 2;
-    }
-    captures = std::move(*c);
+  auto c = sim::open_pcap_option((*emu)->backbone(), o.pcap_dir, o.pcap_links);
+  if (!c) {
+    spdlog::error("{}", c.error().message);
+    return 2;
   }
+  std::unique_ptr<sim::CaptureSet> captures = std::move(*c);
   std::cout << fmt::format("topology {}: {} routers, {} links, {} sites, {} VPWS, {} VPLS\n",
                            topo.name.empty() ? topo.source : topo.name, topo.routers.size(),
                            topo.links.size(), topo.sites.size(), topo.vpws.size(), topo.vpls.size());

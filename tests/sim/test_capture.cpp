@@ -118,6 +118,29 @@ TEST(Capture, InvalidSpecsAreErrors) {
   EXPECT_NE(blocked.error().message.find("file/sub"), std::string::npos) << blocked.error().message;
 }
 
+// What `--pcap DIR [--pcap-links ...]` opens (sim and run share it).
+TEST(Capture, PcapOptionNothingWithoutDirEveryLinkWithoutNames) {
+  auto net = default_network();
+  const auto& t = net->topology();
+  auto bb = Backbone::build(t, net->state(), test_env::rcu());
+  ASSERT_TRUE(bb.ok());
+  auto off = open_pcap_option(**bb, "", {"p1:p2"});
+  ASSERT_TRUE(off.ok()) << off.error().message;
+  EXPECT_EQ(off->get(), nullptr);
+  const fs::path dir = fresh_dir("l2vpn_capture_option");
+  auto all = open_pcap_option(**bb, dir.string(), {});
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  EXPECT_EQ((*all)->captures.size(), t.links.size());
+  ASSERT_TRUE((*all)->close().ok());
+  auto one = open_pcap_option(**bb, dir.string(), {"p1:p2"});
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ((*one)->captures.size(), 1u);
+  ASSERT_TRUE((*one)->close().ok());
+  auto bad = open_pcap_option(**bb, dir.string(), {"p1:nowhere"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("p1:nowhere"), std::string::npos) << bad.error().message;
+}
+
 TEST(Capture, AllLinksOneFileEachNamedByEnds) {
   auto net = default_network();
   const auto& t = net->topology();
