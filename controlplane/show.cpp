@@ -167,9 +167,10 @@ Result<std::string> show_vpls(const Topology& topo, const NetworkState& st, std:
                        pw->up ? "UP" : "DOWN " + pw->down_reason);
   };
   for (auto& bd : fs.bridge_domains) {
-    os << fmt::format("VPLS {}  VSI id {}  MAC limit {}  aging {} s  BUM {}{}\n", bd.name, bd.vsi_id, bd.mac_limit,
-                      bd.aging_seconds, to_string(bd.bum_mode),
-                      bd.p2mp_group ? fmt::format(" (root group {})", *bd.p2mp_group) : "");
+    os << fmt::format("VPLS {}  VSI id {}  MAC limit {}  aging {} s  BUM {}{}{}\n", bd.name, bd.vsi_id,
+                      bd.mac_limit, bd.aging_seconds, to_string(bd.bum_mode),
+                      bd.p2mp_group ? fmt::format(" (root group {})", *bd.p2mp_group) : "",
+                      bd.flood_rate_pps ? fmt::format("  flood limit {}/s", bd.flood_rate_pps) : "");
     for (auto& a : bd.attachment_circuits) {
       auto* ac = fs.find_ac(a);
       os << fmt::format("  AC    {:<16} port {} vlan {} {}\n", a, ac ? ac->port : "?", ac ? ac->vlan : 0,

@@ -91,6 +91,7 @@ struct VplsService {
   std::vector<VplsSpoke> spokes;
   uint32_t mac_limit = 4096;
   uint32_t aging_seconds = 300;
+  uint32_t flood_rate_pps = 0;  // BUM frames flooded per second per PE (and worker); 0: no limit
   bool control_word = true;
   uint32_t mtu = 1500;
   BumMode bum_mode = BumMode::ingress_replication;

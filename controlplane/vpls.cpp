@@ -61,6 +61,7 @@ struct Emitter {
         bd.vsi_id = svc.vsi_id;
         bd.mac_limit = svc.mac_limit;
         bd.aging_seconds = svc.aging_seconds;
+        bd.flood_rate_pps = svc.flood_rate_pps;
         bd.bum_mode = svc.bum_mode;
         for (uint32_t s : vp.sites[k]) {
           const Site& site = topo.sites[s];

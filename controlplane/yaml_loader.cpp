@@ -1024,7 +1024,8 @@ Result<Topology> parse_yaml_impl(std::string_view text, std::string_view source_
     if (sv.ok() && sv.list("vpls", items)) {
       for (size_t i = 0; i < items.size(); ++i) {
         MapReader r(ctx, items[i], item_what("vpls", items[i], i),
-                    {"name", "vsi_id", "sites", "spokes", "mac_limit", "aging", "control_word", "mtu", "bum"},
+                    {"name", "vsi_id", "sites", "spokes", "mac_limit", "aging", "flood_rate", "control_word",
+                     "mtu", "bum"},
                     sv.line_of("vpls"));
         if (!r.ok()) continue;
         VplsService v;
@@ -1055,6 +1056,19 @@ Result<Topology> parse_yaml_impl(std::string_view text, std::string_view source_
             if (!n || *n < 1 || *n > 86400)
               r.error("aging", "'aging' must be seconds (300 or 300s) in [1, 86400], found " + squote(s));
             else v.aging_seconds = static_cast<uint32_t>(*n);
+          }
+        }
+        if (r.has("flood_rate")) {
+          std::string s;
+          if (r.scalar("flood_rate", s)) {
+            std::string_view digits = s;
+            if (digits.ends_with("/s")) digits.remove_suffix(2);
+            auto n = parse_uint(digits);
+            if (!n || *n > 100'000'000)
+              r.error("flood_rate",
+                      "'flood_rate' must be frames per second (2000 or 2000/s) in [0, 100000000], found " +
+                          squote(s));
+            else v.flood_rate_pps = static_cast<uint32_t>(*n);
           }
         }
         r.boolean("control_word", v.control_word);

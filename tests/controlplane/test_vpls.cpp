@@ -31,6 +31,7 @@ TEST(VplsMesh, FullMeshOneSplitHorizonGroup) {
   b.t.sites[1].vlan = 20;
   b.vpls("blue", 42, {"a1", "a2", "b1", "c1"});
   b.t.vpls[0].mac_limit = 100;
+  b.t.vpls[0].flood_rate_pps = 5000;
   auto st = must(b.t);
   all_valid(st);
   for (std::string pe : {"A", "B", "C"}) {
@@ -39,6 +40,7 @@ TEST(VplsMesh, FullMeshOneSplitHorizonGroup) {
     ASSERT_TRUE(bd) << pe;
     EXPECT_EQ(bd->vsi_id, 42u);
     EXPECT_EQ(bd->mac_limit, 100u);
+    EXPECT_EQ(bd->flood_rate_pps, 5000u);
     EXPECT_EQ(bd->mesh_pseudowires.size(), 2u);
     EXPECT_TRUE(bd->spoke_pseudowires.empty());
     EXPECT_EQ(bd->bum_mode, BumMode::ingress_replication);

@@ -255,6 +255,10 @@ TEST(YamlValidation, Vpls) {
                          "'mac_limit' 0 is out of range"));
   EXPECT_TRUE(fails_with(sites + "services:\n  vpls:\n    - {name: v, sites: [s1, s2], aging: forever}\n",
                          "'aging' must be seconds"));
+  EXPECT_TRUE(fails_with(sites + "services:\n  vpls:\n    - {name: v, sites: [s1, s2], flood_rate: fast}\n",
+                         "t.yaml:15: vpls 'v': 'flood_rate' must be frames per second (2000 or 2000/s)"));
+  EXPECT_TRUE(fails_with(sites + "services:\n  vpls:\n    - {name: v, sites: [s1, s2], flood_rate: 2000pps}\n",
+                         "found '2000pps'"));
   EXPECT_TRUE(fails_with(sites + "services:\n  vpls:\n    - {name: v, sites: [s1, s2], mtu: 10}\n",
                          "vpls 'v': mtu 10 is out of range"));
   // One site plus a spoke's MTU-s (with no site of its own) is two members.
@@ -364,6 +368,7 @@ TEST(YamlLoader, Defaults) {
   EXPECT_EQ(t.vpls[0].vsi_id, 2u);
   EXPECT_EQ(t.vpls[0].mac_limit, 4096u);
   EXPECT_EQ(t.vpls[0].aging_seconds, 300u);
+  EXPECT_EQ(t.vpls[0].flood_rate_pps, 0u);
   EXPECT_EQ(t.vpls[0].bum_mode, BumMode::ingress_replication);
   EXPECT_TRUE(t.warnings.empty());
 }
@@ -381,7 +386,7 @@ sites:
   - {name: y, pe: b}
 services:
   vpls:
-    - {name: v, vsi_id: 42, sites: [x, y], mac_limit: 10, aging: 60s, control_word: false, mtu: 9000, bum: p2mp}
+    - {name: v, vsi_id: 42, sites: [x, y], mac_limit: 10, aging: 60s, flood_rate: 2000/s, control_word: false, mtu: 9000, bum: p2mp}
 )");
   ASSERT_TRUE(r.ok()) << r.error().message;
   const Topology& t = *r;
@@ -403,6 +408,7 @@ services:
   EXPECT_EQ(v.vsi_id, 42u);
   EXPECT_EQ(v.mac_limit, 10u);
   EXPECT_EQ(v.aging_seconds, 60u);
+  EXPECT_EQ(v.flood_rate_pps, 2000u);
   EXPECT_FALSE(v.control_word);
   EXPECT_EQ(v.mtu, 9000u);
   EXPECT_EQ(v.bum_mode, BumMode::p2mp_tree);
