@@ -28,6 +28,7 @@
 #include "controlplane/yaml_loader.hpp"
 #include "dataplane/counters.hpp"
 #include "dataplane/eal.hpp"
+#include "dataplane/metrics_http.hpp"
 #include "dataplane/telemetry.hpp"
 #include "dataplane/port.hpp"
 #include "sim/backbone.hpp"
@@ -53,6 +54,8 @@ struct RunOptions {
   std::vector<std::string> pcap_links;
   std::string duration;  // stop by itself after this long (tests); empty: on a signal
   unsigned mbufs = 65535;
+  uint16_t metrics_port = 0;  // Prometheus over HTTP; 0: off
+  std::string metrics_address = "127.0.0.1";
 };
 
 std::atomic<bool> g_stop{false};
@@ -372,11 +375,18 @@ int run_backbone(const RunOptions& o) {
                                b.devargs, fmt::join(b.sites, ", "));
     std::cout << "pseudowires:\n";
     print_pseudowires((*emu)->network());
+    auto telemetry = dp::telemetry_register_all((*emu)->backbone().routers());  // l2vpn ctl (docs/observability.md)
+    if (!telemetry) spdlog::warn("{}", telemetry.error().message);
+    auto metrics = dp::start_metrics(o.metrics_address, o.metrics_port);
+    if (!metrics) {
+      spdlog::error("{}", metrics.error().message);
+      close_ports();
+      return 2;
+    }
     std::cout << "running in real time; stop with Ctrl-C (SIGINT) or SIGTERM\n" << std::flush;
 
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    auto telemetry = dp::telemetry_register_all((*emu)->backbone().routers());  // l2vpn ctl (docs/observability.md)
     {
       std::lock_guard lock(g_emu_mu);
       g_emu = emu->get();
@@ -502,6 +512,8 @@ void add_run_command(CLI::App& app) {
       ->delimiter(',');
   cmd->add_option("--duration", o->duration, "stop by itself after this long (e.g. 60s)");
   cmd->add_option("--mbufs", o->mbufs, "mbufs in the packet pool")->capture_default_str();
+  cmd->add_option("--metrics-port", o->metrics_port, "serve Prometheus metrics on this HTTP port (0: off)");
+  cmd->add_option("--metrics-address", o->metrics_address, "address of the metrics port")->capture_default_str();
   cmd->callback([o] { exit_code = run_backbone(*o); });
 }
 

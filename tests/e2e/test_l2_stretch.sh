@@ -48,6 +48,7 @@ done
 
 WORK=$(mktemp -d /tmp/l2vpn-e2e-stretch.XXXXXX)
 PREFIX=l2s-$$
+METRICS_PORT=$((20000 + $$ % 10000))
 RUN_PID=
 FAILS=0
 cleanup() {
@@ -106,7 +107,7 @@ fi
 "$LAB" up --dcs 3 >"$WORK/lab.log" 2>&1 || { cat "$WORK/lab.log"; fail "lab-netns.sh up"; exit 1; }
 mkdir -p "$WORK/pcap"
 "$L2VPN" run "$TOPO" --file-prefix "$PREFIX" --cp-delay 50ms \
-  --pcap "$WORK/pcap" --pcap-links pe1:p2 >"$WORK/run.log" 2>&1 &
+  --pcap "$WORK/pcap" --pcap-links pe1:p2 --metrics-port "$METRICS_PORT" >"$WORK/run.log" 2>&1 &
 RUN_PID=$!
 if ! wait_for 20 grep -q "running in real time" "$WORK/run.log"; then
   cat "$WORK/run.log"
@@ -130,6 +131,15 @@ for pair in "1 2" "1 3" "2 3"; do
     fail "VPLS ping dc$1 -> dc$2"
   fi
 done
+
+# Prometheus: the pings above went through pe1's VPLS AC, a real port.
+metrics=$(curl -s --max-time 5 "http://127.0.0.1:$METRICS_PORT/metrics")
+rx=$(awk '/^l2vpn_router_rx_packets_total\{router="pe1"\}/ {print $2}' <<<"$metrics")
+if [[ -n $rx && $rx -gt 0 ]] && grep -q '^l2vpn_pseudowire_up{' <<<"$metrics"; then
+  pass "run --metrics-port: $(grep -c '^l2vpn_' <<<"$metrics") samples, pe1 received $rx frames"
+else
+  fail "run --metrics-port $METRICS_PORT: pe1 rx '$rx'"
+fi
 
 # ---------------------------------------------------------------- 2. VPWS tagged, VLAN rewrite
 ns dc2 $CLI vlan-responder eth1 200 10.1.0.2 02:dc:02:00:01:01 6 >"$WORK/vlan-responder.log" 2>&1 &
