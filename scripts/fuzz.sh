@@ -7,7 +7,8 @@
 #   FUZZ_RUNS=10000000 scripts/fuzz.sh 0    the long run of docs/hardening.md:
 #                             10 M executions per target, no time limit
 # BUILD_DIR: a tree configured with -DL2VPN_FUZZ=ON (default build-fuzz/,
-# configured here with clang if missing). New inputs go to a scratch corpus
+# configured here with clang if missing; FUZZ_SANITIZERS=undefined makes a
+# new tree without ASan). New inputs go to a scratch corpus
 # (the checked-in one stays small); crashes are kept in
 # BUILD_DIR/fuzz-artifacts/TARGET/ and make the script fail: each becomes a
 # regression test under tests/. Prints executions per target.
@@ -25,7 +26,8 @@ if [ ! -f "$dir/CMakeCache.txt" ]; then
   gen=()
   command -v ninja >/dev/null && gen=(-G Ninja)
   cmake -S . -B "$dir" "${gen[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
-    -DCMAKE_CXX_COMPILER=clang++ -DL2VPN_FUZZ=ON -DL2VPN_WERROR=OFF >/dev/null
+    -DCMAKE_CXX_COMPILER=clang++ -DL2VPN_FUZZ=ON -DL2VPN_WERROR=OFF \
+    -DL2VPN_FUZZ_SANITIZERS="${FUZZ_SANITIZERS:-address,undefined}" >/dev/null
 fi
 cmake --build "$dir" -j"${JOBS:-2}" --target fuzzers
 
