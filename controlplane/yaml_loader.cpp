@@ -216,6 +216,24 @@ class MapReader {
     out = static_cast<T>(*v);
     return true;
   }
+  // A whole number with an optional unit ("300" or "300s"); `form` names
+  // both ways in the error, e.g. "seconds (300 or 300s)".
+  template <typename T>
+  bool uint_unit(const std::string& key, std::string_view unit, T& out, uint64_t min, uint64_t max,
+                 std::string_view form) {
+    std::string s;
+    if (!scalar(key, s)) return false;
+    std::string_view digits = s;
+    if (digits.ends_with(unit)) digits.remove_suffix(unit.size());
+    auto v = parse_uint(digits);
+    if (!v || *v < min || *v > max) {
+      error(key, squote(key) + " must be " + std::string(form) + " in [" + std::to_string(min) + ", " +
+                     std::to_string(max) + "], found " + squote(s));
+      return false;
+    }
+    out = static_cast<T>(*v);
+    return true;
+  }
   bool boolean(const std::string& key, bool& out) {
     std::string s;
     if (!scalar(key, s)) return false;
@@ -1047,30 +1065,8 @@ Result<Topology> parse_yaml_impl(std::string_view text, std::string_view source_
           }
         }
         r.uint("mac_limit", v.mac_limit, 1, 16'777'216);
-        if (r.has("aging")) {
-          std::string s;
-          if (r.scalar("aging", s)) {
-            std::string_view digits = s;
-            if (digits.ends_with("s")) digits.remove_suffix(1);
-            auto n = parse_uint(digits);
-            if (!n || *n < 1 || *n > 86400)
-              r.error("aging", "'aging' must be seconds (300 or 300s) in [1, 86400], found " + squote(s));
-            else v.aging_seconds = static_cast<uint32_t>(*n);
-          }
-        }
-        if (r.has("flood_rate")) {
-          std::string s;
-          if (r.scalar("flood_rate", s)) {
-            std::string_view digits = s;
-            if (digits.ends_with("/s")) digits.remove_suffix(2);
-            auto n = parse_uint(digits);
-            if (!n || *n > 100'000'000)
-              r.error("flood_rate",
-                      "'flood_rate' must be frames per second (2000 or 2000/s) in [0, 100000000], found " +
-                          squote(s));
-            else v.flood_rate_pps = static_cast<uint32_t>(*n);
-          }
-        }
+        r.uint_unit("aging", "s", v.aging_seconds, 1, 86400, "seconds (300 or 300s)");
+        r.uint_unit("flood_rate", "/s", v.flood_rate_pps, 0, 100'000'000, "frames per second (2000 or 2000/s)");
         r.boolean("control_word", v.control_word);
         r.uint("mtu", v.mtu, 0, UINT32_MAX);
         std::string bum;
