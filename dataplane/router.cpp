@@ -22,7 +22,7 @@ T load_relaxed(const T& src) {
 }  // namespace
 
 Router::Router(std::string name, Rcu& rcu, unsigned workers)
-    : name_(std::move(name)), rcu_(rcu), port_up_(new std::atomic<bool>[kMaxPorts]) {
+    : port_up_(new std::atomic<bool>[kMaxPorts]), name_(std::move(name)), rcu_(rcu) {
   for (uint16_t i = 0; i < kMaxPorts; ++i) port_up_[i].store(true);
   for (unsigned i = 0; i < (workers ? workers : 1); ++i) {
     workers_.push_back(std::make_unique<Worker>());

@@ -129,13 +129,14 @@ class Tables {
     return ilm_[label >> kIlmChunkBits][label & (kIlmChunkSize - 1)];
   }
 
+  // The fast path's first reads (port, NHLFE, pseudowire) share a line.
+  std::vector<CompiledPort> ports;
   std::vector<CompiledNhlfe> nhlfes;
-  std::vector<CompiledEcmp> ecmp_groups;
   std::vector<CompiledPseudowire> pseudowires;
+  std::vector<CompiledEcmp> ecmp_groups;
   std::vector<CompiledAc> acs;
   std::vector<CompiledReplication> replications;
   std::vector<CompiledBridgeDomain> bridge_domains;
-  std::vector<CompiledPort> ports;
   std::vector<uint32_t> ilm_labels;  // labels installed, for counters and show
 
   // Which ILM chunks hold labels (counters need a chunk there too).

@@ -265,11 +265,18 @@ unsigned Backbone::run_window(uint64_t cap) {
     // at t and no router is waiting. Run its receiver at once, without the
     // work lists (what run_routers would do, in the same order).
     if (!windows_on_ && active_.empty() && (arrivals_.empty() || arrivals_.top().first > t)) {
+      // The next arrival is known: start fetching what its hop will read
+      // while this one runs (each hop is a chain of cache misses).
+      if (!arrivals_.empty()) prefetch_arrival(arrivals_.top().second);
       now_ns_ = std::max(now_ns_, t);
       ++windows_;
       rte_mbuf* pkts[dp::kBurst];
       visit(w.router, w.slot, pkts);
+      const bool next = !arrivals_.empty();
+      const uint32_t next_id = next ? arrivals_.top().second : 0;
+      if (next) prefetch_arrival_deep(next_id);
       routers_[w.router]->flush(0);
+      if (next) prefetch_arrival_data(next_id);
       rounds += 1 + (active_.empty() ? 0 : run_routers());  // more than a burst arrived
       bound = cap;
       last = now_ns_;

@@ -190,6 +190,30 @@ class Backbone {
   unsigned run_routers();
   // Router r takes one burst from its port `slot` and processes it.
   void visit(uint32_t r, uint32_t slot, rte_mbuf** pkts);
+  // Prefetches what the arrival on direction `id` will touch first.
+  void prefetch_arrival(uint32_t id) const {
+    const LinkDirection* d = dirs_[id];
+    rte_prefetch0(d);
+    rte_prefetch0(reinterpret_cast<const char*>(d) + 64);
+    const Waker& w = receiver_[id];
+    rte_prefetch0(&work_[w.router]);
+    routers_[w.router]->prefetch_hot(0);
+  }
+  // The third step: the frame's first bytes (its headers).
+  void prefetch_arrival_data(uint32_t id) const {
+    if (const rte_mbuf* m = dirs_[id]->next_frame()) rte_prefetch0(rte_pktmbuf_mtod(m, const void*));
+  }
+  // The second step, a hop later: the frame and the in port's lines.
+  void prefetch_arrival_deep(uint32_t id) const {
+    const LinkDirection* d = dirs_[id];
+    if (const rte_mbuf* m = d->next_frame()) {
+      rte_prefetch0(m);
+      rte_prefetch0(reinterpret_cast<const char*>(m) + 64);
+    }
+    const Waker& w = receiver_[id];
+    const RouterWork& rw = work_[w.router];
+    if (w.slot < rw.rx.size()) routers_[w.router]->prefetch_port(0, rw.rx[w.slot].port);
+  }
   // A direction got frames on its wire: into the arrival heap if it had none.
   void on_wire(uint32_t id, bool was_idle) {
     if (was_idle && dirs_[id]->in_flight()) arrivals_.push({dirs_[id]->next_arrival(), id});

@@ -19,7 +19,7 @@ int register_frame_time() {
 }
 
 LinkDirection::LinkDirection(rte_ring* in, rte_ring* out, LinkParams params, uint64_t seed)
-    : in_(in), out_(out), params_(params), rng_(seed) {
+    : params_(params), in_(in), out_(out), rng_(seed) {
   register_frame_time();
   ns_per_byte_ = params_.rate_bps ? 8e9 / double(params_.rate_bps) : 0.0;
   delay_ns_ = uint64_t(params_.delay_us * 1000.0);
@@ -35,11 +35,11 @@ LinkDirection::~LinkDirection() {
 }
 
 LinkDirection::LinkDirection(LinkDirection&& o) noexcept
-    : in_(o.in_), out_(o.out_), params_(o.params_), rng_(o.rng_), up_(o.up_),
-      busy_until_(o.busy_until_), ns_per_byte_(o.ns_per_byte_), delay_ns_(o.delay_ns_),
-      line_(std::move(o.line_)), head_(o.head_), count_(o.count_), mask_(o.mask_),
-      released_(o.released_), queue_ns_(o.queue_ns_), stats_(o.stats_), tap_(o.tap_),
-      sort_(std::move(o.sort_)) {
+    : line_(std::move(o.line_)), head_(o.head_), count_(o.count_), mask_(o.mask_),
+      released_(o.released_), up_(o.up_), tap_(o.tap_), busy_until_(o.busy_until_),
+      ns_per_byte_(o.ns_per_byte_), delay_ns_(o.delay_ns_), queue_ns_(o.queue_ns_), stats_(o.stats_),
+      params_(o.params_), in_(o.in_), out_(o.out_), sort_(std::move(o.sort_)), rng_(o.rng_),
+      coin_(o.coin_) {
   o.count_ = 0;
   o.head_ = 0;
   o.released_ = 0;

@@ -56,10 +56,10 @@ struct LinkParams {
 
 struct LinkStats {
   uint64_t frames = 0, bytes = 0;  // delivered to the far end
+  uint64_t busy_ns = 0;            // time the serializer was sending (utilisation)
   uint64_t queue_drops = 0;        // tail drop: backlog above queue_bytes
   uint64_t loss_drops = 0;         // random loss
   uint64_t down_drops = 0;         // sent while the link was down, or in flight when it failed
-  uint64_t busy_ns = 0;            // time the serializer was sending (utilisation)
   uint64_t drops() const { return queue_drops + loss_drops + down_drops; }
 };
 
@@ -72,7 +72,8 @@ class LinkTap {
   virtual void frame(const rte_mbuf* m, uint64_t arrival_ns) noexcept = 0;
 };
 
-class LinkDirection {
+// Aligned to a cache line: its fields are laid out by line (below).
+class alignas(64) LinkDirection {
  public:
   LinkDirection(rte_ring* in, rte_ring* out, LinkParams params, uint64_t seed);
   ~LinkDirection();
@@ -127,6 +128,10 @@ class LinkDirection {
   uint64_t next_arrival() const {
     return count_ > released_ ? line_[(head_ + released_) & mask_].arrival : UINT64_MAX;
   }
+  // The frame next_arrival() is for, or nullptr (a prefetch hint).
+  const rte_mbuf* next_frame() const {
+    return count_ > released_ ? line_[(head_ + released_) & mask_].m : nullptr;
+  }
   // Frames on the wire: sent, not released yet.
   size_t in_flight() const { return count_ - released_; }
   // Frames the sender queued that ingest has not taken yet.
@@ -156,25 +161,30 @@ class LinkDirection {
   [[gnu::noinline]] void grow();
   void serialize(rte_mbuf* m, uint64_t t);
 
-  rte_ring* in_;
-  rte_ring* out_;
-  LinkParams params_;
-  std::mt19937_64 rng_;
-  std::uniform_real_distribution<double> coin_{0.0, 1.0};
-  bool up_ = true;
-  uint64_t busy_until_ = 0;  // serializer free from this time
-  double ns_per_byte_;
-  uint64_t delay_ns_;
-  // Delay line: a FIFO (one serializer keeps arrivals in order), a power of
-  // two long, grown by doubling. The first `released_` frames from head_
-  // have arrived and wait for take().
+  // Laid out by cache line: the backbone runs a few thousand directions,
+  // so each phase of a hop should touch as few lines as it can.
+  // Line 0: what release, take and next_arrival read. The delay line is a
+  // FIFO (one serializer keeps arrivals in order), a power of two long,
+  // grown by doubling; the first `released_` frames from head_ have
+  // arrived and wait for take().
   std::vector<InFlight> line_;
   size_t head_ = 0, count_ = 0, mask_ = 0;
   unsigned released_ = 0;
-  double queue_ns_ = 0;  // queue_bytes at the link's rate
-  LinkStats stats_;
+  bool up_ = true;
   LinkTap* tap_ = nullptr;
+  // Line 1: the serializer, and the counters take() and send() add to.
+  uint64_t busy_until_ = 0;  // serializer free from this time
+  double ns_per_byte_;
+  uint64_t delay_ns_;
+  double queue_ns_ = 0;  // queue_bytes at the link's rate
+  LinkStats stats_;      // frames, bytes, busy_ns first
+  // Cold: set up once, or used off the emulator's path.
+  LinkParams params_;
+  rte_ring* in_;
+  rte_ring* out_;
   std::vector<std::pair<uint64_t, rte_mbuf*>> sort_;  // ingest_timed's scratch, held frames
+  std::mt19937_64 rng_;
+  std::uniform_real_distribution<double> coin_{0.0, 1.0};
 };
 
 }  // namespace l2vpn::sim
