@@ -190,7 +190,10 @@ class Backbone {
   unsigned run_routers();
   // Router r takes one burst from its port `slot` and processes it.
   void visit(uint32_t r, uint32_t slot, rte_mbuf** pkts);
-  // Prefetches what the arrival on direction `id` will touch first.
+  // The next arrival (direction `id`) is known while a hop runs: its lines
+  // are fetched in three steps as their pointers come in, so the next
+  // hop's cache misses overlap this one's work (hints only).
+  // 1. Before this hop: the direction, the receiving router, worker, tables.
   void prefetch_arrival(uint32_t id) const {
     const LinkDirection* d = dirs_[id];
     rte_prefetch0(d);
@@ -199,11 +202,7 @@ class Backbone {
     rte_prefetch0(&work_[w.router]);
     routers_[w.router]->prefetch_hot(0);
   }
-  // The third step: the frame's first bytes (its headers).
-  void prefetch_arrival_data(uint32_t id) const {
-    if (const rte_mbuf* m = dirs_[id]->next_frame()) rte_prefetch0(rte_pktmbuf_mtod(m, const void*));
-  }
-  // The second step, a hop later: the frame and the in port's lines.
+  // 2. After this hop's router ran: the frame's mbuf, the in port's lines.
   void prefetch_arrival_deep(uint32_t id) const {
     const LinkDirection* d = dirs_[id];
     if (const rte_mbuf* m = d->next_frame()) {
@@ -213,6 +212,10 @@ class Backbone {
     const Waker& w = receiver_[id];
     const RouterWork& rw = work_[w.router];
     if (w.slot < rw.rx.size()) routers_[w.router]->prefetch_port(0, rw.rx[w.slot].port);
+  }
+  // 3. After this hop's sends: the frame's first bytes (its headers).
+  void prefetch_arrival_data(uint32_t id) const {
+    if (const rte_mbuf* m = dirs_[id]->next_frame()) rte_prefetch0(rte_pktmbuf_mtod(m, const void*));
   }
   // A direction got frames on its wire: into the arrival heap if it had none.
   void on_wire(uint32_t id, bool was_idle) {
