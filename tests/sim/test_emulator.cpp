@@ -21,11 +21,7 @@
 namespace l2vpn::sim {
 namespace {
 
-cp::Topology default_topology() {
-  auto t = cp::parse_topology_yaml(kDefaultTopologyYaml, kDefaultTopologyName);
-  EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
-  return *t;
-}
+using test_env::default_topology;
 
 EmulatorOptions short_run(uint64_t duration_ms = 200) {
   EmulatorOptions o;

@@ -24,11 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-cp::Topology default_topology() {
-  auto t = cp::parse_topology_yaml(kDefaultTopologyYaml, kDefaultTopologyName);
-  EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
-  return *t;
-}
+using test_env::default_topology;
 
 bool have(const char* tool) {
   return std::system(fmt::format("command -v {} >/dev/null 2>&1", tool).c_str()) == 0;

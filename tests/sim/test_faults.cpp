@@ -24,11 +24,7 @@
 namespace l2vpn::sim {
 namespace {
 
-cp::Topology default_topology() {
-  auto t = cp::parse_topology_yaml(kDefaultTopologyYaml, kDefaultTopologyName);
-  EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
-  return *t;
-}
+using test_env::default_topology;
 
 // Every kind of traffic, at rates that keep 100 s of virtual time cheap.
 EmulatorOptions light_traffic(uint64_t duration_ms) {

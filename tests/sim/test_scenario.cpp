@@ -14,11 +14,7 @@
 namespace l2vpn::sim {
 namespace {
 
-cp::Topology default_topology() {
-  auto t = cp::parse_topology_yaml(kDefaultTopologyYaml, kDefaultTopologyName);
-  EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
-  return *t;
-}
+using test_env::default_topology;
 
 Scenario parse_ok(const std::string& text) {
   auto s = parse_scenario(text, "ok.yaml");
