@@ -77,6 +77,10 @@ wait_for() {
     sleep 0.2
   done
 }
+# Waits for a memcached client: passes with its last line, or fails with its log.
+check_memcached() {  # PID LOG WHAT
+  if wait "$1"; then pass "$3: $(tail -1 "$2")"; else cat "$2"; fail "$3"; fi
+}
 T0=$SECONDS
 
 # ---------------------------------------------------------------- errors, before EAL
@@ -191,15 +195,8 @@ ns dc2 $CLI memcached 10.0.0.1 dc2 10000 >"$WORK/mc2.log" 2>&1 &
 m2=$!
 ns dc3 $CLI memcached 10.0.0.1 dc3 10000 >"$WORK/mc3.log" 2>&1 &
 m3=$!
-for c in 2 3; do
-  pid=$([[ $c -eq 2 ]] && echo $m2 || echo $m3)
-  if wait "$pid"; then
-    pass "memcached from dc$c: $(tail -1 "$WORK/mc$c.log")"
-  else
-    cat "$WORK/mc$c.log"
-    fail "memcached from dc$c"
-  fi
-done
+check_memcached $m2 "$WORK/mc2.log" "memcached from dc2"
+check_memcached $m3 "$WORK/mc3.log" "memcached from dc3"
 
 # ---------------------------------------------------------------- 5. iperf3 dc2 -> dc1
 ns dc1 iperf3 -s -1 -B 10.0.0.1 -D -I "$WORK/iperf3.pid"
@@ -234,15 +231,8 @@ grep -q '"error": .*no link between' <<<"$bad" && pass "telemetry rejects a bad 
   fail "telemetry accepted a bad event: $bad"
 wait "$w" && pass "redis writer during the cut: $(cat "$WORK/writer.log")" ||
   { cat "$WORK/writer.log" "$WORK/writer.err"; fail "redis writer lost requests"; }
-for c in 2 3; do
-  pid=$([[ $c -eq 2 ]] && echo $c2 || echo $c3)
-  if wait "$pid"; then
-    pass "memcached from dc$c during the cut: $(tail -1 "$WORK/mcut$c.log")"
-  else
-    cat "$WORK/mcut$c.log"
-    fail "memcached from dc$c during the cut"
-  fi
-done
+check_memcached $c2 "$WORK/mcut2.log" "memcached from dc2 during the cut"
+check_memcached $c3 "$WORK/mcut3.log" "memcached from dc3 during the cut"
 written=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["written"])' "$WORK/writer.log" 2>/dev/null || echo 0)
 wait_for 20 synced || fail "replica offset did not catch up after the cut"
 full1=$(sync_full)
