@@ -13,18 +13,8 @@ BUILD=${BUILD_DIR:-build}
 
 cmake --build "$BUILD" --target dp_forward_bench -j2 >/dev/null
 
-nr=/proc/sys/vm/nr_hugepages
-if [[ $(id -u) -eq 0 && -w $nr ]]; then
-  old=$(cat "$nr")
-  restore() { echo "$old" >"$nr"; }
-  trap restore EXIT
-  if (( old < PAGES )); then
-    echo "$PAGES" >"$nr"
-  fi
-  echo "hugepages: $(cat "$nr") reserved (was $old; restored on exit)"
-else
-  echo "hugepages: not root, running without (--no-huge)"
-fi
+source scripts/hugepages.sh
+reserve_hugepages "$PAGES"
 command -v dpdk-testpmd >/dev/null || echo "dpdk-testpmd not found (Debian package dpdk): no macswap baseline"
 command -v valgrind >/dev/null || echo "valgrind not found: no instruction counts"
 
