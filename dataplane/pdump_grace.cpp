@@ -61,22 +61,26 @@ PdumpGraceStats pdump_grace_stats() {
 // (ELF symbol interposition, as LD_PRELOAD would): librte_pdump's calls land
 // here, the real removal runs, then the grace period. Nothing else in this
 // project removes callbacks; without a PdumpGracePeriod they only forward.
-extern "C" int rte_eth_remove_rx_callback(uint16_t port_id, uint16_t queue_id,
-                                          const struct rte_eth_rxtx_callback* user_cb) {
-  using Fn = int (*)(uint16_t, uint16_t, const struct rte_eth_rxtx_callback*);
-  static const Fn real = l2vpn::dp::next_symbol<Fn>("rte_eth_remove_rx_callback");
+namespace {
+using RemoveCallbackFn = int (*)(uint16_t, uint16_t, const struct rte_eth_rxtx_callback*);
+// The real removal (librte_ethdev's, found once per symbol), then the grace period.
+int remove_then_wait(RemoveCallbackFn real, uint16_t port_id, uint16_t queue_id,
+                     const struct rte_eth_rxtx_callback* user_cb) {
   if (!real) return -ENOTSUP;
   const int rc = real(port_id, queue_id, user_cb);
   if (rc == 0) l2vpn::dp::wait_grace_period();
   return rc;
 }
+}  // namespace
+
+extern "C" int rte_eth_remove_rx_callback(uint16_t port_id, uint16_t queue_id,
+                                          const struct rte_eth_rxtx_callback* user_cb) {
+  static const RemoveCallbackFn real = l2vpn::dp::next_symbol<RemoveCallbackFn>("rte_eth_remove_rx_callback");
+  return remove_then_wait(real, port_id, queue_id, user_cb);
+}
 
 extern "C" int rte_eth_remove_tx_callback(uint16_t port_id, uint16_t queue_id,
                                           const struct rte_eth_rxtx_callback* user_cb) {
-  using Fn = int (*)(uint16_t, uint16_t, const struct rte_eth_rxtx_callback*);
-  static const Fn real = l2vpn::dp::next_symbol<Fn>("rte_eth_remove_tx_callback");
-  if (!real) return -ENOTSUP;
-  const int rc = real(port_id, queue_id, user_cb);
-  if (rc == 0) l2vpn::dp::wait_grace_period();
-  return rc;
+  static const RemoveCallbackFn real = l2vpn::dp::next_symbol<RemoveCallbackFn>("rte_eth_remove_tx_callback");
+  return remove_then_wait(real, port_id, queue_id, user_cb);
 }
