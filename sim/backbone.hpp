@@ -240,9 +240,7 @@ class Backbone {
   // An entry is stale when the direction's head moved (the link went down):
   // checked when it reaches the top.
   using Arrival = std::pair<uint64_t, uint32_t>;
-  // A binary min-heap on (time, direction): the same order as a
-  // std::priority_queue, plus replace_top (one sift instead of a pop and a
-  // push: the common case, a direction delivers its head and has a next).
+  // A binary min-heap on (time, direction), the calendar's overflow (below).
   // Entries are packed into one 64-bit key, time << id_bits | direction, so
   // a comparison is one integer compare (times below 2^(64 - id_bits) ns:
   // with up to 4,096 directions, 52 days).
@@ -250,15 +248,7 @@ class Backbone {
    public:
     void set_id_bits(unsigned bits) { bits_ = bits; }
     bool empty() const { return h_.empty(); }
-    Arrival top() const { return {h_.front() >> bits_, uint32_t(h_.front() & mask())}; }
     uint64_t top_key() const { return h_.front(); }
-    // The earliest time after the top's, or UINT64_MAX.
-    uint64_t second_time() const {
-      uint64_t k = UINT64_MAX;
-      if (h_.size() > 1) k = h_[1];
-      if (h_.size() > 2) k = std::min(k, h_[2]);
-      return k == UINT64_MAX ? k : k >> bits_;
-    }
     void push(Arrival a) {
       const uint64_t k = key(a);
       size_t i = h_.size();
@@ -276,10 +266,8 @@ class Backbone {
       h_.pop_back();
       if (!h_.empty()) sift_down(last);
     }
-    void replace_top(Arrival a) { sift_down(key(a)); }
 
    private:
-    uint64_t mask() const { return (uint64_t(1) << bits_) - 1; }
     uint64_t key(Arrival a) const { return a.first << bits_ | a.second; }
     void sift_down(uint64_t k) {
       const size_t n = h_.size();

@@ -134,8 +134,6 @@ class alignas(64) LinkDirection {
   }
   // Frames on the wire: sent, not released yet.
   size_t in_flight() const { return count_ - released_; }
-  // Frames the sender queued that ingest has not taken yet.
-  unsigned queued() const { return in_ ? rte_ring_count(in_) : 0; }
   uint64_t delay_ns() const { return delay_ns_; }
 
   // A link that goes down loses what is in flight and everything sent to it.
