@@ -13,6 +13,9 @@ packages=(
   iputils-ping  # ping between the lab's data centers (tests/e2e/test_l2_stretch.sh)
   # Telemetry: the Prometheus metrics endpoint.
   libcpp-httplib-dev
+  # l2vpn node: rtnetlink (kernel FIB, neighbors, links); FRR's ospfd beside a
+  # node and ldpd as an LDP interop peer in the end-to-end tests.
+  libmnl-dev frr
   # Hardening: libFuzzer and the sanitizers (clang's runtime).
   clang llvm libclang-rt-14-dev libfuzzer-14-dev
 )
