@@ -39,9 +39,11 @@ struct Names {
   }
 };
 
+// The outgoing label as router CLIs print it (FRR's `show mpls table`):
+// "implicit-null" when the NHLFE pushes none (a PHP pop), the same word
+// `l2vpn ctl show lfib` uses (dp::kImplicitNull).
 std::string out_label(const Nhlfe& n) {
-  if (n.op == NhlfeOp::pop) return "Pop Label";
-  if (n.labels.empty()) return "No Label";
+  if (n.op == NhlfeOp::pop || n.labels.empty()) return "implicit-null";
   if (n.labels.back() == kLabelIpv4ExplicitNull) return "Exp-null";
   std::string s;
   for (size_t i = 0; i < n.labels.size(); ++i) s += (i ? "/" : "") + std::to_string(n.labels[i]);
@@ -122,7 +124,7 @@ Result<std::string> show_ftn(const Topology& topo, const NetworkState& st, std::
     bool first = true;
     for (auto* n : fs.nhlfes_of(f.next_hop)) {
       os << fmt::format("{:<22} {:<12} {:<16} {:<16} {}\n", first ? f.fec : "",
-                        n->labels.empty() ? "(none: PHP)" : out_label(*n), n->out_port, nm->peer(n->out_port),
+                        out_label(*n), n->out_port, nm->peer(n->out_port),
                         backup_of(fs, *nm, *n));
       first = false;
     }

@@ -6,6 +6,11 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string_view>
 
 namespace l2vpn::dp {
 
@@ -50,6 +55,16 @@ Result<uint16_t> probe_ethdev(const std::string& devargs) {
   if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS)
     return Error{fmt::format("device '{}': DPDK's limit of {} ethdev ports per process is reached",
                              devargs, RTE_MAX_ETHPORTS)};
+  // The PMDs say only "Operation not permitted" for a file they cannot
+  // read: name the file and the real cause first.
+  static constexpr std::string_view kRxPcap = ",rx_pcap=";
+  for (size_t at = devargs.find(kRxPcap); at != std::string::npos; at = devargs.find(kRxPcap, at + 1)) {
+    const size_t b = at + kRxPcap.size();
+    const std::string path = devargs.substr(b, devargs.find(',', b) - b);
+    if (::access(path.c_str(), R_OK) != 0)
+      return Error{fmt::format("device '{}': cannot read rx_pcap file '{}' ({})", devargs, path,
+                               std::strerror(errno))};
+  }
   int rc = rte_dev_probe(devargs.c_str());
   if (rc != 0)
     return Error{fmt::format("device '{}': cannot open ({})", devargs, rte_strerror(-rc))};

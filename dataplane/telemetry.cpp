@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "dataplane/router.hpp"
 #include "dataplane/trace.hpp"
@@ -20,8 +21,9 @@ namespace {
 std::string u(uint64_t v) { return std::to_string(v); }
 std::string yes(bool b) { return b ? "yes" : "no"; }
 
+// An NHLFE's outgoing labels: "implicit-null" when it pushes none.
 std::string labels_text(const std::vector<uint32_t>& labels) {
-  if (labels.empty()) return "-";
+  if (labels.empty()) return std::string(kImplicitNull);
   std::string s;
   for (auto l : labels) s += (s.empty() ? "" : " ") + std::to_string(l);
   return s;
@@ -46,6 +48,62 @@ size_t tel_row_bytes(const std::vector<std::string>& row) {
       if (v[i] == '"' || v[i] == '\\') ++n;
   }
   return n;
+}
+
+Status tel_check_start(const TelTable& t, size_t start) {
+  if (start == 0 || start < t.rows.size()) return Status::success();
+  return Error{fmt::format("START {} is past the end: the table has {} rows (0..{})", start, t.rows.size(),
+                           t.rows.empty() ? 0 : t.rows.size() - 1)};
+}
+
+TelColumnType tel_column_type(std::string_view table, std::string_view column) {
+  if (column == "out_labels" || column == "mesh_pseudowires" || column == "spoke_pseudowires")
+    return TelColumnType::number_list;
+  if (column == "attachment_circuits" || (table == "pw" && column == "out_port")) return TelColumnType::text_list;
+  static constexpr std::string_view kText[] = {
+      "name", "router", "peer", "out_port", "next_hop_mac", "backup", "detail", "action", "op", "transport",
+      "control_word", "flow_label", "state", "down_reason", "service", "bum_mode", "bridge_domain", "member",
+      "mac", "type", "up", "reason", "description", "fec", "next_hop", "stage", "text", "event"};
+  for (auto t : kText)
+    if (column == t) return TelColumnType::text;
+  return TelColumnType::number;
+}
+
+std::string tel_value_json(std::string_view table, std::string_view column, const std::string& value) {
+  using nlohmann::json;
+  if (value == "-") return "null";
+  auto is_number = [](std::string_view v) {
+    return !v.empty() && v.size() < 20 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  auto words = [](const std::string& v) {
+    std::vector<std::string> out;
+    size_t b = 0;
+    while (b < v.size()) {
+      size_t e = v.find(' ', b);
+      if (e == std::string::npos) e = v.size();
+      if (e > b) out.push_back(v.substr(b, e - b));
+      b = e + 1;
+    }
+    return out;
+  };
+  switch (tel_column_type(table, column)) {
+    case TelColumnType::number:
+      return is_number(value) ? json(std::stoull(value)).dump() : json(value).dump();
+    case TelColumnType::text:
+      return json(value).dump();
+    case TelColumnType::number_list: {
+      json a = json::array();
+      if (value == kImplicitNull) return a.dump();
+      for (auto& w : words(value)) a.push_back(is_number(w) ? json(std::stoull(w)) : json(w));
+      return a.dump();
+    }
+    case TelColumnType::text_list: {
+      json a = json::array();
+      for (auto& w : words(value)) a.push_back(w);
+      return a.dump();
+    }
+  }
+  return json(value).dump();
 }
 
 size_t tel_page_end(const TelTable& t, size_t start, size_t budget) {
@@ -170,7 +228,7 @@ TelTable pw_table(const Router& r) {
     }
     auto ls = r.label_stats(p.local_label);
     t.rows.push_back({"pw", u(p.id), u(p.pw_id), p.peer, u(p.local_label), u(p.remote_label),
-                      p.transport ? next_hop_text(*p.transport) : "none", out_port, yes(p.control_word),
+                      p.transport ? next_hop_text(*p.transport) : "-", out_port, yes(p.control_word),
                       yes(p.flow_label), u(p.mtu), p.up ? "up" : "down", p.up ? "-" : p.down_reason, service,
                       u(ls.rx_packets), u(ls.rx_bytes), u(ls.tx_packets), u(ls.tx_bytes)});
   }
@@ -305,6 +363,7 @@ struct Registry {
   std::mutex mu;
   std::vector<const Router*> routers;
   bool commands = false;
+  bool starting = false;  // commands registered, routers not yet (telemetry_announce_starting)
 };
 Registry& registry() {
   static Registry r;
@@ -344,6 +403,7 @@ bool parse_index(const std::string& s, size_t& out) {
 }
 
 int reply_table(const TelTable& t, size_t start, rte_tel_data* d) {
+  if (auto st = tel_check_start(t, start); !st) return reply_error(d, st.error().message);
   rte_tel_data_start_dict(d);
   if (!t.router.empty()) rte_tel_data_add_dict_string(d, "router", t.router.substr(0, kTelMaxString).c_str());
   rte_tel_data_add_dict_string(d, "table", t.table.c_str());
@@ -377,6 +437,7 @@ int router_cmd(const char*, const char* params, rte_tel_data* d) {
   size_t start = 0;
   if (p.size() > 1 && !parse_index(p[1], start)) return reply_error(d, "START must be a row number");
   std::lock_guard g(registry().mu);
+  if (registry().starting) return reply_error(d, std::string(kTelStarting));
   const Router* r = find_locked(p[0]);
   if (!r) return reply_error(d, fmt::format("no router '{}' in this process (see /l2vpn/routers)", p[0]));
   return reply_table(Make(*r), start, d);
@@ -387,6 +448,7 @@ int routers_cmd(const char*, const char* params, rte_tel_data* d) {
   size_t start = 0;
   if (!p.empty() && !parse_index(p[0], start)) return reply_error(d, "usage: /l2vpn/routers[,START]");
   std::lock_guard g(registry().mu);
+  if (registry().starting) return reply_error(d, std::string(kTelStarting));
   return reply_table(routers_table(registry().routers), start, d);
 }
 
@@ -479,7 +541,19 @@ Result<std::unique_ptr<TelemetryRegistration>> telemetry_register(std::vector<co
         return Error{fmt::format("telemetry: router name '{}' given twice", routers[i]->name())};
   }
   for (auto* r : routers) reg.routers.push_back(r);
+  reg.starting = false;
   return std::make_unique<TelemetryRegistration>(std::move(routers));
+}
+
+Status telemetry_announce_starting() {
+  std::lock_guard g(registry().mu);
+  auto& reg = registry();
+  if (!reg.commands) {
+    if (auto st = register_commands(); !st) return st.error();
+    reg.commands = true;
+    reg.starting = reg.routers.empty();
+  }
+  return Status::success();
 }
 
 void for_each_registered_router(const std::function<void(const Router&)>& fn) {

@@ -46,6 +46,20 @@ inline constexpr size_t kTelMaxString = 127;         // longer strings are cut
 
 // Rows [start, end) of one reply: as many as fit the budget, at least one.
 size_t tel_page_end(const TelTable& t, size_t start, size_t budget = kTelPageBudget);
+// A page's START is valid when it names a row (or is 0): past the end is the
+// documented {"error": ...}, not an empty page.
+Status tel_check_start(const TelTable& t, size_t start);
+
+// ---- column types (what `l2vpn ctl --json` and other clients make of the
+// strings): every column has one type in every row. "-" is absence (null);
+// a label list "implicit-null" (a pop, no label pushed) is the empty list.
+enum class TelColumnType : uint8_t { text, number, number_list, text_list };
+TelColumnType tel_column_type(std::string_view table, std::string_view column);
+// The word for "no outgoing label" in every table and tool (as FRR's `show
+// mpls table` and Cisco's LFIB say it): the NHLFE pops, pushes nothing.
+inline constexpr std::string_view kImplicitNull = "implicit-null";
+// The value of one cell as JSON text: null, a number, a list, a string.
+std::string tel_value_json(std::string_view table, std::string_view column, const std::string& value);
 // JSON size of one row as the telemetry library writes it (escapes included).
 size_t tel_row_bytes(const std::vector<std::string>& row);
 
@@ -79,6 +93,14 @@ class TelemetryRegistration {
   std::vector<const Router*> routers_;
 };
 Result<std::unique_ptr<TelemetryRegistration>> telemetry_register(std::vector<const Router*> routers);
+// Registers the /l2vpn/* commands before the routers exist (call it before
+// or right after EAL starts): until the first telemetry_register they
+// answer {"error": "... still starting ..."}, so `l2vpn ctl` against a
+// process that is still building its backbone says so.
+Status telemetry_announce_starting();
+// The error the commands give until then.
+inline constexpr std::string_view kTelStarting =
+    "this l2vpn process is still starting (its routers are not registered yet): try again in a moment";
 // Routers registered now (for the metrics endpoint), in registration order.
 // Calls `fn` with the registry locked: routers stay alive during the call.
 void for_each_registered_router(const std::function<void(const Router&)>& fn);

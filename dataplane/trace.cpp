@@ -238,7 +238,7 @@ namespace {
 std::string labels_text(const std::vector<uint32_t>& labels) {
   std::string s;
   for (auto l : labels) s += (s.empty() ? "" : " ") + std::to_string(l);
-  return s.empty() ? "-" : s;
+  return s.empty() ? std::string(kImplicitNull) : s;  // the word every table uses for no label
 }
 
 // Compiled indexes follow the state's vectors (tables.cpp); the state may

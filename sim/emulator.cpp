@@ -188,6 +188,14 @@ struct Emulator::Impl {
   EventHook on_event;
   Result<EventState> resolve_one(const EventSpec& spec) const;
   void fire_injected();
+  // What the events so far (fired or queued) made of the links, routers and
+  // services, under inject_mu: an injected event that changes nothing (a
+  // second link-down of a down link) is refused with the reason.
+  std::vector<bool> link_down_now;
+  std::set<std::string> router_down_now;
+  std::vector<bool> service_removed_now;
+  std::string unchanged_locked(const EventState& e);  // "" when it changes something
+  void note_locked(const EventState& e);
   std::map<std::string, cp::VpwsService> saved_vpws;
   std::map<std::string, cp::VplsService> saved_vpls;
 
@@ -382,7 +390,54 @@ Status Emulator::Impl::apply_diff(const cp::NetworkDiff& d, EventRow* row) {
   return Status::success();
 }
 
+std::string Emulator::Impl::unchanged_locked(const EventState& e) {
+  link_down_now.resize(names.links.size(), false);
+  service_removed_now.resize(services.size(), false);
+  switch (e.spec.kind) {
+    case EventKind::link_down:
+    case EventKind::link_up: {
+      const bool down = e.spec.kind == EventKind::link_down;
+      for (auto l : e.links)
+        if (link_down_now[l] != down) return "";
+      return fmt::format("link {} -- {} is already {}", e.spec.a, e.spec.b, down ? "down" : "up");
+    }
+    case EventKind::router_down:
+      return router_down_now.count(e.spec.a) ? fmt::format("router {} is already down", e.spec.a) : "";
+    case EventKind::router_up:
+      return router_down_now.count(e.spec.a) ? "" : fmt::format("router {} is up already", e.spec.a);
+    case EventKind::service_remove:
+      return service_removed_now[e.service] ? fmt::format("service {} is already removed", e.spec.a) : "";
+    case EventKind::service_add:
+      return service_removed_now[e.service] ? "" : fmt::format("service {} is there already", e.spec.a);
+    case EventKind::mac_flood:
+      return "";
+  }
+  return "";
+}
+
+void Emulator::Impl::note_locked(const EventState& e) {
+  link_down_now.resize(names.links.size(), false);
+  service_removed_now.resize(services.size(), false);
+  switch (e.spec.kind) {
+    case EventKind::link_down:
+    case EventKind::link_up:
+      for (auto l : e.links) link_down_now[l] = e.spec.kind == EventKind::link_down;
+      break;
+    case EventKind::router_down: router_down_now.insert(e.spec.a); break;
+    case EventKind::router_up: router_down_now.erase(e.spec.a); break;
+    case EventKind::service_remove:
+    case EventKind::service_add:
+      service_removed_now[e.service] = e.spec.kind == EventKind::service_remove;
+      break;
+    case EventKind::mac_flood: break;
+  }
+}
+
 void Emulator::Impl::fire(EventState& e) {
+  {
+    std::lock_guard lock(inject_mu);
+    note_locked(e);
+  }
   EventRow* row = &e.row;
   auto recompute = [this, row](std::function<Result<cp::NetworkDiff>()> change, uint64_t delay) {
     at(now() + delay, [this, row, change = std::move(change)] {
@@ -720,8 +775,10 @@ void Emulator::Impl::step(uint64_t t) {
   while (hosts->receive(cb) > 0);
 }
 
-Result<Report> Emulator::run() {
+Result<Report> Emulator::run(const std::atomic<bool>* stop) {
   Impl& m = *impl_;
+  auto stopped = [stop] { return stop && stop->load(std::memory_order_relaxed); };
+  bool cut = false;
   const auto wall0 = std::chrono::steady_clock::now();
   auto wall_ns = [&] {
     return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -736,10 +793,20 @@ Result<Report> Emulator::run() {
     const uint64_t t_task = m.agenda.empty() ? UINT64_MAX : m.agenda.top().t;
     const uint64_t t = std::min(t_task, m.bb->next_arrival());
     if (t == UINT64_MAX || t > limit) break;
+    if (stopped()) {
+      cut = true;
+      break;
+    }
     if (m.opt.real_time) {
-      // Follow the wall clock: sleep while the next thing is far, spin when near.
-      for (uint64_t w; (w = wall_ns()) < t;) {
-        if (t - w > 300'000) std::this_thread::sleep_for(std::chrono::nanoseconds(t - w - 200'000));
+      // Follow the wall clock: sleep while the next thing is far (at most
+      // 50 ms at a time, to see a stop), spin when near.
+      for (uint64_t w; (w = wall_ns()) < t && !stopped();) {
+        if (t - w > 300'000)
+          std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<uint64_t>(t - w - 200'000, 50'000'000)));
+      }
+      if (stopped()) {
+        cut = true;
+        break;
       }
     }
     m.step(std::max(t, m.now()));
@@ -748,8 +815,22 @@ Result<Report> Emulator::run() {
       next_progress = wall_ns() + 200'000'000;
     }
   }
+  const double cut_at = ms(m.now());
+  // Cut short: what is on the wires arrives; no host or event acts any more.
+  if (cut) {
+    for (unsigned i = 0; i < 10'000'000; ++i) {
+      while (!m.agenda.empty()) m.agenda.pop();
+      const uint64_t t = m.bb->next_arrival();
+      if (t == UINT64_MAX) break;
+      m.step(std::max(t, m.now()));
+    }
+    while (!m.agenda.empty()) m.agenda.pop();
+  }
   for (auto& r : m.bb->routers()) r->reclaim_all();
-  return m.report(double(wall_ns()) / 1e9);
+  Report r = m.report(double(wall_ns()) / 1e9);
+  r.cut_short = cut;
+  r.cut_at_ms = cut ? cut_at : 0;
+  return r;
 }
 
 Result<double> Emulator::inject(std::string_view text) {
@@ -765,14 +846,16 @@ Result<double> Emulator::inject(std::string_view text) {
     const std::string why = p != std::string::npos && q != std::string::npos && q > p
                                 ? msg.substr(p + 3, q - p - 3)
                                 : msg;
-    return Error{fmt::format("event '{}': {} (link-down A:B, link-up A:B, router-down R, router-up R)",
-                             text, why)};
+    return Error{fmt::format("event '{}': {} ({})", text, why, kInjectForms)};
   }
   spec->text = std::string(text);
   spec->at_ns = now;
   auto e = m.resolve_one(*spec);
   if (!e) return e.error();
   std::lock_guard lock(m.inject_mu);
+  if (auto why = m.unchanged_locked(*e); !why.empty())
+    return Error{fmt::format("event '{}': {}: nothing changes, nothing queued", text, why)};
+  m.note_locked(*e);
   m.injected.push_back(std::move(*e));
   return ms(now);
 }

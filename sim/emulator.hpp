@@ -50,6 +50,9 @@ struct EventSpec {
 // "1s service-add cache", "0.5s mac-flood dc1-cache 5000". Units: ns, us,
 // ms, s. Names are checked against the topology by the emulator.
 Result<EventSpec> parse_event(std::string_view text);
+// The forms Emulator::inject takes (an event without its time).
+inline constexpr const char* kInjectForms =
+    "link-down A:B, link-up A:B, router-down R, router-up R, service-remove S, service-add S, mac-flood SITE N";
 // "1s", "250ms", "10us", "5ns", "0.5" (seconds) -> nanoseconds.
 Result<uint64_t> parse_duration(std::string_view text);
 
@@ -183,6 +186,9 @@ struct Report {
   std::vector<FlowRow> flows;
   std::map<std::string, uint64_t> router_drops;  // by reason, all routers
   Totals totals;
+  // Stopped before its end (a signal): the report covers [0, cut_at_ms).
+  bool cut_short = false;
+  double cut_at_ms = 0;
   // Not in the JSON (they differ run to run).
   double wall_seconds = 0;
   // Every frame delivered once to where it was meant, nothing lost outside
@@ -204,8 +210,11 @@ class Emulator {
   static Result<std::unique_ptr<Emulator>> create(const cp::Topology& topo, EmulatorOptions options,
                                                   rte_mempool* pool, dp::Rcu& rcu);
   ~Emulator();
-  // Runs the workload and the events to the end, drains, reports.
-  Result<Report> run();
+  // Runs the workload and the events to the end, drains, reports. When
+  // `stop` becomes true (SIGINT in `l2vpn sim`) it stops at once: the frames
+  // already on the wires arrive, nothing more is sent, and the report so far
+  // comes back with cut_short set.
+  Result<Report> run(const std::atomic<bool>* stop = nullptr);
 
   // `l2vpn run`: real time until `stop` is set. Polls the real ports all
   // the time (a short pause only once nothing came in for a while and no
@@ -222,6 +231,8 @@ class Emulator {
   // "mac-flood SITE N"), checks its names and queues it; the run loop fires
   // it at its next step, as it fires timeline events. Returns the emulator
   // time (ms) at which it was queued.
+  // An event that would change nothing (link-down of a link that is down,
+  // or will be once the queued events fire) is refused with the reason.
   Result<double> inject(std::string_view text);
   // Events queued by inject() and not fired yet.
   size_t injected_pending() const;

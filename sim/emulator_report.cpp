@@ -25,6 +25,8 @@ std::string to_json(const Report& r, int indent) {
   j["duration_ms"] = r3(r.duration_ms);
   j["end_ms"] = r3(r.end_ms);
   j["ok"] = r.ok();
+  j["cut_short"] = r.cut_short;
+  if (r.cut_short) j["cut_at_ms"] = r3(r.cut_at_ms);
   auto& t = j["totals"];
   t["sent"] = r.totals.sent;
   t["expected"] = r.totals.expected;
@@ -122,6 +124,10 @@ std::string to_json(const Report& r, int indent) {
 
 std::string format_report(const Report& r) {
   std::string out;
+  if (r.cut_short)
+    out += fmt::format("CUT SHORT at {:.3f} ms of {} ms (stopped by a signal): the report covers the traffic "
+                       "so far (frames on the wires then were delivered, nothing was sent after)\n\n",
+                       r.cut_at_ms, r.duration_ms);
   out += fmt::format("{} ms of traffic on {} (seed {}, {} time, LFA {}, control-plane delay {} ms); "
                      "network drained at {:.3f} ms\n\n",
                      r.duration_ms, r.topology, r.seed, r.real_time ? "real" : "virtual",

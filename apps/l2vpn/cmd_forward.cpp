@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <fstream>
@@ -24,6 +25,7 @@
 #include "dataplane/router_show.hpp"
 #include "dataplane/metrics_http.hpp"
 #include "dataplane/telemetry.hpp"
+#include "dataplane/trace.hpp"
 
 namespace l2vpn::app {
 
@@ -46,7 +48,23 @@ struct ForwardOptions {
   std::string metrics_address = "127.0.0.1";
   bool pdump = false;  // let dpdk-dumpcap capture on our ports (hugepages, shared config)
   std::string huge_dir;
+  unsigned trace = 0;  // record the first N frames' stages, print them at exit
+  std::string memory = "auto";  // auto|huge|nohuge (dataplane/eal.hpp)
 };
+
+// The traced frames stage by stage, as `l2vpn ctl trace show` prints them.
+std::string format_trace(const dp::TelTable& t) {
+  std::string o, frame;
+  for (auto& r : t.rows) {
+    if (r.size() < 6 || r[0] != "stage") continue;
+    if (r[1] != frame) {
+      frame = r[1];
+      o += fmt::format("\nframe {}\n", frame);
+    }
+    o += fmt::format("  {:<12} {:<15} {:>5}  {}\n", r[2], r[3], r[5], r[4]);
+  }
+  return o;
+}
 
 // Workers 1..N-1 (worker 0 is the main lcore, which also does housekeeping).
 struct WorkerLoop {
@@ -113,10 +131,22 @@ int run_forward(const ForwardOptions& o) {
       spdlog::warn("{} workers on {} cpus: lcores share cpus ({})", o.workers,
                    sysconf(_SC_NPROCESSORS_ONLN), lcore_map(o.workers));
   }
-  for (auto& w : split_words(o.eal_args)) eal.push_back(w);
+  // Hugepages when reserved (--memory auto): 4 KiB pages halve the rate.
+  const auto extra = split_words(o.eal_args);
+  const bool eal_no_huge = std::find(extra.begin(), extra.end(), "--no-huge") != extra.end();
+  auto huge = dp::choose_hugepages(eal_no_huge ? "nohuge" : o.memory, 64);
+  if (!huge) {
+    spdlog::error("{}", huge.error().message);
+    return 2;
+  }
+  if (*huge && !o.pdump) dp::use_hugepages(eal);
+  for (auto& w : extra) eal.push_back(w);
   const std::string prefix =
       dp::set_file_prefix(eal, o.file_prefix.empty() ? dp::default_file_prefix("forward") : o.file_prefix);
   if (o.pdump) dp::pdump_eal_args(eal, 256, o.huge_dir);
+  const bool no_huge = std::find(eal.begin(), eal.end(), "--no-huge") != eal.end();
+  spdlog::info("memory: {}", o.pdump ? "hugepages shared with dpdk-dumpcap (--pdump)" : dp::memory_text(!no_huge));
+  if (auto st = dp::telemetry_announce_starting(); !st) spdlog::warn("{}", st.error().message);
   if (auto st = dp::eal_init(eal); !st) {
     spdlog::error("{}", st.error().message);
     return 1;
@@ -164,6 +194,16 @@ int run_forward(const ForwardOptions& o) {
   }
   auto telemetry = dp::telemetry_register({&router});  // unregistered before the router goes
   if (!telemetry) spdlog::warn("{}", telemetry.error().message);
+  if (o.trace) {
+    // A pcap run is over before `ctl trace add` could attach: arm from the start.
+    router.prepare_trace();
+    dp::TraceFilter f;
+    f.count = o.trace;
+    if (auto st = dp::trace_arm(f); !st) {
+      spdlog::error("--trace: {}", st.error().message);
+      return 1;
+    }
+  }
   spdlog::info("telemetry: l2vpn ctl --file-prefix {} show routers", prefix);
   auto metrics = dp::start_metrics(o.metrics_address, o.metrics_port);
   if (!metrics) {
@@ -216,6 +256,12 @@ int run_forward(const ForwardOptions& o) {
   router.flush(0);
   rcu.unregister_worker(0);
   std::cout << dp::format_counters(router);
+  if (o.trace) {
+    const std::string text = format_trace(dp::trace_table({&router}));
+    std::cout << fmt::format("\ntrace of the first {} frames:{}", o.trace,
+                             text.empty() ? std::string("\n  no frame arrived\n") : text);
+    dp::trace_disarm();
+  }
   if (o.pdump) {
     const auto g = dp::pdump_grace_stats();
     spdlog::info("pdump: {} capture callback removals waited for the workers, {} timed out", g.waited,
@@ -259,6 +305,15 @@ void add_forward_command(CLI::App& app) {
   cmd->add_option("--huge-dir", o->huge_dir, "--pdump: the hugetlbfs mount (default: EAL's, /dev/hugepages)");
   cmd->add_option("--file-prefix", o->file_prefix,
                   "DPDK file prefix, for `l2vpn ctl --file-prefix` (default l2vpn-forward-<pid>)");
+  cmd->add_option("--trace", o->trace,
+                  "record every stage of the first N frames received and print them at exit "
+                  "(like `l2vpn ctl trace add N` from the start; the ring keeps the newest 1,024 stages)")
+      ->check(CLI::Range(1u, 1000u));
+  cmd->add_option("--memory", o->memory,
+                  "auto: hugepages when root and 64 free 2 MiB pages are reserved, else --no-huge; huge; "
+                  "nohuge (the start-up line says which)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "huge", "nohuge"}));
   cmd->callback([o] { exit_code = run_forward(*o); });
 }
 

@@ -44,7 +44,8 @@ struct RunOptions {
   std::vector<std::string> binds;  // "PE:PORT=SPEC" or "SITE=SPEC"
   std::string file_prefix;
   std::string eal_args;
-  bool hugepages = false;
+  bool hugepages = false;  // --hugepages: the older spelling of --memory huge
+  std::string memory = "auto";
   std::vector<std::string> events;  // timeline, "TIME link-down A:B"
   std::string cp_delay = "50ms";
   bool no_lfa = false;
@@ -72,7 +73,7 @@ int telemetry_event(const char*, const char* params, rte_tel_data* d) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   Result<double> at = Error{"l2vpn run is not running yet, or is stopping"};
   if (text.empty()) {
-    at = Error{"give the event: /l2vpn/event,link-down A:B (link-up, router-down R, router-up R)"};
+    at = Error{"give the event: /l2vpn/event,TEXT"};
   } else {
     std::lock_guard lock(g_emu_mu);
     if (g_emu) at = g_emu->inject(text);
@@ -83,7 +84,13 @@ int telemetry_event(const char*, const char* params, rte_tel_data* d) {
     rte_tel_data_add_dict_string(d, key, v.c_str());
   };
   if (!at) {
-    put("error", at.error().message);
+    // A reply string holds 127 bytes: the forms go in a key of their own
+    // (`l2vpn ctl` prints them after the error).
+    std::string msg = at.error().message;
+    const std::string forms = fmt::format(" ({})", sim::kInjectForms);
+    if (auto p = msg.find(forms); p != std::string::npos) msg.erase(p, forms.size());
+    put("error", msg);
+    put("forms", sim::kInjectForms);
   } else {
     put("queued", text);
     rte_tel_data_add_dict_u64(d, "at_ms", uint64_t(*at));
@@ -166,6 +173,30 @@ void print_pseudowires(const cp::Network& net) {
                              pw.router, pw.peer, state, pw.local_label, pw.remote_label,
                              pw.control_word ? ", cw" : "", lsp_path(net, pw.router, pw.peer));
   }
+}
+
+// What an event did the moment it fired, in its own words.
+std::string event_applied(const sim::EventRow& row) {
+  const std::string& k = row.kind;
+  if (k.rfind("link-down", 0) == 0)
+    return "link down: both ports down at once, LFA backups repair locally; new tables after the control-plane "
+           "delay";
+  if (k.rfind("link-up", 0) == 0) return "link up: both ports up; new tables after the control-plane delay";
+  if (k.rfind("router-down", 0) == 0)
+    return "router down: its links down at once, neighbours repair locally; new tables after the control-plane "
+           "delay";
+  if (k.rfind("router-up", 0) == 0) return "router up: its links up; new tables after the control-plane delay";
+  if (k.rfind("service-remove", 0) == 0) return "removing the service (configuration: new tables at once)";
+  if (k.rfind("service-add", 0) == 0) return "adding the service (configuration: new tables at once)";
+  if (k.rfind("mac-flood", 0) == 0) return "the site's emulated host sends frames from random source MACs";
+  return "applied";
+}
+
+// The summary line of an event: never a negative time.
+std::string event_outcome(const sim::EventRow& e) {
+  if (e.kind.rfind("mac-flood", 0) == 0) return fmt::format("{} frames sent", e.frames);
+  if (e.applied_at_ms < 0) return "stopped before the control plane recomputed";
+  return fmt::format("recomputed at {:.3f} s, {} PW changes", e.applied_at_ms / 1000, e.pw_changes);
 }
 
 std::vector<std::string> split_words(const std::string& s) {
@@ -257,17 +288,18 @@ int run_backbone(const RunOptions& o) {
       eal.push_back(bindings[i].devargs);
     }
   }
-  if (o.hugepages) {  // physical NICs DMA from hugepage memory
-    for (auto it = eal.begin(); it != eal.end();) {
-      if (*it == "--no-huge") it = eal.erase(it);
-      else if (*it == "-m" && it + 1 != eal.end()) it = eal.erase(it, it + 2);
-      else ++it;
-    }
-    eal.push_back("--in-memory");
+  // Hugepages when reserved (physical NICs DMA from them; 4 KiB pages are slower).
+  const auto extra = split_words(o.eal_args);
+  const bool eal_no_huge = std::find(extra.begin(), extra.end(), "--no-huge") != extra.end();
+  auto huge = dp::choose_hugepages(eal_no_huge ? "nohuge" : o.hugepages ? "huge" : o.memory, 128);
+  if (!huge) {
+    spdlog::error("{}", huge.error().message);
+    return 2;
   }
+  if (*huge) dp::use_hugepages(eal);
   const std::string prefix = o.file_prefix.empty() ? fmt::format("l2vpn-run-{}", getpid()) : o.file_prefix;
   eal.push_back("--file-prefix=" + prefix);
-  for (auto& w : split_words(o.eal_args)) eal.push_back(w);
+  for (auto& w : extra) eal.push_back(w);
 
   sim::EmulatorOptions eo;
   eo.real_time = true;
@@ -309,13 +341,17 @@ int run_backbone(const RunOptions& o) {
     return 2;
   }
 
-  std::cout << fmt::format("file prefix {} (telemetry: /var/run/dpdk/{}/dpdk_telemetry.v2)\n", prefix, prefix)
+  std::cout << fmt::format("file prefix {} (telemetry: /var/run/dpdk/{}/dpdk_telemetry.v2)\nmemory: {}\n",
+                           prefix, prefix, dp::memory_text(*huge))
             << std::flush;
   if (int rc = rte_telemetry_register_cmd("/l2vpn/event", telemetry_event,
                                           "Queues a backbone event. Parameter: 'link-down A:B', "
-                                          "'link-up A:B', 'router-down R', 'router-up R'");
+                                          "'link-up A:B', 'router-down R', 'router-up R', 'service-remove S', "
+                                          "'service-add S', 'mac-flood SITE N' (a site with emulated hosts)");
       rc != 0)
     spdlog::warn("cannot register the telemetry command /l2vpn/event ({})", rc);
+  // Until the routers are registered, `l2vpn ctl` hears "still starting".
+  if (auto st = dp::telemetry_announce_starting(); !st) spdlog::warn("{}", st.error().message);
   if (auto st = dp::eal_init(eal); !st) {
     spdlog::error("{}", st.error().message);
     return 1;
@@ -394,8 +430,7 @@ int run_backbone(const RunOptions& o) {
     const sim::Emulator& em = **emu;
     auto hook = [&em](const sim::EventRow& row, bool recomputed) {
       if (!recomputed) {
-        std::cout << fmt::format("[{:.3f} s] event '{}': applied (ports down/up, local repair)\n",
-                                 row.at_ms / 1000, row.event);
+        std::cout << fmt::format("[{:.3f} s] event '{}': {}\n", row.at_ms / 1000, row.event, event_applied(row));
       } else {
         std::cout << fmt::format("[{:.3f} s] event '{}': control plane recomputed, {} routers and {} "
                                  "entries changed, {} PW changes\n",
@@ -461,8 +496,7 @@ int run_backbone(const RunOptions& o) {
         std::cout << fmt::format("  {} -- {}: {} / {}{}\n", ab.from, ab.to, ab.frames, ba.frames, drops);
       }
       for (auto& e : report->events)
-        std::cout << fmt::format("event at {:.3f} s '{}': recomputed at {:.3f} s, {} PW changes\n",
-                                 e.at_ms / 1000, e.event, e.applied_at_ms / 1000, e.pw_changes);
+        std::cout << fmt::format("event at {:.3f} s '{}': {}\n", e.at_ms / 1000, e.event, event_outcome(e));
     }
     // The emulated hosts' frames, as `l2vpn sim` reports them.
     if (report && !o.workload.empty()) std::cout << "\nemulated hosts' workload:\n" << sim::format_report(*report);
@@ -498,8 +532,12 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--file-prefix", o->file_prefix,
                   "DPDK file prefix (telemetry socket /var/run/dpdk/PREFIX/); default l2vpn-run-<pid>");
   cmd->add_option("--eal", o->eal_args, "extra DPDK EAL arguments");
-  cmd->add_flag("--hugepages", o->hugepages,
-                "use hugepages (--in-memory) instead of --no-huge: for physical NICs");
+  cmd->add_flag("--hugepages", o->hugepages, "the same as --memory huge");
+  cmd->add_option("--memory", o->memory,
+                  "auto: hugepages (--in-memory) when root and 128 free 2 MiB pages are reserved, else --no-huge; "
+                  "huge (physical NICs need it); nohuge (the start-up line says which)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "huge", "nohuge"}));
   cmd->add_option("--event", o->events, "timeline event from the start, e.g. '30s link-down p1:p2'");
   cmd->add_option("--cp-delay", o->cp_delay, "failure detection + SPF + LDP before new tables")
       ->capture_default_str();

@@ -13,7 +13,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -64,6 +66,11 @@ struct SimOptions {
   std::set<std::string> given;  // options given on the command line ("--seed", ...)
 };
 
+// SIGINT/SIGTERM: the run stops at once and reports what it has (exit 3).
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop.store(true); }
+constexpr int kExitCutShort = 3;
+
 void print_router_totals(const sim::Backbone& bb) {
   uint64_t rx = 0, fwd = 0, drops = 0, replicas = 0;
   std::array<uint64_t, dp::kDropReasonCount> by_reason{};
@@ -90,6 +97,8 @@ rte_mempool* start_dataplane(const std::string& file_prefix) {
   auto eal = dp::default_eal_args("0");
   spdlog::info("telemetry: l2vpn ctl --file-prefix {} show routers",
                dp::set_file_prefix(eal, file_prefix.empty() ? dp::default_file_prefix("sim") : file_prefix));
+  // Until the backbone is built, `l2vpn ctl` hears "still starting".
+  if (auto st = dp::telemetry_announce_starting(); !st) spdlog::warn("{}", st.error().message);
   if (auto st = dp::eal_init(eal); !st) {
     spdlog::error("{}", st.error().message);
     return nullptr;
@@ -190,7 +199,11 @@ int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector
   std::cout << fmt::format("topology {}: {} routers, {} links, {} sites, {} VPWS, {} VPLS\n",
                            topo.name.empty() ? topo.source : topo.name, topo.routers.size(),
                            topo.links.size(), topo.sites.size(), topo.vpws.size(), topo.vpls.size());
-  auto report = (*emu)->run();
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  auto report = (*emu)->run(&g_stop);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   if (progress_shown) std::cerr << "\n";
   if (!report) {
     spdlog::error("{}", report.error().message);
@@ -225,6 +238,13 @@ int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector
       spdlog::error("{}: cannot write", o.json);
       return 1;
     }
+  }
+  if (report->cut_short) {
+    std::cout << fmt::format("\nresult: CUT SHORT by a signal at {:.3f} ms of {} ms: the report above is the "
+                             "traffic so far{}\n",
+                             report->cut_at_ms, report->duration_ms,
+                             o.json.empty() ? "" : fmt::format(" (also in {}, \"cut_short\": true)", o.json));
+    return kExitCutShort;
   }
   const bool ok = report->ok();
   std::cout << (ok ? "\nresult: every frame arrived once, where it was meant to (losses only in event windows)\n"

@@ -5,6 +5,7 @@
 // state after failures. Input errors exit with 2.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -26,6 +27,7 @@ struct TopoOptions {
   bool state_json = false;
   std::string dot, svg;
   std::vector<std::string> fail_links, fail_routers;
+  std::vector<std::string> devices;  // --state-json: "PORT=DEVARGS"
 };
 
 int fail(const std::string& msg) {
@@ -65,8 +67,25 @@ int run_topo(const TopoOptions& o) {
       if (pclose(p) != 0) return fail("graphviz 'dot' failed writing " + o.svg);
     }
   }
+  if (!o.devices.empty() && !o.state_json) return fail("--device belongs to --state-json");
   if (o.state_json) {
-    std::cout << to_json(*st->router(o.router)) << "\n";
+    // --device PORT=DEVARGS: a state `l2vpn forward --state` runs as it is.
+    ForwardingState fs = *st->router(o.router);
+    for (auto& d : o.devices) {
+      const auto eq = d.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == d.size())
+        return fail("--device '" + d + "': expected PORT=DEVARGS (e.g. to-p1=net_tap0,iface=pe1-p1)");
+      const std::string port = d.substr(0, eq);
+      auto it = std::find_if(fs.ports.begin(), fs.ports.end(), [&](auto& p) { return p.name == port; });
+      if (it == fs.ports.end()) {
+        std::string names;
+        for (auto& p : fs.ports) names += (names.empty() ? "" : ", ") + p.name;
+        return fail("--device '" + d + "': router '" + o.router + "' has no port '" + port + "' (ports: " +
+                    names + ")");
+      }
+      it->device = d.substr(eq + 1);
+    }
+    std::cout << to_json(fs) << "\n";
     return 0;
   }
   if (!o.show.empty()) {
@@ -98,6 +117,9 @@ void add_topo_command(CLI::App& app) {
   cmd->add_option("--router", o->router, "router whose tables to show");
   cmd->add_option("--show", o->show, "table to show: lfib, ftn, pw, vpls");
   cmd->add_flag("--state-json", o->state_json, "print the router's ForwardingState JSON");
+  cmd->add_option("--device", o->devices,
+                  "--state-json: give a port its DPDK device, PORT=DEVARGS (e.g. "
+                  "ac1=net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap); repeat per port");
   cmd->add_option("--dot", o->dot, "write the topology drawing (Graphviz dot) to FILE");
   cmd->add_option("--svg", o->svg, "write the topology drawing as SVG to FILE (runs dot)");
   cmd->add_option("--fail-link", o->fail_links, "take the link(s) between A and B down (A:B)");

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "dataplane/eal.hpp"
 
 namespace l2vpn::app {
 int exit_code = 0;
@@ -25,5 +26,8 @@ int main(int argc, char** argv) {
     spdlog::error("{}", e.what());
     return 1;
   }
+  // A command that started EAL ends it (its runtime directory under
+  // /var/run/dpdk goes at exit, dataplane/eal.cpp).
+  l2vpn::dp::eal_cleanup();
   return l2vpn::app::exit_code;
 }

@@ -32,16 +32,12 @@ json TelemetryTable::to_json() const {
   json j;
   if (!router.empty()) j["router"] = router;
   j["table"] = table;
-  auto value = [](const std::string& v) -> json {
-    if (!v.empty() && v.size() < 20 && std::all_of(v.begin(), v.end(), ::isdigit)) return std::stoull(v);
-    return v;
-  };
   for (auto& [kind, names] : columns) {
     json arr = json::array();
     for (auto& m : of(kind)) {
       json o = json::object();
       for (auto& n : names)
-        if (auto it = m.find(n); it != m.end()) o[n] = value(it->second);
+        if (auto it = m.find(n); it != m.end()) o[n] = json::parse(dp::tel_value_json(table, n, it->second));
       arr.push_back(std::move(o));
     }
     j[kind] = std::move(arr);
@@ -101,7 +97,11 @@ Result<json> TelemetryClient::command(const std::string& cmd, const std::string&
     return Error{fmt::format("{}: the process does not know this command (not an l2vpn process, or one that "
                              "does not serve it)",
                              cmd)};
-  if (v.is_object() && v.contains("error")) return Error{fmt::format("{}: {}", msg, v["error"].get<std::string>())};
+  if (v.is_object() && v.contains("error")) {
+    std::string e = fmt::format("{}: {}", msg, v["error"].is_string() ? v["error"].get<std::string>() : v["error"].dump());
+    if (v.contains("forms") && v["forms"].is_string()) e += fmt::format(" (forms: {})", v["forms"].get<std::string>());
+    return Error{e};
+  }
   return v;
 }
 

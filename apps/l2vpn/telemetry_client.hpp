@@ -19,7 +19,8 @@ struct TelemetryTable {
   std::vector<std::vector<std::string>> rows;               // [kind, values...]
   // Rows of one kind as column -> value maps.
   std::vector<std::map<std::string, std::string>> of(const std::string& kind) const;
-  // {"router", "table", "<kind>": [{column: value}]}: numbers as numbers.
+  // {"router", "table", "<kind>": [{column: value}]}: each column one type
+  // in every row (dp::tel_column_type): numbers, lists, text; "-" is null.
   nlohmann::json to_json() const;
 };
 

@@ -140,7 +140,7 @@ for r in routers:
         if e["action"] == "forward":
             n = nh[e["target"]]
             check(x["op"] == n["op"] and x["out_port"] == n["out_port"] and
-                  x["out_labels"] == (" ".join(map(str, n.get("labels", []))) or "-"),
+                  x["out_labels"] == (" ".join(map(str, n.get("labels", []))) or "implicit-null"),
                   f"{r}: ilm {x} vs nhlfe {n}")
     check({x["fec"] for x in ilm.get("ftn", [])} == {f["fec"] for f in want["ftn"]}, f"{r}: ftn")
     # /l2vpn/pw: labels, state, reason.
