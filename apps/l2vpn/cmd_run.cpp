@@ -345,9 +345,9 @@ int run_backbone(const RunOptions& o) {
                            prefix, prefix, dp::memory_text(*huge))
             << std::flush;
   if (int rc = rte_telemetry_register_cmd("/l2vpn/event", telemetry_event,
-                                          "Queues a backbone event. Parameter: 'link-down A:B', "
-                                          "'link-up A:B', 'router-down R', 'router-up R', 'service-remove S', "
-                                          "'service-add S', 'mac-flood SITE N' (a site with emulated hosts)");
+                                          // DPDK takes at most 127 bytes of help.
+                                          "Queues an event: link-down|link-up A:B, router-down|router-up R, "
+                                          "service-remove|service-add S, mac-flood SITE N");
       rc != 0)
     spdlog::warn("cannot register the telemetry command /l2vpn/event ({})", rc);
   // Until the routers are registered, `l2vpn ctl` hears "still starting".

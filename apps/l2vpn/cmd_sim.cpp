@@ -169,6 +169,9 @@ int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector
   };
   auto pool = start_dataplane(o.file_prefix);
   if (!pool) return 1;
+  // From here a signal cuts the run short (before run(): it returns at once).
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
   dp::Rcu rcu(4);
   const uint64_t eo_duration = eo.duration_ns;
   auto emu = sim::Emulator::create(topo, std::move(eo), pool, rcu);
@@ -199,8 +202,6 @@ int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector
   std::cout << fmt::format("topology {}: {} routers, {} links, {} sites, {} VPWS, {} VPLS\n",
                            topo.name.empty() ? topo.source : topo.name, topo.routers.size(),
                            topo.links.size(), topo.sites.size(), topo.vpws.size(), topo.vpls.size());
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
   auto report = (*emu)->run(&g_stop);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
