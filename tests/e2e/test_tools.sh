@@ -173,15 +173,16 @@ CTL=("$L2VPN" ctl --file-prefix "$RUNP")
 "${CTL[@]}" --json show lfib pe1 >"$WORK/lfib.json" || fail "ctl --json show lfib"
 "${CTL[@]}" --json show vpls pe1 >"$WORK/vpls.json" || fail "ctl --json show vpls"
 "${CTL[@]}" --json show pw pe1 >"$WORK/pw.json" || fail "ctl --json show pw"
+"${CTL[@]}" --json show lfib p2 >"$WORK/lfib-p2.json" || fail "ctl --json show lfib p2"
 $PY - "$WORK" <<'EOF' || fail "ctl --json: a column changes type"
 import json, sys
 w = sys.argv[1]
-lfib, vpls, pw = (json.load(open(f"{w}/{n}.json")) for n in ("lfib", "vpls", "pw"))
-for row in lfib["ilm"] + lfib.get("ftn", []):
+lfib, vpls, pw, p2 = (json.load(open(f"{w}/{n}.json")) for n in ("lfib", "vpls", "pw", "lfib-p2"))
+for row in lfib["ilm"] + lfib.get("ftn", []) + p2["ilm"]:
     ol = row["out_labels"]
     assert ol is None or (isinstance(ol, list) and all(isinstance(x, int) for x in ol)), row
     assert isinstance(row["out_port"], str) or row["out_port"] is None, row
-assert any(r["out_labels"] == [] for r in lfib["ilm"] + lfib["ftn"]), "no implicit-null NHLFE as []"
+assert any(r["out_labels"] == [] for r in p2["ilm"]), "p2's PHP pops: out_labels not []"
 assert any(r["out_labels"] is None for r in lfib["ilm"]), "PW disposition rows: out_labels not null"
 for r in lfib["ilm"]:
     assert r["backup"] is None or isinstance(r["backup"], str), r
