@@ -99,7 +99,7 @@ void Router::bridge_send(const Tables& t, Worker& w, rte_mbuf* m, const Compiled
       }
     }
   }
-  ac_output(t, w, m, to.index);
+  ac_output(t, w, m, to.index, pcp);
 }
 
 void Router::bridge_burst(const Tables& t, Worker& w) {

@@ -30,7 +30,7 @@ namespace l2vpn::dp {
   X(pw_down, "pseudowire down or without transport LSP")                                   \
   X(pw_mtu_exceeded, "AC frame payload larger than the PW MTU")                            \
   X(pw_bad_stack, "PW label not at the bottom (or flow label missing/unexpected)")         \
-  X(cw_invalid, "control word missing or with nonzero first nibble, flags or FRG")         \
+  X(cw_invalid, "control word missing, with a first nibble other than 0, or too long")  \
   X(pw_payload_truncated, "PW payload shorter than an Ethernet header")                    \
   X(no_headroom, "no mbuf headroom to push headers")                                       \
   X(unsupported_action, "ILM action this router does not serve")                          \

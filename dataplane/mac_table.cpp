@@ -54,6 +54,11 @@ MacTable::~MacTable() {
   rte_hash_free(h_);
 }
 
+// Test seam (tests/dataplane/test_mac_table.cpp): called on the learning
+// slow path between the limit checks and the insert, where a second worker
+// learning at the same moment matters. Always nullptr outside tests.
+void (*g_mac_learn_window)() = nullptr;
+
 LearnResult MacTable::learn_slow(uint64_t key, int32_t pos, uint16_t member, uint32_t now) {
   if (pos >= 0) {
     MacEntry& e = entries_[size_t(pos)];
@@ -71,13 +76,31 @@ LearnResult MacTable::learn_slow(uint64_t key, int32_t pos, uint16_t member, uin
       }
     }
   }
-  // Limits first; with several workers learning at once the count may pass
-  // the limit by at most (workers - 1).
-  if (learned_.load(std::memory_order_relaxed) >= limit_.load(std::memory_order_relaxed))
+  // Limits first: reserve a slot in the domain's count and the router's
+  // budget before inserting, so that workers learning at once never pass
+  // either limit (a check then an increment let each of them pass it by
+  // one); a reservation that is not used is given back.
+  if (learned_.fetch_add(1, std::memory_order_relaxed) >= limit_.load(std::memory_order_relaxed)) {
+    learned_.fetch_sub(1, std::memory_order_relaxed);
     return LearnResult::bd_limit;
+  }
   if (budget_ &&
-      budget_->learned.load(std::memory_order_relaxed) >= budget_->limit.load(std::memory_order_relaxed))
+      budget_->learned.fetch_add(1, std::memory_order_relaxed) >= budget_->limit.load(std::memory_order_relaxed)) {
+    budget_->learned.fetch_sub(1, std::memory_order_relaxed);
+    learned_.fetch_sub(1, std::memory_order_relaxed);
     return LearnResult::global_limit;
+  }
+  if (g_mac_learn_window) [[unlikely]]
+    g_mac_learn_window();
+  const LearnResult r = insert(key, member, now);
+  if (r != LearnResult::learned) {
+    learned_.fetch_sub(1, std::memory_order_relaxed);
+    if (budget_) budget_->learned.fetch_sub(1, std::memory_order_relaxed);
+  }
+  return r;
+}
+
+LearnResult MacTable::insert(uint64_t key, uint16_t member, uint32_t now) {
   int32_t p = rte_hash_add_key(h_, &key);
   if (p < 0 || uint32_t(p) >= n_entries_) return LearnResult::table_full;
   MacEntry& e = entries_[size_t(p)];
@@ -96,9 +119,7 @@ LearnResult MacTable::learn_slow(uint64_t key, int32_t pos, uint16_t member, uin
   // Another worker may have added the same key a moment ago (same
   // position): count it once.
   if (e.key.exchange(key, std::memory_order_acq_rel) == key) return LearnResult::known;
-  learned_.fetch_add(1, std::memory_order_relaxed);
-  if (budget_) budget_->learned.fetch_add(1, std::memory_order_relaxed);
-  return LearnResult::learned;
+  return LearnResult::learned;  // counted by the reservation in learn_slow()
 }
 
 bool MacTable::remove_at(uint32_t pos, uint64_t key, std::vector<uint32_t>& freed) {

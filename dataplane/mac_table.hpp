@@ -205,6 +205,8 @@ class MacTable {
  private:
   MacTable(rte_hash* h, uint32_t capacity, Rcu& rcu, MacBudget* budget);
   LearnResult learn_slow(uint64_t key, int32_t pos, uint16_t member, uint32_t now);
+  // The insert of a new key, its slot under both limits already reserved.
+  LearnResult insert(uint64_t key, uint16_t member, uint32_t now);
   bool remove_at(uint32_t pos, uint64_t key, std::vector<uint32_t>& freed);
   void defer_free(const std::vector<uint32_t>& freed);
   template <class Pred>

@@ -9,6 +9,10 @@ void Router::mpls_input(const Tables& t, Worker& w, rte_mbuf* m) {
   uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
   const uint32_t len = m->data_len;
   uint32_t off = kEtherHeaderLen;
+  uint16_t popped_ttl = kNoPoppedTtl;  // lowest TTL of what was popped
+  auto pop_ttl = [&popped_ttl](uint32_t entry) {
+    if (lse::ttl(entry) < popped_ttl) popped_ttl = lse::ttl(entry);
+  };
   // Each pass consumes one label at least, so the stack bound ends the loop.
   for (;;) {
     LabelStackView st;
@@ -24,12 +28,14 @@ void Router::mpls_input(const Tables& t, Worker& w, rte_mbuf* m) {
         case kLabelIpv6ExplicitNull:
           // RFC 3032/4182: pop and process what is below.
           if (lse::bos(st.top)) return drop(w, m, DropReason::ip_payload_not_served);
+          pop_ttl(st.top);
           off += kMplsLseLen;
           continue;
         case kLabelEntropyIndicator:
           // RFC 6790: the ELI is followed by the entropy label; pop both.
           if (lse::bos(st.top)) return drop(w, m, DropReason::bad_entropy_label);
           if (st.depth == 2) return drop(w, m, DropReason::ip_payload_not_served);
+          pop_ttl(st.top);  // the ELI's; the entropy label's TTL (0) is not a hop count
           off += 2 * kMplsLseLen;
           continue;
         case kLabelImplicitNull:
@@ -77,23 +83,24 @@ void Router::mpls_input(const Tables& t, Worker& w, rte_mbuf* m) {
           return send(w, nh.out_port, m);
         }
         L2VPN_TRACE(w, m, TraceStage::ilm, ilm_kind(slot), label, index);
-        return forward_labelled(t, w, m, off, st.top, nhlfe);
+        return forward_labelled(t, w, m, off, st.top, nhlfe, popped_ttl);
       }
       case IlmKind::pw:
         L2VPN_TRACE(w, m, TraceStage::ilm, IlmKind::pw, label, index);
-        return pw_disposition(t, w, m, off, st.depth, index);
+        return pw_disposition(t, w, m, off, st.depth, index, popped_ttl);
       case IlmKind::pop_lookup: {
         L2VPN_TRACE(w, m, TraceStage::ilm, IlmKind::pop_lookup, label, index);
         auto& c = label_counter(w, label);
         ++c.rx_packets;
         c.rx_bytes += rte_pktmbuf_pkt_len(m);
         if (lse::bos(st.top)) return drop(w, m, DropReason::ip_payload_not_served);
+        pop_ttl(st.top);
         off += kMplsLseLen;
         continue;
       }
       case IlmKind::replicate:  // P2MP branch, leaf or bud (p2mp.cpp)
         L2VPN_TRACE(w, m, TraceStage::ilm, IlmKind::replicate, label, index);
-        return replicate_labelled(t, w, m, off, st.top, st.depth, index);
+        return replicate_labelled(t, w, m, off, st.top, st.depth, index, popped_ttl);
       default:
         return drop(w, m, DropReason::unsupported_action);
     }
@@ -101,14 +108,14 @@ void Router::mpls_input(const Tables& t, Worker& w, rte_mbuf* m) {
 }
 
 void Router::forward_labelled(const Tables& t, Worker& w, rte_mbuf* m, uint32_t off, uint32_t top,
-                              uint32_t nhlfe) {
+                              uint32_t nhlfe, uint16_t popped_ttl) {
   // The primary's port is up almost always; usable_nhlfe() decides otherwise.
   const CompiledNhlfe* nh = &t.nhlfes[nhlfe];
   if (!port_up(nh->out_port)) [[unlikely]]
     nh = usable_nhlfe(t, w, nhlfe);
   if (!nh) return drop(w, m, DropReason::port_down);
   L2VPN_TRACE(w, m, TraceStage::nhlfe, nh->op, nh - t.nhlfes.data(), nh != &t.nhlfes[nhlfe]);
-  const uint8_t ttl = lse::ttl(top);
+  const uint8_t ttl = incoming_ttl(top, popped_ttl, nh->ttl_pipe);
   if (ttl <= 1) return drop(w, m, DropReason::ttl_expired);
   const uint8_t out_ttl = uint8_t(ttl - 1);
   const uint8_t tc = nh->tc_set ? nh->tc : lse::tc(top);

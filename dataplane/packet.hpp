@@ -134,8 +134,10 @@ inline StackResult parse_label_stack(const uint8_t* p, size_t len, unsigned max_
 
 // ---------------------------------------------------------------- control word
 // RFC 4385 generic PW control word: 0000 | flags(4) | FRG(2) | length(6) |
-// sequence(16). The first nibble 0 tells it from an IP header; flags and FRG
-// are unused by Ethernet PWs (RFC 4448) and must be zero.
+// sequence(16). The first nibble 0 tells it from an IP header (and from a
+// PW associated channel header, nibble 1). Flags and FRG are unused by
+// Ethernet PWs: RFC 4448 4.6 has them sent as zero and ignored on receipt,
+// so only the first nibble decides.
 namespace cw {
 inline constexpr uint32_t make(uint8_t length, uint16_t seq) {
   return uint32_t(length & 0x3f) << 16 | seq;
@@ -145,7 +147,7 @@ inline constexpr uint8_t flags(uint32_t w) { return uint8_t((w >> 24) & 0xf); }
 inline constexpr uint8_t frg(uint32_t w) { return uint8_t((w >> 22) & 3); }
 inline constexpr uint8_t length(uint32_t w) { return uint8_t((w >> 16) & 0x3f); }
 inline constexpr uint16_t sequence(uint32_t w) { return uint16_t(w); }
-inline constexpr bool valid(uint32_t w) { return first_nibble(w) == 0 && flags(w) == 0 && frg(w) == 0; }
+inline constexpr bool valid(uint32_t w) { return first_nibble(w) == 0; }
 }  // namespace cw
 
 }  // namespace l2vpn::dp

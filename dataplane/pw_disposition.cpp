@@ -7,15 +7,22 @@
 namespace l2vpn::dp {
 
 void Router::pw_disposition(const Tables& t, Worker& w, rte_mbuf* m, uint32_t off, uint8_t depth,
-                            uint32_t pw_index) {
+                            uint32_t pw_index, uint16_t popped_ttl) {
   const CompiledPseudowire& pw = t.pseudowires[pw_index];
   L2VPN_TRACE(w, m, TraceStage::pw_disposition, 0, pw_index, 0);
   auto& c = label_counter(w, pw.local_label);
   ++c.rx_packets;
   c.rx_bytes += rte_pktmbuf_pkt_len(m);
   if (depth != 1u + pw.flow_label) return drop(w, m, DropReason::pw_bad_stack);
-  uint32_t payload = off + kMplsLseLen * depth;
   const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+  // The PW label is a label like any other: TTL 0 or 1 has expired (and a
+  // label popped above it counts, as for a swap). Its TC becomes the PCP
+  // of a tag raw mode inserts (RFC 4448 leaves it to the PE; the TC is
+  // the class the frame crossed with).
+  const uint32_t pw_lse = load_be32(p + off);
+  if (incoming_ttl(pw_lse, popped_ttl, false) <= 1) return drop(w, m, DropReason::ttl_expired);
+  const uint8_t pcp = lse::tc(pw_lse);
+  uint32_t payload = off + kMplsLseLen * depth;
   if (pw.control_word) {
     if (m->data_len < payload + kControlWordLen) return drop(w, m, DropReason::cw_invalid);
     const uint32_t word = load_be32(p + payload);
@@ -32,12 +39,12 @@ void Router::pw_disposition(const Tables& t, Worker& w, rte_mbuf* m, uint32_t of
     return drop(w, m, DropReason::pw_payload_truncated);
   rte_pktmbuf_adj(m, uint16_t(payload));
   // VPLS: bridge it, learning against this PW (bridge.cpp).
-  if (pw.bridge_domain != kNone) return bridge_enqueue(t, w, m, pw.bridge_domain, pw.bd_member, 0);
+  if (pw.bridge_domain != kNone) return bridge_enqueue(t, w, m, pw.bridge_domain, pw.bd_member, pcp);
   if (pw.ac == kNone) return drop(w, m, DropReason::unsupported_action);
-  ac_output(t, w, m, pw.ac);
+  ac_output(t, w, m, pw.ac, pcp);
 }
 
-void Router::ac_output(const Tables& t, Worker& w, rte_mbuf* m, uint32_t ac_index) {
+void Router::ac_output(const Tables& t, Worker& w, rte_mbuf* m, uint32_t ac_index, uint8_t pcp) {
   const CompiledAc& ac = t.acs[ac_index];
   L2VPN_TRACE(w, m, TraceStage::ac_output, 0, ac_index, 0);
   uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
@@ -51,7 +58,7 @@ void Router::ac_output(const Tables& t, Worker& w, rte_mbuf* m, uint32_t ac_inde
     if (!h) return drop(w, m, DropReason::no_headroom);
     std::memmove(h, p, 12);
     store_be16(h + 12, kEtherTypeVlan);
-    store_be16(h + 14, ac.vlan);
+    store_be16(h + 14, uint16_t(uint16_t(pcp & 7) << 13 | ac.vlan));
     p = h;
   }
   EthernetView eth;

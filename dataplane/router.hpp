@@ -33,6 +33,17 @@
 namespace l2vpn::dp {
 
 inline constexpr uint16_t kBurst = 32;
+// No label was popped before the one being forwarded (a TTL is 0..255).
+inline constexpr uint16_t kNoPoppedTtl = 0x100;
+// RFC 3032 2.4.1: the incoming TTL is the top entry's on receipt, also when
+// that entry was popped (explicit null, ELI, pop_and_lookup) before the
+// lookup that forwards. Uniform: the lower of it and the exposed label's
+// TTL (never raised); pipe: the popped one.
+inline uint8_t incoming_ttl(uint32_t top, uint16_t popped_ttl, bool pipe) {
+  if (popped_ttl == kNoPoppedTtl) return lse::ttl(top);
+  if (pipe) return uint8_t(popped_ttl);
+  return lse::ttl(top) < popped_ttl ? lse::ttl(top) : uint8_t(popped_ttl);
+}
 
 // A stage's trace record (trace.hpp): a test of a worker-local byte that is
 // false unless tracing is armed; the record is written out of line.
@@ -176,12 +187,16 @@ class Router {
 
   // Stages, one file each: mpls_forward.cpp, pw_imposition.cpp, pw_disposition.cpp.
   void mpls_input(const Tables& t, Worker& w, rte_mbuf* m);
+  // `popped_ttl`: the lowest TTL of the entries popped before `top` (explicit
+  // null, ELI, our own pop_and_lookup label), kNoPoppedTtl when none was.
   void forward_labelled(const Tables& t, Worker& w, rte_mbuf* m, uint32_t off, uint32_t top,
-                        uint32_t nhlfe);
+                        uint32_t nhlfe, uint16_t popped_ttl = kNoPoppedTtl);
   void ac_input(const Tables& t, Worker& w, uint16_t in_port, rte_mbuf* m);
   void pw_disposition(const Tables& t, Worker& w, rte_mbuf* m, uint32_t off, uint8_t depth,
-                      uint32_t pw);
-  void ac_output(const Tables& t, Worker& w, rte_mbuf* m, uint32_t ac);
+                      uint32_t pw, uint16_t popped_ttl = kNoPoppedTtl);
+  // `pcp`: the PCP of a tag raw mode inserts (the PW label's TC, or the
+  // customer's PCP when bridged from another AC).
+  void ac_output(const Tables& t, Worker& w, rte_mbuf* m, uint32_t ac, uint8_t pcp);
   // Imposition on one PW of a frame starting at its Ethernet header (`eth`
   // parsed from `frame`, the frame's first contiguous bytes: m may be a
   // replica whose first segment is still empty).
@@ -205,7 +220,7 @@ class Router {
   rte_mbuf* replica(rte_mbuf* m, uint32_t header, uint32_t skip);
   // mpls_forward.cpp: a P2MP branch/leaf (ILM replicate).
   void replicate_labelled(const Tables& t, Worker& w, rte_mbuf* m, uint32_t off, uint32_t top,
-                          uint8_t depth, uint32_t group);
+                          uint8_t depth, uint32_t group, uint16_t popped_ttl = kNoPoppedTtl);
   // bridge_control.cpp (control thread): before publishing `next`, give its
   // domains their runtime (MAC table, member ids, statics); after, flush
   // and retire what left or went down.

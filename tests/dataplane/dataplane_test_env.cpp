@@ -2,6 +2,8 @@
 
 #include <rte_eal.h>
 
+#include <algorithm>
+
 #include "dataplane/eal.hpp"
 
 namespace l2vpn::dp::test {
@@ -70,6 +72,32 @@ rte_mbuf* Frame::mbuf() const {
   }
   std::memcpy(d, b_.data(), b_.size());
   return m;
+}
+
+rte_mbuf* Frame::chain(size_t first, size_t seg) const {
+  rte_mbuf* head = nullptr;
+  rte_mbuf* last = nullptr;
+  for (size_t off = 0; off < b_.size();) {
+    const size_t n = std::min(b_.size() - off, off == 0 ? first : seg);
+    rte_mbuf* m = rte_pktmbuf_alloc(g_pool);
+    char* d = m ? rte_pktmbuf_append(m, uint16_t(n)) : nullptr;
+    if (!d) {
+      rte_pktmbuf_free(m);
+      rte_pktmbuf_free(head);
+      return nullptr;
+    }
+    std::memcpy(d, b_.data() + off, n);
+    off += n;
+    if (!head) {
+      head = m;
+    } else {
+      last->next = m;
+      ++head->nb_segs;
+      head->pkt_len += uint32_t(n);
+    }
+    last = m;
+  }
+  return head;
 }
 
 Bytes bytes_of(const rte_mbuf* m) {

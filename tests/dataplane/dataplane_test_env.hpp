@@ -34,6 +34,10 @@ class Frame {
   Frame& fill(size_t n, uint8_t v = 0xab);
   const Bytes& data() const { return b_; }
   rte_mbuf* mbuf() const;
+  // The frame as a chain of segments: the first `first` bytes, then up to
+  // `seg` bytes each (what a NIC scattering into 2 KiB buffers, or a
+  // replica from another router, hands over).
+  rte_mbuf* chain(size_t first, size_t seg = 2048) const;
 
  private:
   Bytes b_;

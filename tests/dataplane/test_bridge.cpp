@@ -442,12 +442,51 @@ TEST(Bridge, P2mpBudSwapsEachCopyAndBridgesOne) {
   ASSERT_EQ(c1.size(), 2u);
   auto branch = Frame().eth(mac(0xa0, 0x06), mac(0x10), kEtherTypeMpls).mpls(3001, 5, true, 63).bytes(f).data();
   EXPECT_TRUE(c1[0] == branch || c1[1] == branch);
-  EXPECT_TRUE(c1[0] == test::to_pw(8013, f, true) || c1[1] == test::to_pw(8013, f, true));
+  // The tree label's TC (5) is the class the frame crossed with: the spoke
+  // PW's labels carry it, and so does the PCP of the tag raw AC a3 adds.
+  auto spoke = Frame().eth(mac(0xa0, 0x06), mac(0x10), kEtherTypeMpls).mpls(2000, 5, false, 255)
+                   .mpls(8013, 5, true, 255).word(0).bytes(f).data();
+  EXPECT_TRUE(c1[0] == spoke || c1[1] == spoke);
   EXPECT_EQ(h.take("ac1")[0], f);
   EXPECT_EQ(h.take("ac2")[0], f);
-  EXPECT_EQ(h.take("ac3")[0], tagged(f, 100));  // a private header: the branches' data is intact
+  // A private header: the branches' data is intact.
+  EXPECT_EQ(h.take("ac3")[0], tagged(f, uint16_t(5 << 13 | 100)));
   EXPECT_EQ(h.router->mac_owner("blue", kA), "pw:11");
   EXPECT_EQ(h.router->label_stats(9000).rx_packets, 1u);
+  expect_balanced(*h.router);
+}
+
+// A branch that pops (PHP toward a leaf) copies the TTL down to the label it
+// exposes (uniform: never raising it), on its own copy of that label: the
+// other branches' shared data keeps the old one.
+TEST(Bridge, P2mpBranchThatPopsCopiesTheTtlDown) {
+  auto s = p2mp_state();
+  Nhlfe n;
+  n.id = 33;
+  n.op = NhlfeOp::pop;
+  n.out_port = "core2";
+  n.next_hop_mac = mac(0xa1, 0x06);
+  s.nhlfes.push_back(n);
+  s.replication_groups.push_back({42, {33, 30}, std::nullopt});
+  s.ilm.push_back({9100, IlmAction::replicate, 42});
+  test::RouterHarness h(s);
+  auto f = cust(test::bcast(), kA, 100);
+  auto in = [&](uint8_t top_ttl, uint8_t below_ttl) {
+    return Frame().eth(mac(0x10), mac(0xa0, 0x06), kEtherTypeMpls).mpls(9100, 2, false, top_ttl)
+        .mpls(555, 0, true, below_ttl).bytes(f).mbuf();
+  };
+  h.inject("core", {in(10, 255)});
+  auto popped = h.take("core2"), swapped = h.take("core");
+  ASSERT_EQ(popped.size(), 1u);
+  ASSERT_EQ(swapped.size(), 1u);
+  EXPECT_EQ(popped[0], Frame().eth(mac(0xa1, 0x06), mac(0x11), kEtherTypeMpls).mpls(555, 0, true, 9).bytes(f).data());
+  EXPECT_EQ(swapped[0], Frame().eth(mac(0xa0, 0x06), mac(0x10), kEtherTypeMpls).mpls(3001, 2, false, 9)
+                            .mpls(555, 0, true, 255).bytes(f).data());
+  h.inject("core", {in(64, 7)});  // never raised
+  popped = h.take("core2");
+  ASSERT_EQ(popped.size(), 1u);
+  EXPECT_EQ(load_be32(popped[0].data() + 14), lse::make(555, 0, true, 7));
+  h.take("core");
   expect_balanced(*h.router);
 }
 

@@ -13,6 +13,9 @@
 #include "dataplane_test_env.hpp"
 
 namespace l2vpn::dp {
+// Test seam in mac_table.cpp: called when a new MAC has passed the limits,
+// before it is inserted (nullptr outside tests).
+extern void (*g_mac_learn_window)();
 namespace {
 
 uint64_t key(uint32_t i) {
@@ -221,6 +224,49 @@ TEST(MacTable, FastPathLearnsWhileControlThreadAgesAndFlushes) {
   t->reclaim(true);
   EXPECT_EQ(t->learned(), 0u);
   EXPECT_EQ(t->snapshot().size(), 0u);
+}
+
+// Several workers learning new MACs at once never pass the domain or the
+// router-wide limit, not even by (workers - 1): each reserves its slot
+// before inserting (and gives it back when the insert does not happen).
+// A second worker learning inside the first one's window is emulated,
+// deterministically, by learning another MAC from the seam mac_table.cpp
+// calls between the limit check and the insert.
+MacTable* g_window_table = nullptr;
+uint32_t g_window_key = 0;
+LearnResult g_window_result = LearnResult::known;
+void learn_in_window() {
+  MacTable* t = g_window_table;
+  g_window_table = nullptr;  // once: the nested learn passes the seam too
+  if (t) g_window_result = learn(*t, key(g_window_key), 2, 0);
+}
+
+TEST(MacTable, ConcurrentLearnersNeverOvershootTheLimits) {
+  for (bool global : {false, true}) {
+    MacBudget budget;
+    auto t = make(1024, &budget);
+    if (global)
+      budget.limit = 2;
+    else
+      t->set_limit(2);
+    EXPECT_EQ(learn(*t, key(1), 1, 0), LearnResult::learned);
+    g_mac_learn_window = learn_in_window;
+    g_window_table = t.get();
+    g_window_key = 3;
+    // One slot left, two workers: exactly one of them learns.
+    const LearnResult r = learn(*t, key(2), 1, 0);
+    g_mac_learn_window = nullptr;
+    EXPECT_EQ(t->learned(), 2u) << (global ? "router-wide" : "domain");
+    EXPECT_EQ(t->snapshot().size(), 2u);
+    EXPECT_EQ(budget.learned.load(), 2u);
+    // The first worker reserved the last slot: the second is refused.
+    EXPECT_EQ(r, LearnResult::learned);
+    EXPECT_EQ(g_window_result, global ? LearnResult::global_limit : LearnResult::bd_limit);
+    t->flush_learned();
+    t->reclaim(true);
+    EXPECT_EQ(t->learned(), 0u);
+    EXPECT_EQ(budget.learned.load(), 0u);
+  }
 }
 
 }  // namespace

@@ -147,6 +147,45 @@ TEST(MplsForward, EntropyLabelIndicatorPoppedWithEntropyLabel) {
   EXPECT_EQ(h.router->stats().drop(DropReason::bad_entropy_label), 1u);
 }
 
+// RFC 3032 2.4.1/2.4.2: the incoming TTL is the top entry's on receipt, even
+// when that entry (explicit null, ELI, our own pop_and_lookup label) is
+// popped before the lookup that forwards. Uniform (label 100): the minimum
+// of the popped TTL and the exposed one; pipe (label 700): the popped one.
+TEST(MplsForward, PoppedReservedAndOwnLabelsCarryTheirTtl) {
+  test::RouterHarness h(lsr_state());
+  auto swapped_ttl = [&](std::vector<uint32_t> stack, const char* port, size_t at) -> int {
+    h.inject("core0", {mb(labelled(stack))});
+    auto out = h.take(port);
+    if (out.size() != 1) return -1;
+    return lse::ttl(word_at(out[0], at));
+  };
+  EXPECT_EQ(swapped_ttl({lse::make(0, 0, false, 10), lse::make(100, 0, true, 64)}, "core1", 0), 9);
+  EXPECT_EQ(swapped_ttl({lse::make(2, 0, false, 10), lse::make(100, 0, true, 64)}, "core1", 0), 9);
+  EXPECT_EQ(swapped_ttl({lse::make(900, 0, false, 5), lse::make(100, 0, true, 64)}, "core1", 0), 4);
+  EXPECT_EQ(swapped_ttl({lse::make(7, 0, false, 10), lse::make(4242, 0, false, 0),
+                         lse::make(100, 0, true, 64)}, "core1", 0), 9);
+  // Uniform never raises: the exposed label's lower TTL wins.
+  EXPECT_EQ(swapped_ttl({lse::make(0, 0, false, 64), lse::make(100, 0, true, 10)}, "core1", 0), 9);
+  // Pipe (label 700 swaps to 7001 under a pushed 7000): the popped TTL.
+  EXPECT_EQ(swapped_ttl({lse::make(0, 0, false, 64), lse::make(700, 0, true, 10)}, "core2", 1), 63);
+  EXPECT_EQ(swapped_ttl({lse::make(0, 0, false, 10), lse::make(700, 0, true, 64)}, "core2", 1), 9);
+  // PHP and push after a popped explicit null.
+  EXPECT_EQ(swapped_ttl({lse::make(0, 0, false, 10), lse::make(200, 0, false, 64),
+                         lse::make(77, 0, true, 255)}, "core2", 0), 9);
+  EXPECT_EQ(swapped_ttl({lse::make(0, 0, false, 10), lse::make(300, 0, true, 64)}, "core3", 2), 9);
+  // Expired on the popped label: dropped, never forwarded.
+  const uint64_t before = h.router->stats().drop(DropReason::ttl_expired);
+  for (auto stack : std::vector<std::vector<uint32_t>>{
+           {lse::make(0, 0, false, 1), lse::make(100, 0, true, 64)},
+           {lse::make(0, 0, false, 0), lse::make(100, 0, true, 64)},
+           {lse::make(900, 0, false, 1), lse::make(100, 0, true, 64)},
+           {lse::make(7, 0, false, 1), lse::make(4242, 0, false, 0), lse::make(100, 0, true, 64)},
+           {lse::make(0, 0, false, 1), lse::make(700, 0, true, 64)}})
+    h.inject("core0", {mb(labelled(stack))});
+  for (int p = 1; p < 4; ++p) EXPECT_TRUE(h.take("core" + std::to_string(p)).empty());
+  EXPECT_EQ(h.router->stats().drop(DropReason::ttl_expired) - before, 5u);
+}
+
 TEST(MplsForward, EveryReservedLabelWithAndWithoutBosAndTtls) {
   test::RouterHarness h(lsr_state());
   uint64_t sent = 0;

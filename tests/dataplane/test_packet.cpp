@@ -113,8 +113,10 @@ TEST(PacketCodec, ControlWord) {
   EXPECT_EQ(cw::sequence(cw::make(40, 77)), 77);
   EXPECT_FALSE(cw::valid(0x40000000));  // IPv4 first nibble
   EXPECT_FALSE(cw::valid(0x60000000));  // IPv6 first nibble
-  EXPECT_FALSE(cw::valid(0x01000000));  // flags
-  EXPECT_FALSE(cw::valid(0x00400000));  // FRG
+  EXPECT_FALSE(cw::valid(0x10000000));  // PW associated channel header
+  // RFC 4448 4.6: flags and FRG are ignored on receipt.
+  EXPECT_TRUE(cw::valid(0x01000000));
+  EXPECT_TRUE(cw::valid(0x00400000));
 }
 
 }  // namespace

@@ -75,8 +75,8 @@ TEST(PwDisposition, BadStacksAndControlWords) {
   h.inject("core", {from_core({lse::make(6002, 0, false, 255), lse::make(99, 0, true, 1), 0}, cust)});
   // Flow-label PW 3 without its flow label.
   h.inject("core", {from_core({lse::make(6003, 0, true, 255), 0}, cust)});
-  // Control word with an IPv4 first nibble, with flags, with FRG; and missing.
-  for (uint32_t bad : {0x45000000u, 0x01000000u, 0x00800000u})
+  // Control word with an IPv4 or IPv6 first nibble, or 1 (a PW ACH); and missing.
+  for (uint32_t bad : {0x45000000u, 0x60000000u, 0x10000000u})
     h.inject("core", {from_core({lse::make(6002, 0, true, 255), bad}, cust)});
   h.inject("core", {from_core({lse::make(6002, 0, true, 255)}, Bytes{0, 0})});
   // CW length larger than what arrived.
@@ -89,6 +89,38 @@ TEST(PwDisposition, BadStacksAndControlWords) {
   EXPECT_EQ(st.drop(DropReason::pw_payload_truncated), 1u);
   EXPECT_EQ(st.forwarded, 0u);
   EXPECT_EQ(st.rx_packets, st.total_drops());
+}
+
+// RFC 4448 4.6: the reserved bits (flags, FRG) of the control word MUST be
+// ignored on receipt; only a first nibble other than 0 makes it not a CW.
+TEST(PwDisposition, ControlWordReservedBitsAreIgnored) {
+  test::RouterHarness h(test::vpws_state());
+  auto cust = test::customer_frame(mac(0x0a), mac(0x0b), 64);
+  for (uint32_t word : {0x0f000000u, 0x00c00000u, 0x0fc00007u})
+    h.inject("core", {from_core({lse::make(6002, 0, true, 255), word}, cust)});
+  EXPECT_EQ(h.take("ac2").size(), 3u);
+  for (uint32_t bad : {0x10000000u, 0x45000000u, 0x60000000u})
+    h.inject("core", {from_core({lse::make(6002, 0, true, 255), bad}, cust)});
+  EXPECT_EQ(h.router->stats().drop(DropReason::cw_invalid), 3u);
+}
+
+// The PW label's TTL counts at disposition like any label's (0 or 1 has
+// expired); raw mode re-tags with the PW label's TC as the PCP.
+TEST(PwDisposition, PwLabelTtlCheckedAndTcBecomesPcp) {
+  test::RouterHarness h(test::vpws_state());
+  auto cust = test::customer_frame(mac(0x0a), mac(0x0b), 64);
+  for (uint8_t ttl : {0, 1}) {
+    h.inject("core", {from_core({lse::make(6001, 0, true, ttl)}, cust)});
+    h.inject("core", {from_core({lse::make(6002, 0, true, ttl), 0}, cust)});
+  }
+  EXPECT_EQ(h.router->stats().drop(DropReason::ttl_expired), 4u);
+  EXPECT_TRUE(h.take("ac1").empty());
+  EXPECT_TRUE(h.take("ac2").empty());
+  h.inject("core", {from_core({lse::make(6002, 5, true, 2), 0}, cust)});
+  auto out = h.take("ac2");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(load_be16(out[0].data() + 12), kEtherTypeVlan);
+  EXPECT_EQ(load_be16(out[0].data() + 14), uint16_t(5 << 13 | 100));
 }
 
 TEST(PwDisposition, AcPortMtuBoundary) {

@@ -212,11 +212,12 @@ def gen_lsr(d):
     for i in range(40):
         f.append(mpls_frame(mine, peer, stack((L_SWAP, i % 8, 2 + i), (PW_BELOW, 0, 255)),
                             pw_payload(i)))
-    # Explicit null on top, then the swap label: null popped, swap as usual.
-    f.append(mpls_frame(mine, peer, stack((0, 0, 64), (L_SWAP, 1, 64), (PW_BELOW, 0, 255)),
+    # Explicit null on top, then the swap label: null popped, swap with the
+    # null's TTL (RFC 3032 2.4.1: the incoming TTL is the top entry's).
+    f.append(mpls_frame(mine, peer, stack((0, 0, 10), (L_SWAP, 1, 64), (PW_BELOW, 0, 255)),
                         pw_payload(40)))
-    # Our own label (not PHP), then the swap label.
-    f.append(mpls_frame(mine, peer, stack((L_POPLOOKUP, 0, 64), (L_SWAP, 2, 64),
+    # Our own label (not PHP), then the swap label: the same with TTL 5.
+    f.append(mpls_frame(mine, peer, stack((L_POPLOOKUP, 0, 5), (L_SWAP, 2, 64),
                                           (PW_BELOW, 0, 255)), pw_payload(41)))
     # 8-deep stack: the deepest accepted.
     f.append(mpls_frame(mine, peer, stack((L_SWAP, 0, 64), *[(20001 + k, 0, 64) for k in range(6)],
@@ -249,6 +250,9 @@ def gen_lsr(d):
     # MTU 100 out: 100 bytes after the MAC header pass, 101 are dropped.
     f.append(mpls_frame(mine, peer, stack((L_SMALL, 0, 64)), b"\x00" * 96))
     f.append(mpls_frame(mine, peer, stack((L_SMALL, 0, 64)), b"\x00" * 97))
+    # An explicit null with TTL 1 above a label with TTL 64: expired.
+    f.append(mpls_frame(mine, peer, stack((0, 0, 1), (L_SWAP, 0, 64), (PW_BELOW, 0, 255)),
+                        pw_payload(0)))
     wrpcap(os.path.join(d, "lsr_core_in.pcap"), [Ether(x) for x in f])
 
 
@@ -296,6 +300,8 @@ def gen_dispose(d):
     # Short frame: CW length = 4 + 42, then 14 bytes of Ethernet padding to strip.
     arp = bytes(Ether(dst=CUST_DST, src=CUST_SRC, type=0x0806) / Raw(b"\x01" * 28))
     f.append(mpls_frame(mine, peer, stack((2001, 0, 255)), cw(length=46) + arp + b"\x00" * 14))
+    # RFC 4448 4.6: the CW's reserved bits (flags) are ignored on receipt.
+    f.append(mpls_frame(mine, peer, stack((2001, 0, 255)), cw(flags=0xf) + customer(207)))
     for i in range(3):   # pw2: no CW, raw: VLAN 110 added
         f.append(mpls_frame(mine, peer, stack((2002, 0, 255)), customer(210 + i)))
     for i in range(3):   # pw3: flow label, CW, tagged 200 (PCP 4) -> 210
@@ -304,7 +310,10 @@ def gen_dispose(d):
     # Drops.
     f.append(mpls_frame(mine, peer, stack((2001, 0, 255)), cw(first_nibble=4) + customer(0)))
     f.append(mpls_frame(mine, peer, stack((2001, 0, 255)), customer(0)[14:]))  # IPv4 where CW goes
-    f.append(mpls_frame(mine, peer, stack((2001, 0, 255)), cw(flags=1) + customer(0)))
+    f.append(mpls_frame(mine, peer, stack((2001, 0, 255)), cw(first_nibble=1) + customer(0)))  # a PW ACH
+    # The PW label's TTL counts (1: expired), and so does a popped null's.
+    f.append(mpls_frame(mine, peer, stack((2001, 0, 1)), CW_ZERO + customer(0)))
+    f.append(mpls_frame(mine, peer, stack((0, 0, 1), (2001, 0, 255)), CW_ZERO + customer(0)))
     f.append(mpls_frame(mine, peer, stack((FWD_PE2, 0, 1), (2001, 0, 255)), CW_ZERO + customer(0)))
     f.append(mpls_frame(mine, peer, stack((FWD_PE2, 0, 0), (2001, 0, 255)), CW_ZERO + customer(0)))
     f.append(mpls_frame(mine, peer, stack((999999, 0, 64), (2001, 0, 255)), CW_ZERO + customer(0)))
@@ -438,9 +447,9 @@ def check_lsr(c):
         want.append(row("02:00:00:00:10:01," + CUST_DST, sw + "," + CUST_SRC,
                         [(200000, i % 8, 0, 1 + i), (PW_BELOW, 0, 1, 255)]) + ["0"] + inner_fields(i))
     want.append(row("02:00:00:00:10:01," + CUST_DST, sw + "," + CUST_SRC,
-                    [(200000, 1, 0, 63), (PW_BELOW, 0, 1, 255)]) + ["0"] + inner_fields(40))
+                    [(200000, 1, 0, 9), (PW_BELOW, 0, 1, 255)]) + ["0"] + inner_fields(40))
     want.append(row("02:00:00:00:10:01," + CUST_DST, sw + "," + CUST_SRC,
-                    [(200000, 2, 0, 63), (PW_BELOW, 0, 1, 255)]) + ["0"] + inner_fields(41))
+                    [(200000, 2, 0, 4), (PW_BELOW, 0, 1, 255)]) + ["0"] + inner_fields(41))
     # 8-deep: the labels below the top stay untouched.
     want.append(row("02:00:00:00:10:01," + CUST_DST, sw + "," + CUST_SRC,
                     [(200000, 0, 0, 63)] + [(20001 + k, 0, 0, 64) for k in range(6)] +
@@ -504,12 +513,12 @@ def check_lsr(c):
           lse(200002, 0, 1, 63) + b"\x00" * 96], "MTU 100 port: the 100-byte frame, not the 101")
     c.eq(c.frames("lsr_core_out.pcap"), [], "nothing sent back out of the core port")
     c.counters("lsr", rx=len(ins), forwarded=40 + 3 + 1 + 2 + 3 + 64 + 1,
-               drops={"ttl_expired": 3, "ilm_miss": 3, "label_stack_too_deep": 1,
+               drops={"ttl_expired": 4, "ilm_miss": 3, "label_stack_too_deep": 1,
                       "implicit_null_on_wire": 1, "reserved_label": 1,
                       "ip_payload_not_served": 1, "not_mpls": 1, "truncated": 1,
                       "mtu_exceeded": 1},
                ports={"core": (len(ins), 0), "swap": (0, 44), "php": (0, 2), "push": (0, 3)},
-               labels={L_SWAP: 40 + 2 + 1 + 2, L_PHP: 3, L_PUSH: 3, L_SWAP2: 1, L_ECMP: 65,
+               labels={L_SWAP: 40 + 2 + 1 + 2 + 1, L_PHP: 3, L_PUSH: 3, L_SWAP2: 1, L_ECMP: 65,
                        L_POPLOOKUP: 1, L_SMALL: 2})
 
 
@@ -631,7 +640,8 @@ def check_dispose(c):
     ac1 = c.frames("dispose_ac1_out.pcap")
     ac2 = c.frames("dispose_ac2_out.pcap")
     want1 = [customer(200 + i) for i in range(7)] + \
-        [bytes(Ether(dst=CUST_DST, src=CUST_SRC, type=0x0806) / Raw(b"\x01" * 28))]
+        [bytes(Ether(dst=CUST_DST, src=CUST_SRC, type=0x0806) / Raw(b"\x01" * 28))] + \
+        [customer(207)]
     c.eq(ac1, want1, "ac1: customer frames byte-exact (CW stripped, padding cut by CW length)")
 
     def tagged(b, vid, pcp=0):
@@ -650,16 +660,16 @@ def check_dispose(c):
     c.eq(got, want, "ac2 tshark fields")
     got = c.tshark("dispose_ac1_out.pcap", ["eth.dst", "eth.src", "mpls.label"] + INNER[:6])
     want = [[CUST_DST, CUST_SRC, ""] + inner_fields(200 + i)[:6] for i in range(7)]
-    c.eq(len(got), 8, "ac1 tshark frame count")
+    c.eq(len(got), 9, "ac1 tshark frame count")
     c.eq(got[:7], want, "ac1 tshark fields: no label left, inner memcache intact")
     c.eq(c.frames("dispose_core_out.pcap"), [], "nothing sent out of the core port")
-    c.counters("dispose", rx=len(ins), forwarded=14,
-               drops={"cw_invalid": 3, "ttl_expired": 2, "ilm_miss": 2,
+    c.counters("dispose", rx=len(ins), forwarded=15,
+               drops={"cw_invalid": 3, "ttl_expired": 4, "ilm_miss": 2,
                       "label_stack_too_deep": 1, "pw_bad_stack": 2, "ac_tag_missing": 1,
                       "pw_payload_truncated": 1},
-               ports={"core": (len(ins), 0), "ac1": (0, 8), "ac2": (0, 6)},
+               ports={"core": (len(ins), 0), "ac1": (0, 9), "ac2": (0, 6)},
                labels={POPLOOKUP_PE2: 1, FWD_PE2: 2},
-               pws={1: (12, 0), 2: (4, 0), 3: (5, 0)})
+               pws={1: (15, 0), 2: (4, 0), 3: (5, 0)})
 
 
 def check_journey(c):
@@ -683,13 +693,14 @@ def check_journey(c):
 
     def vid(b, v):
         return b[:14] + ((int.from_bytes(b[14:16], "big") & 0xf000) | v).to_bytes(2, "big") + b[16:]
-    # Raw ACs: PE2 puts its own tag back with PCP 0 (the PCP of VLAN 100 and
-    # 300 did not cross); tagged: the VID is rewritten, the PCP crossed.
-    want = [b[:14] + (110).to_bytes(2, "big") + b[16:] for b in ac2_in[:5]] + \
+    # Raw ACs: PE2 puts its own tag back, its PCP the PW label's TC (PE1
+    # copied the customer PCP of VLAN 100 / 300 into it: the PCP crossed);
+    # tagged: the VID is rewritten, the PCP crossed in the tag itself.
+    want = [vid(b, 110) for b in ac2_in[:5]] + \
         [vid(b, 210) for b in ac2_in[5:22]] + \
-        [b[:14] + (310).to_bytes(2, "big") + b[16:] for b in ac2_in[22:30]]
-    c.eq(ac2, want, "PE2 ac2 = PE1 ac2 input with VID 100 -> 110, 300 -> 310 (raw), "
-         "200 -> 210 (tagged)")
+        [vid(b, 310) for b in ac2_in[22:30]]
+    c.eq(ac2, want, "PE2 ac2 = PE1 ac2 input with VID 100 -> 110, 300 -> 310 (raw, PCP from "
+         "the TC), 200 -> 210 (tagged)")
     c.counters("journey_pe2", rx=len(ac1_in) + 30, forwarded=len(ac1_in) + 30, drops={},
                pws={1: (len(ac1_in), 0), 2: (5, 0), 3: (17, 0), 4: (8, 0)})
 
