@@ -39,23 +39,28 @@ Multipath Multipath::label_set(const std::vector<uint32_t>& labels) {
   Multipath m;
   m.type = multipath::bitmasked_label;
   if (labels.empty()) return m;
-  const uint32_t base = *std::min_element(labels.begin(), labels.end());
-  const uint32_t top = *std::max_element(labels.begin(), labels.end());
+  // Labels are 20 bits, so the mask is at most 128 KiB.
+  const uint32_t base = *std::min_element(labels.begin(), labels.end()) & kMaxLabelValue;
+  const uint32_t top = std::max(base, *std::max_element(labels.begin(), labels.end()) & kMaxLabelValue);
   const size_t bits = size_t(top - base) + 1;
   m.info.assign(4 + (bits + 31) / 32 * 4, 0);
   put32(m.info.data(), base);
   for (uint32_t l : labels) {
-    const uint32_t i = l - base;
+    if ((l & kMaxLabelValue) < base) continue;
+    const uint32_t i = (l & kMaxLabelValue) - base;
     m.info[4 + i / 8] |= uint8_t(0x80u >> (i % 8));
   }
   return m;
 }
 
-std::vector<uint32_t> Multipath::labels() const {
+std::vector<uint32_t> Multipath::labels(size_t max) const {
   std::vector<uint32_t> out;
   if (type != multipath::bitmasked_label || info.size() < 4) return out;
   const uint32_t base = get32(info.data());
-  for (size_t i = 0; i < (info.size() - 4) * 8; ++i)
+  if (base > kMaxLabelValue) return out;
+  // Bits past label 2^20 - 1 name no label: the set stops there.
+  const size_t bits = std::min<size_t>((info.size() - 4) * 8, size_t(kMaxLabelValue - base) + 1);
+  for (size_t i = 0; i < bits && out.size() < max; ++i)
     if (info[4 + i / 8] & (0x80u >> (i % 8))) out.push_back(base + uint32_t(i));
   return out;
 }

@@ -22,6 +22,10 @@ namespace l2vpn::oam {
 inline constexpr uint16_t kLspPingPort = 3503;
 inline constexpr uint16_t kLspPingVersion = 1;
 inline constexpr size_t kEchoHeaderLen = 32;
+inline constexpr uint32_t kMaxLabelValue = (1u << 20) - 1;
+// A responder splits at most this many labels of a multipath set among its
+// ECMP branches; the rest of a larger set is left out of its reply.
+inline constexpr size_t kMaxMultipathLabels = 4096;
 
 enum class MessageType : uint8_t { echo_request = 1, echo_reply = 2 };
 
@@ -139,8 +143,12 @@ struct Multipath {
   // which bit i (most significant first) stands for label base + i. This
   // project's ECMP hashes the labels below the top (the entropy label of
   // RFC 6790), so this is the type a trace walks ECMP branches with.
+  // Labels are taken modulo 2^20; the mask spans the lowest to the highest.
   static Multipath label_set(const std::vector<uint32_t>& labels);
-  std::vector<uint32_t> labels() const;  // type 9 only; empty otherwise
+  // Type 9 only (empty otherwise): the labels in the set, in increasing
+  // order, at most `max` of them; bits naming values above 2^20 - 1 are
+  // ignored (fuzz: a base near 2^32 once wrapped around into a 4 Gbit mask).
+  std::vector<uint32_t> labels(size_t max = kMaxMultipathLabels) const;
 };
 
 struct DsLabel {

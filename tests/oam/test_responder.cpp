@@ -203,3 +203,53 @@ TEST(Responder, SanityChecks) {
 
 }  // namespace
 }  // namespace l2vpn::oam
+
+// Inputs fuzz/fuzz_oam.cpp once failed on (fuzz/regressions/oam/, its input
+// format, selector 0): each must now be answered within bounded memory.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace l2vpn::oam {
+namespace {
+
+TEST(Responder, MultipathSetNearTwoToThe32IsBounded) {
+  // Base 0xffffffff once wrapped around to label 0 and made the reply's
+  // set span 2^32 labels (4 Gbit mask, out of memory).
+  Multipath m;
+  m.type = multipath::bitmasked_label;
+  m.info = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  EXPECT_TRUE(m.labels().empty());
+  m.info = {0x00, 0x0f, 0xff, 0xfe, 0xff, 0xff, 0xff, 0xff};
+  EXPECT_EQ(m.labels(), (std::vector<uint32_t>{0xffffe, 0xfffff}));
+  EXPECT_EQ(Multipath::label_set({0, 0xfffff}).info.size(), 4u + 0x100000 / 8);  // the largest
+  EXPECT_EQ(Multipath::label_set({0xfffff, 0x100000}).info.size(), 8u);
+  std::vector<uint8_t> big(4 + 8192, 0xff);
+  big[0] = big[1] = big[2] = big[3] = 0;
+  m.info = big;
+  EXPECT_EQ(m.labels().size(), kMaxMultipathLabels);
+}
+
+TEST(Responder, FuzzRegressionsAnswerInBoundedMemory) {
+  const std::filesystem::path dir = "fuzz/regressions/oam";
+  ASSERT_TRUE(std::filesystem::exists(dir));
+  const TableView v = view();
+  for (auto& e : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(e.path(), std::ios::binary);
+    const Bytes b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_GE(b.size(), 2u) << e.path();
+    const size_t n = b[1] % 4;
+    ASSERT_GE(b.size(), 2 + 4 * n) << e.path();
+    Received rx;
+    for (size_t i = 0; i < n; ++i) rx.label_stack.push_back(get32(&b[2 + 4 * i]));
+    rx.ttl_expired = true;
+    rx.ip.header.src = kPe1;
+    auto r = respond({b.data() + 2 + 4 * n, b.size() - 2 - 4 * n}, rx, v);
+    if (r) {
+      EXPECT_LT(r->encode().size(), 70000u) << e.path();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace l2vpn::oam

@@ -2,6 +2,7 @@
 // (tests/oam/oam_wire_check.sh), and our responder's answers to requests
 // someone else built.
 //   oam_vectors write DIR             DIR/ours.pcap: one frame of each kind
+//   oam_vectors seeds DIR             the seed corpus of fuzz/fuzz_oam.cpp
 //   oam_vectors respond IN.pcap OUT.pcap
 //       answers every echo request in IN as router 10.255.0.2 of the view
 //       below would; prints "frame N rc R rsc S" (or "frame N no reply",
@@ -178,6 +179,61 @@ int write(const std::string& dir) {
   return 0;
 }
 
+// Seed corpus of fuzz/fuzz_oam.cpp (its input format): one file per kind.
+int seeds(const std::string& dir) {
+  auto put = [&](const std::string& name, uint8_t selector, const Bytes& body) {
+    std::ofstream out(dir + "/" + name, std::ios::binary);
+    out.put(char(selector));
+    out.write(reinterpret_cast<const char*>(body.data()), std::streamsize(body.size()));
+  };
+  auto udp_payload = [](const Bytes& ip_udp) {
+    ParsedIpv4Udp p;
+    parse_ipv4_udp(ip_udp, p);
+    return Bytes(p.payload.begin(), p.payload.end());
+  };
+  auto with_stack = [](std::vector<uint32_t> stack, const Bytes& payload) {
+    Bytes b{uint8_t(stack.size())};
+    Writer w(b);
+    for (uint32_t l : stack) w.u32(l);
+    w.bytes(payload);
+    return b;
+  };
+  put("echo_ldp_transit", 0, with_stack({lse(100, 1, true)}, udp_payload(build_request(ldp_spec(0x0aff0009, 1)))));
+  put("echo_ldp_egress_php", 0, with_stack({}, udp_payload(build_request(ldp_spec(kP, 2)))));
+  RequestSpec t = ldp_spec(0x0aff0009, 3);
+  Ddmap d;
+  d.mtu = 1500;
+  d.ds_address = kP;
+  d.multipath = Multipath::label_set({5000, 5003, 5031});
+  d.labels = {DsLabel{100, 0, true, protocol::ldp}};
+  t.ddmap = d;
+  put("echo_trace_multipath", 0,
+      with_stack({lse(100, 1, false), lse(7, 1, false), lse(5000, 1, true)}, udp_payload(build_request(t))));
+  RequestSpec pw;
+  pw.fecs = {Pw128Fec{kPe1, kP, 100, 5}};
+  pw.src = kPe1;
+  put("echo_pw", 0, with_stack({lse(101, 255, false), lse(300, 1, true)}, udp_payload(build_request(pw))));
+  EchoPacket odd = make_request(ldp_spec(0x0aff0009, 4));
+  odd.other = {Tlv{99, {1, 2, 3, 4}}, Tlv{40000, {5}}};
+  odd.pad = Bytes{2, 0, 0};
+  odd.reply_tos = 0xb8;
+  put("echo_unknown_tlvs_pad_tos", 0, with_stack({lse(100, 1, true)}, encode(odd)));
+  put("ip_request", 2, build_request(ldp_spec(kP, 5)));
+  BfdControl b;
+  b.state = BfdState::init;
+  b.poll = true;
+  b.my_discriminator = 0x1001;
+  b.your_discriminator = 1;
+  b.desired_min_tx_us = 10000;
+  b.required_min_rx_us = 10000;
+  put("bfd_init_poll", 1, encode(b));
+  put("ach_bfd_raw", 3, vccv_bfd(b));
+  Bytes ach;
+  build_ach(ach, channel::ipv4, build_request(pw));
+  put("ach_ip_request", 3, ach);
+  return 0;
+}
+
 int respond_all(const std::string& in, const std::string& out) {
   std::vector<Bytes> frames;
   if (!read_pcap(in, frames)) {
@@ -234,7 +290,8 @@ int respond_all(const std::string& in, const std::string& out) {
 
 int main(int argc, char** argv) {
   if (argc == 3 && std::strcmp(argv[1], "write") == 0) return write(argv[2]);
+  if (argc == 3 && std::strcmp(argv[1], "seeds") == 0) return seeds(argv[2]);
   if (argc == 4 && std::strcmp(argv[1], "respond") == 0) return respond_all(argv[2], argv[3]);
-  std::cerr << "usage: oam_vectors write DIR | oam_vectors respond IN.pcap OUT.pcap\n";
+  std::cerr << "usage: oam_vectors write DIR | seeds DIR | respond IN.pcap OUT.pcap\n";
   return 2;
 }
