@@ -1,7 +1,7 @@
 #pragma once
 // Counters of the fast path. Every drop goes to a named reason, so that per
 // router: received = forwarded + sum of drops (+ replicas created, for
-// flooding). Counters are per worker (lcore) and summed when read: no shared
+// flooding; + OAM frames sent, - OAM frames punted, when the punt is on). Counters are per worker (lcore) and summed when read: no shared
 // writes on the hot path.
 
 #include <array>
@@ -39,7 +39,9 @@ namespace l2vpn::dp {
   X(bd_flood_empty, "flooded frame had no other member to go to")                          \
   X(flood_rate_limited, "bridge domain flood rate limit exceeded")                         \
   X(bd_bad_source, "bridged frame with a multicast or all-zero source MAC")                \
-  X(replica_no_mbuf, "no mbuf for a replica (flood or P2MP copy)")
+  X(replica_no_mbuf, "no mbuf for a replica (flood or P2MP copy)")                        \
+  X(oam_rate_limited, "OAM frame for the punt over its rate limit (docs/oam.md)")           \
+  X(oam_queue_full, "OAM punt ring full")
 
 enum class DropReason : uint8_t {
 #define L2VPN_X(name, desc) name,
@@ -93,6 +95,11 @@ struct RouterStats {
   // Copies made by flooding and P2MP replication beyond the first, so that
   // rx_packets + replicas = forwarded + total_drops().
   uint64_t replicas = 0;
+  // OAM punt (docs/oam.md), when enabled: frames handed to the control
+  // thread, and frames it sent (rx + replicas + oam_sent = forwarded +
+  // drops + oam_punted).
+  uint64_t oam_punted = 0;
+  uint64_t oam_sent = 0;
   std::array<uint64_t, kDropReasonCount> drops{};
   uint64_t total_drops() const {
     uint64_t s = 0;
@@ -104,6 +111,8 @@ struct RouterStats {
     forwarded += o.forwarded;
     lfa_used += o.lfa_used;
     replicas += o.replicas;
+    oam_punted += o.oam_punted;
+    oam_sent += o.oam_sent;
     for (size_t i = 0; i < kDropReasonCount; ++i) drops[i] += o.drops[i];
     return *this;
   }

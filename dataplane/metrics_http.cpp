@@ -66,6 +66,10 @@ void router_metrics(Exposition& e, const Router& r) {
         st.lfa_used);
   e.add("l2vpn_router_replicas_total", "counter", "Copies made by flooding and P2MP replication", {{"router", rn}},
         st.replicas);
+  e.add("l2vpn_router_oam_punted_total", "counter", "OAM frames punted to the control thread (docs/oam.md)",
+        {{"router", rn}}, st.oam_punted);
+  e.add("l2vpn_router_oam_sent_total", "counter", "OAM frames the control thread sent", {{"router", rn}},
+        st.oam_sent);
   for (size_t i = 0; i < kDropReasonCount; ++i)
     e.add("l2vpn_drops_total", "counter", "Frames dropped, by reason (docs/dataplane.md)",
           {{"router", rn}, {"reason", std::string(kDropReasonNames[i])}}, st.drops[i]);

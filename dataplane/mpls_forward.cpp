@@ -27,14 +27,16 @@ void Router::mpls_input(const Tables& t, Worker& w, rte_mbuf* m) {
         case kLabelIpv4ExplicitNull:
         case kLabelIpv6ExplicitNull:
           // RFC 3032/4182: pop and process what is below.
-          if (lse::bos(st.top)) return drop(w, m, DropReason::ip_payload_not_served);
+          if (lse::bos(st.top))
+            return oam_or_drop(w, m, off, OamPuntReason::local, DropReason::ip_payload_not_served);
           pop_ttl(st.top);
           off += kMplsLseLen;
           continue;
         case kLabelEntropyIndicator:
           // RFC 6790: the ELI is followed by the entropy label; pop both.
           if (lse::bos(st.top)) return drop(w, m, DropReason::bad_entropy_label);
-          if (st.depth == 2) return drop(w, m, DropReason::ip_payload_not_served);
+          if (st.depth == 2)
+            return oam_or_drop(w, m, off, OamPuntReason::local, DropReason::ip_payload_not_served);
           pop_ttl(st.top);  // the ELI's; the entropy label's TTL (0) is not a hop count
           off += 2 * kMplsLseLen;
           continue;
@@ -93,7 +95,8 @@ void Router::mpls_input(const Tables& t, Worker& w, rte_mbuf* m) {
         auto& c = label_counter(w, label);
         ++c.rx_packets;
         c.rx_bytes += rte_pktmbuf_pkt_len(m);
-        if (lse::bos(st.top)) return drop(w, m, DropReason::ip_payload_not_served);
+        if (lse::bos(st.top))
+          return oam_or_drop(w, m, off, OamPuntReason::local, DropReason::ip_payload_not_served);
         pop_ttl(st.top);
         off += kMplsLseLen;
         continue;
@@ -116,7 +119,7 @@ void Router::forward_labelled(const Tables& t, Worker& w, rte_mbuf* m, uint32_t 
   if (!nh) return drop(w, m, DropReason::port_down);
   L2VPN_TRACE(w, m, TraceStage::nhlfe, nh->op, nh - t.nhlfes.data(), nh != &t.nhlfes[nhlfe]);
   const uint8_t ttl = incoming_ttl(top, popped_ttl, nh->ttl_pipe);
-  if (ttl <= 1) return drop(w, m, DropReason::ttl_expired);
+  if (ttl <= 1) return oam_or_drop(w, m, off, OamPuntReason::ttl_expired, DropReason::ttl_expired);
   const uint8_t out_ttl = uint8_t(ttl - 1);
   const uint8_t tc = nh->tc_set ? nh->tc : lse::tc(top);
   const auto op = NhlfeOp(nh->op);

@@ -26,7 +26,8 @@ void Router::pw_disposition(const Tables& t, Worker& w, rte_mbuf* m, uint32_t of
   if (pw.control_word) {
     if (m->data_len < payload + kControlWordLen) return drop(w, m, DropReason::cw_invalid);
     const uint32_t word = load_be32(p + payload);
-    if (!cw::valid(word)) return drop(w, m, DropReason::cw_invalid);
+    // VCCV type 1: an ACH (first nibble 1) where the control word goes.
+    if (!cw::valid(word)) return oam_or_drop(w, m, off, OamPuntReason::vccv, DropReason::cw_invalid);
     payload += kControlWordLen;
     if (uint8_t l = cw::length(word)) {
       // Length covers CW + frame; anything after it is padding.

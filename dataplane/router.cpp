@@ -197,7 +197,7 @@ void Router::process(unsigned worker, uint16_t in_port, rte_mbuf** pkts, uint16_
     } else if (load_be16(rte_pktmbuf_mtod(m, const uint8_t*) + 12) == kEtherTypeMpls) {
       mpls_input(*t, w, m);
     } else {
-      drop(w, m, DropReason::not_mpls);
+      oam_or_drop(w, m, kEtherHeaderLen, OamPuntReason::unlabelled, DropReason::not_mpls);
     }
   }
   if (w.n_bridge) bridge_burst(*t, w);
@@ -220,6 +220,8 @@ void Router::flush_port(Worker& w, uint16_t port) {
 
 void Router::flush(unsigned worker) {
   Worker& w = *workers_[worker];
+  if (oam_ && worker == 0) [[unlikely]]
+    oam_send_pending(w);  // what the OAM control thread sends (oam_punt.cpp)
   for (uint16_t i = 0; i < w.n_tx_listed; ++i) {
     const uint16_t p = w.tx_listed[i];
     w.tx[p].listed = false;

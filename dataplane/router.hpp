@@ -24,6 +24,7 @@
 #include "dataplane/bridge.hpp"
 #include "dataplane/clock.hpp"
 #include "dataplane/counters.hpp"
+#include "dataplane/oam_punt.hpp"
 #include "dataplane/packet.hpp"
 #include "dataplane/port.hpp"
 #include "dataplane/rcu.hpp"
@@ -142,6 +143,17 @@ class Router {
   std::unique_lock<std::recursive_mutex> observe_lock() const {
     return std::unique_lock<std::recursive_mutex>(observe_mu_);
   }
+  // ---- OAM punt (oam_punt.cpp, docs/oam.md); off by default
+  // Control thread, before traffic: makes the punt and send rings.
+  Status enable_oam_punt(const OamPuntConfig& config);
+  bool oam_punt_enabled() const { return oam_ != nullptr; }
+  // Control thread: up to `n` punted frames (whole, Ethernet header first),
+  // oldest first; the caller frees them. Returns how many.
+  unsigned drain_oam(rte_mbuf** frames, OamPuntReason* reasons, unsigned n);
+  // Control thread: a whole frame to leave on `port`, sent at worker 0's
+  // next flush(). False (and the frame freed) when the ring is full.
+  bool send_oam(uint16_t port, rte_mbuf* m);
+
   // ---- packet trace (trace.hpp; any thread)
   // Gives every worker its trace ring (once; before trace_arm()).
   void prepare_trace() const;
@@ -178,6 +190,11 @@ class Router {
     BridgeItem bridge[kBurst];
     std::array<LabelStats*, kIlmChunks> labels{};  // chunks made by update()
     std::unique_ptr<TraceRing> trace_ring;    // made by prepare_trace()
+    uint64_t oam_tat = 0;  // OAM punt token bucket (GCRA theoretical arrival time)
+  };
+  struct OamPuntState;  // oam_punt.cpp
+  struct OamPuntFree {
+    void operator()(OamPuntState* s) const;
   };
   struct Retired {
     std::unique_ptr<Tables> tables;
@@ -236,6 +253,15 @@ class Router {
   [[gnu::cold, gnu::noinline]] void trace_stage(Worker& w, const rte_mbuf* m, TraceStage stage, uint8_t code,
                                                 uint32_t a, uint32_t b);
 
+  // A frame about to be dropped for `why`: the OAM punt takes it instead
+  // when it is on and the frame carries OAM below the stack at `off`.
+  void oam_or_drop(Worker& w, rte_mbuf* m, uint32_t off, OamPuntReason reason, DropReason why) {
+    if (oam_ && oam_punt(w, m, off, reason)) [[unlikely]]
+      return;
+    drop(w, m, why);
+  }
+  [[gnu::cold, gnu::noinline]] bool oam_punt(Worker& w, rte_mbuf* m, uint32_t off, OamPuntReason reason);
+  [[gnu::cold, gnu::noinline]] void oam_send_pending(Worker& w);
   void drop(Worker& w, rte_mbuf* m, DropReason why) {
     ++w.stats.drops[size_t(why)];
     L2VPN_TRACE(w, m, TraceStage::drop, why, 0, 0);
@@ -270,6 +296,7 @@ class Router {
   Clock clock_;
   MacBudget mac_budget_;
   rte_mempool* replica_pool_ = nullptr;
+  std::unique_ptr<OamPuntState, OamPuntFree> oam_;
   std::map<std::string, std::unique_ptr<BridgeRuntime>> bridges_;  // by domain name
 };
 

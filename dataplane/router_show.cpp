@@ -12,6 +12,8 @@ std::string format_counters(const Router& r) {
   out += fmt::format("router {}: received {}  forwarded {}  dropped {}  (lfa used {})\n", r.name(),
                      st.rx_packets, st.forwarded, st.total_drops(), st.lfa_used);
   if (st.replicas) out += fmt::format("  replicas created (flooding, P2MP) {}\n", st.replicas);
+  if (st.oam_punted || st.oam_sent)
+    out += fmt::format("  OAM punted {}  OAM sent {}\n", st.oam_punted, st.oam_sent);
   out += fmt::format("  {:<16} {:>12} {:>14} {:>12} {:>14}\n", "port", "rx frames", "rx bytes",
                      "tx frames", "tx bytes");
   for (size_t i = 0; i < r.port_names().size(); ++i) {
@@ -96,6 +98,8 @@ std::string counters_json(const Router& r, int indent) {
   }
   j["pseudowires"] = pws;
   j["replicas"] = st.replicas;
+  j["oam_punted"] = st.oam_punted;
+  j["oam_sent"] = st.oam_sent;
   json bds = json::array();
   for (auto& bd : r.state().bridge_domains) {
     auto bs = r.bd_stats(bd.name);
