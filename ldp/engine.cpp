@@ -30,9 +30,17 @@ Engine::Engine(Config cfg) : cfg_(std::move(cfg)) {
 }
 
 std::vector<Action> Engine::take_actions() {
+  for (auto& [id, s] : sessions_) flush(s);
   std::vector<Action> out;
   out.swap(actions_);
   return out;
+}
+
+bool Engine::has_actions() const {
+  if (!actions_.empty()) return true;
+  for (const auto& [id, s] : sessions_)
+    if (!s.outbox.empty()) return true;
+  return false;
 }
 
 std::vector<Adjacency> Engine::adjacencies() const {
@@ -215,7 +223,17 @@ void Engine::on_connect_failed(uint32_t peer, Time now) {
   s.retry_backoff = uint16_t(std::min(30, s.retry_backoff * 2));
 }
 
+// Messages wait in the session's outbox until the runtime takes the actions
+// (or the session closes): the answers to one read go out packed in as few
+// PDUs as fit, not one PDU per message.
 void Engine::send_pdu(Session& s, std::vector<Message> msgs) {
+  for (auto& m : msgs) s.outbox.push_back(std::move(m));
+}
+
+void Engine::flush(Session& s) {
+  if (s.outbox.empty()) return;
+  std::vector<Message> msgs;
+  msgs.swap(s.outbox);
   Pdu pdu{cfg_.lsr_id, 0, {}};
   size_t size = 10;
   auto flush = [&] {
@@ -266,6 +284,10 @@ void Engine::notify(Session& s, uint32_t code, uint32_t msg_id, uint16_t msg_typ
 
 void Engine::close_session(Session& s, Time now, const std::string& why, bool tcp_close) {
   bool was_up = s.state == SessionState::Operational;
+  if (tcp_close)
+    flush(s);  // the notification goes before the close
+  else
+    s.outbox.clear();
   if (tcp_close && (s.state != SessionState::NonExistent || s.connecting))
     actions_.push_back(Action{Action::Kind::Close, "", 0, s.lsr_id, {}});
   if (s.last_error.empty()) s.last_error = why;

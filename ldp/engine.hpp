@@ -83,6 +83,7 @@ struct Session {
   bool peer_typed_wildcard = false, peer_unrecognized_notif = false;
   bool end_of_lib_received = false;
   std::vector<uint8_t> rx;  // TCP bytes not yet a whole PDU
+  std::vector<Message> outbox;  // to send, packed into PDUs by take_actions()
   std::set<uint32_t> addresses;
   std::map<Prefix, uint32_t> received;  // the peer's label per FEC (liberal retention)
   std::map<Prefix, uint32_t> sent;      // our mapping per FEC as the peer holds it
@@ -112,7 +113,7 @@ class Engine {
 
   // --- what the runtime takes out ---
   std::vector<Action> take_actions();
-  bool has_actions() const { return !actions_.empty(); }
+  bool has_actions() const;
   Time next_deadline() const;
   const Bindings& bindings() const { return bindings_; }
   uint64_t bindings_version() const { return bindings_version_; }
@@ -146,6 +147,7 @@ class Engine {
   void ensure_session(uint32_t lsr_id, uint32_t transport, Time now);
   void start_connect(Session& s, Time now);
   void send_pdu(Session& s, std::vector<Message> msgs);
+  void flush(Session& s);
   void send_init(Session& s);
   void send_keepalive(Session& s, Time now);
   void notify(Session& s, uint32_t code, uint32_t msg_id, uint16_t msg_type,

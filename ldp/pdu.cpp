@@ -89,11 +89,12 @@ std::optional<Problem> read_fec(const uint8_t* p, size_t n, Message& m) {
       i += 2;
       if (n - i < flen) return Problem{status::BadTlvLength, m.id, m.type, "short typed wildcard"};
       FecElement f{FecElement::Kind::TypedWildcard, {}, ftype, 0};
-      if (ftype == 2) {
-        if (flen != 2)
-          return Problem{status::BadTlvLength, m.id, m.type, "typed wildcard prefix length"};
-        f.typed_family = get16(p + i);
-      }
+      if (ftype != 2)  // typed wildcards of PW FECs: with issue 17
+        return Problem{status::UnknownFec, m.id, m.type,
+                       fmt::format("typed wildcard of FEC type {}", ftype)};
+      if (flen != 2)
+        return Problem{status::BadTlvLength, m.id, m.type, "typed wildcard prefix length"};
+      f.typed_family = get16(p + i);
       i += flen;
       m.fecs.push_back(f);
     } else {
@@ -386,20 +387,18 @@ std::vector<uint8_t> encode_message(const Message& m) {
         break;
       }
       case msg::Notification:
+      case msg::LabelMapping:
+      case msg::LabelRequest:
+      case msg::LabelWithdraw:
+      case msg::LabelRelease:
+      case msg::LabelAbort:
         if (m.status) {
           Open t(b, tlv::Status);
           put32(b, m.status->code);
           put32(b, m.status->message_id);
           put16(b, m.status->message_type);
         }
-        if (!m.fecs.empty()) put_fec(b, m.fecs);
-        break;
-      case msg::LabelMapping:
-      case msg::LabelRequest:
-      case msg::LabelWithdraw:
-      case msg::LabelRelease:
-      case msg::LabelAbort:
-        put_fec(b, m.fecs);
+        if (!m.fecs.empty() || m.type != msg::Notification) put_fec(b, m.fecs);
         if (m.label) {
           Open t(b, tlv::GenericLabel);
           put32(b, *m.label);
