@@ -39,6 +39,7 @@ struct Config {
   uint16_t connect_retry = 2;      // first retry of a failed active open; doubles to 30
   uint32_t label_min = 16, label_max = 1048575;
   bool explicit_null = false;      // advertise 0 instead of 3 for our own FECs
+  uint16_t label_retention = 300;  // s a vanished FEC keeps its label (FRR: its LIB GC)
 };
 
 enum class SessionState : uint8_t { NonExistent, Initialized, OpenSent, OpenRec, Operational };
@@ -167,6 +168,7 @@ class Engine {
   std::optional<uint32_t> desired_label(const Prefix& fec, const FecState& st) const;
   std::optional<uint32_t> allocate_label();
   void free_label(uint32_t label);
+  void expire_retained(Time now);
   void publish();
 
   Config cfg_;
@@ -180,6 +182,9 @@ class Engine {
   Time next_link_hello_{}, next_targeted_hello_{};
   uint32_t message_id_ = 0;
   uint32_t next_label_ = 0;
+  // FECs that left the routing table keep their label this long, so a route
+  // that flaps while the IGP reconverges comes back with the same label.
+  std::map<Prefix, std::pair<uint32_t, Time>> retained_;
   std::deque<uint32_t> free_labels_;  // reused oldest first: a peer's late
                                       // packets do not meet a new FEC at once
   Bindings bindings_;

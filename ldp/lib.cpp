@@ -20,6 +20,17 @@ void Engine::free_label(uint32_t label) {
   if (label >= 16) free_labels_.push_back(label);
 }
 
+void Engine::expire_retained(Time now) {
+  for (auto it = retained_.begin(); it != retained_.end();) {
+    if (now >= it->second.second + std::chrono::duration_cast<Time>(Seconds(cfg_.label_retention))) {
+      free_label(it->second.first);
+      it = retained_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 std::optional<uint32_t> Engine::local_label(const Prefix& fec) const {
   auto it = advertised_.find(fec);
   if (it == advertised_.end()) return std::nullopt;
@@ -71,10 +82,16 @@ void Engine::set_routing(const RoutingView& view, Time now) {
   for (auto& [fec, st] : fecs_) {
     auto it = next.find(fec);
     if (it == next.end()) {
-      if (st.label) free_label(*st.label);
+      if (st.label) retained_[fec] = {*st.label, now};
     } else {
       it->second.label = st.label;  // stable across next-hop changes
     }
+  }
+  for (auto& [fec, st] : next) {  // back within the retention time: its label again
+    auto r = retained_.find(fec);
+    if (r == retained_.end()) continue;
+    if (!st.label) st.label = r->second.first;
+    retained_.erase(r);
   }
   fecs_ = std::move(next);
   recompute();

@@ -51,6 +51,7 @@ up() {
   for r in "${ROUTERS[@]}"; do
     ip netns add "$(ns "$r")"
     ip -n "$(ns "$r")" link set lo up
+    ip netns exec "$(ns "$r")" sysctl -qw net.ipv4.ip_forward=1  # sessions cross routers
     ip -n "$(ns "$r")" addr add "${LO[$r]}/32" dev lo
   done
   local i=0

@@ -238,3 +238,33 @@ TEST(LdpLib, AddressChangesReachThePeers) {
   net.pump();
   EXPECT_FALSE(net["pe1"].peer_of_address(ip("10.9.9.2")));
 }
+
+TEST(LdpLib, LabelSurvivesARouteThatFlapsDuringReconvergence) {
+  // The IGP often removes a route and adds it back via the new next hop:
+  // the FEC keeps its label for label_retention (300 s) after it vanished.
+  Net net;
+  chain(net);
+  net.run_for(2s);
+  Prefix fec{ip("4.4.4.4"), 32};
+  auto before = net["p1"].local_label(fec);
+  ASSERT_TRUE(before);
+  RoutingView v = net["p1"].routing();
+  RoutingView gone = v;
+  std::erase_if(gone.routes, [&](const Route& r) { return r.prefix == fec; });
+  net["p1"].set_routing(gone, net.now);
+  net.pump();
+  EXPECT_FALSE(net["p1"].local_label(fec));  // withdrawn meanwhile
+  EXPECT_FALSE(remote_label(net["pe1"], "4.4.4.4", "2.2.2.2"));
+  net.run_for(5s);
+  net["p1"].set_routing(v, net.now);
+  net.pump();
+  EXPECT_EQ(net["p1"].local_label(fec), before);
+  EXPECT_EQ(remote_label(net["pe1"], "4.4.4.4", "2.2.2.2"), before);
+  // Gone for longer than the retention time: the label is free for others.
+  net["p1"].set_routing(gone, net.now);
+  net.run_for(301s, 1000ms);
+  net["p1"].set_routing(v, net.now);
+  net.pump();
+  ASSERT_TRUE(net["p1"].local_label(fec));
+  EXPECT_NE(net["p1"].local_label(fec), before);
+}
