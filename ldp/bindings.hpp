@@ -36,6 +36,7 @@ struct RoutingView {
   std::vector<uint32_t> interface_addresses;  // advertised in Address messages
   std::vector<Prefix> local_fecs;          // FECs we are egress for (our loopback)
   std::vector<Route> routes;
+  bool operator==(const RoutingView&) const = default;
 };
 
 struct PeerLabel {

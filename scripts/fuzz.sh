@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets (fuzz/, docs/hardening.md) for SECONDS each on
 # their checked-in seed corpora: scripts/fuzz.sh [SECONDS] [TARGET...]
-#   targets: frames yaml graphml forwarding_state oam (default: all)
+#   targets: frames yaml graphml forwarding_state oam ldp (default: all)
 #   scripts/fuzz.sh 25        the short run of .ci/run
 #   scripts/fuzz.sh 3600      a long run (nice it on a shared machine)
 #   FUZZ_RUNS=10000000 scripts/fuzz.sh 0    the long run of docs/hardening.md:
@@ -18,7 +18,7 @@ root=$PWD
 secs=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(frames yaml graphml forwarding_state oam)
+[ ${#targets[@]} -eq 0 ] && targets=(frames yaml graphml forwarding_state oam ldp)
 dir=${BUILD_DIR:-build-fuzz}
 case $dir in /*) ;; *) dir=$root/$dir ;; esac
 
@@ -40,7 +40,7 @@ export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTION
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
-declare -A max_len=([frames]=4096 [yaml]=8192 [graphml]=32768 [forwarding_state]=8192 [oam]=2048)
+declare -A max_len=([frames]=4096 [yaml]=8192 [graphml]=32768 [forwarding_state]=8192 [oam]=2048 [ldp]=4097)
 budget="${secs}s"
 [ -n "${FUZZ_RUNS:-}" ] && budget="$FUZZ_RUNS runs"
 status=0

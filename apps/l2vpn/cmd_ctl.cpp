@@ -16,6 +16,7 @@ namespace {
 
 struct CtlOptions {
   std::string prefix;
+  std::string node;  // l2vpn node's control socket
   bool json = false;
   std::string what;    // show: routers, lfib, pw, vpls, counters, drops, state
   std::string router;
@@ -241,16 +242,27 @@ int run_trace_show(const CtlOptions& o) {
 void add_ctl_command(CLI::App& app) {
   auto o = std::make_shared<CtlOptions>();
   auto* cmd = app.add_subcommand("ctl", "show and change a running l2vpn process (sim, run, forward)");
-  cmd->add_option("--file-prefix", o->prefix, "the process's DPDK --file-prefix (it prints it at start)")
-      ->required();
+  auto* target = cmd->add_option_group("target", "the process to look into");
+  target->add_option("--file-prefix", o->prefix, "the process's DPDK --file-prefix (it prints it at start)");
+  target->add_option("--node", o->node, "an `l2vpn node` control socket (show ldp ...)");
+  target->require_option(1);
   cmd->add_flag("--json", o->json, "print JSON for scripts");
   cmd->require_subcommand(1);
 
   auto* show = cmd->add_subcommand("show", "router-style tables: routers | lfib R | pw R | vpls R | counters R | "
-                                           "drops R | state R");
+                                           "drops R | state R | ldp neighbor|discovery|binding (--node)");
   show->add_option("table", o->what, "routers, lfib, pw, vpls, counters, drops, state")->required();
   show->add_option("router", o->router, "router name (see `show routers`)");
-  show->callback([o] { exit_code = run_show(*o); });
+  show->callback([o] {
+    if (!o->node.empty()) {  // l2vpn node: show ldp neighbor|discovery|binding|counters, state
+      if (o->what == "state")
+        exit_code = run_node_show(o->node, "show state", true);
+      else
+        exit_code = run_node_show(o->node, "show " + o->what + " " + o->router, o->json);
+      return;
+    }
+    exit_code = run_show(*o);
+  });
 
   auto* event = cmd->add_subcommand("event", "send an event to `l2vpn run` (e.g. \"link-down p1:p2\")");
   event->add_option("text", o->event, "the event")->required();

@@ -12,6 +12,9 @@ void add_forward_command(CLI::App& app);  // cmd_forward.cpp: one router's fast 
 void add_sim_command(CLI::App& app);      // cmd_sim.cpp: emulate a whole backbone
 void add_run_command(CLI::App& app);      // cmd_run.cpp: the backbone in real time with real hosts
 void add_ctl_command(CLI::App& app);      // cmd_ctl.cpp: show and change a running process
-void add_bench_command(CLI::App& app);    // cmd_bench.cpp: traffic generator and RFC 2544 runner
+void add_bench_command(CLI::App& app);
+void add_node_command(CLI::App& app);     // cmd_node.cpp: one router as its own process, speaking LDP
+// cmd_node.cpp: `ctl --node SOCKET show ldp ...`: one request to a node's control socket.
+int run_node_show(const std::string& socket, const std::string& request, bool json);    // cmd_bench.cpp: traffic generator and RFC 2544 runner
 
 }  // namespace l2vpn::app

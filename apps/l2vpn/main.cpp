@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "l2vpn 0.1");
   l2vpn::app::add_topo_command(app);
+  l2vpn::app::add_node_command(app);
   l2vpn::app::add_forward_command(app);
   l2vpn::app::add_sim_command(app);
   l2vpn::app::add_run_command(app);

@@ -1,0 +1,111 @@
+// `l2vpn node TOPOLOGY --router NAME`: one router of a topology as its own
+// process. Its LSR id is the router's loopback; LDP runs on the kernel
+// interfaces its links name (the port name is the interface name); routes
+// come from the kernel FIB. `l2vpn ctl --node SOCKET show ldp ...` looks in.
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "controlplane/yaml_loader.hpp"
+#include "ldp/pdu.hpp"
+#include "node/ldp_node.hpp"
+
+namespace l2vpn::app {
+
+namespace {
+
+volatile std::sig_atomic_t g_node_stop = 0;
+void on_node_signal(int) { g_node_stop = 1; }
+
+struct NodeCmd {
+  std::string topology, router, ctl;
+  std::vector<std::string> interfaces;
+  std::vector<std::string> targeted;
+  uint16_t keepalive = 180, hello_holdtime = 15, hello_interval = 5;
+  bool verbose = false;
+};
+
+int fail(const std::string& msg) {
+  std::fprintf(stderr, "l2vpn node: %s\n", msg.c_str());
+  return 1;
+}
+
+int run(const NodeCmd& o) {
+  auto topo = cp::load_topology(o.topology);
+  if (!topo) return fail(topo.error().message);
+  const cp::Router* r = topo->find_router(o.router);
+  if (!r) return fail(fmt::format("{}: no router '{}'", o.topology, o.router));
+  auto lsr = ldp::parse_ip(r->loopback);
+  if (!lsr) return fail(fmt::format("{}: router '{}' has no IPv4 loopback", o.topology, o.router));
+  node::NodeOptions opt;
+  opt.router = o.router;
+  opt.verbose = o.verbose;
+  opt.ctl_path = o.ctl.empty() ? fmt::format("/tmp/l2vpn-node-{}.sock", o.router) : o.ctl;
+  opt.ldp.lsr_id = *lsr;
+  opt.ldp.label_min = std::max<uint32_t>(r->labels.first, 16);
+  opt.ldp.label_max = r->labels.last;
+  opt.ldp.explicit_null = r->explicit_null;
+  opt.ldp.keepalive = o.keepalive;
+  opt.ldp.link_hello_holdtime = o.hello_holdtime;
+  opt.ldp.link_hello_interval = o.hello_interval;
+  opt.ldp.interfaces = o.interfaces;
+  if (opt.ldp.interfaces.empty())
+    for (const auto& l : topo->links) {
+      if (l.a == o.router) opt.ldp.interfaces.push_back(l.a_port);
+      if (l.b == o.router) opt.ldp.interfaces.push_back(l.b_port);
+    }
+  for (const auto& t : o.targeted) {
+    auto a = ldp::parse_ip(t);
+    if (!a) {
+      const cp::Router* peer = topo->find_router(t);
+      if (peer) a = ldp::parse_ip(peer->loopback);
+    }
+    if (!a) return fail(fmt::format("--targeted {}: neither an IPv4 address nor a router", t));
+    opt.ldp.targeted_neighbors.push_back(*a);
+  }
+  std::signal(SIGINT, on_node_signal);
+  std::signal(SIGTERM, on_node_signal);
+  std::fprintf(stderr, "l2vpn node %s: LSR id %s, LDP on %zu interfaces, control socket %s\n",
+               o.router.c_str(), r->loopback.c_str(), opt.ldp.interfaces.size(),
+               opt.ctl_path.c_str());
+  try {
+    return node::run_node(opt, &g_node_stop);
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
+
+}  // namespace
+
+int run_node_show(const std::string& socket, const std::string& request, bool json) {
+  try {
+    std::string ans = node::control_request(socket, json ? request + " json" : request);
+    std::fputs(ans.c_str(), stdout);
+    return ans.rfind("error:", 0) == 0 ? 1 : 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "l2vpn ctl: %s\n", e.what());
+    return 1;
+  }
+}
+
+void add_node_command(CLI::App& app) {
+  auto o = std::make_shared<NodeCmd>();
+  auto* cmd = app.add_subcommand("node", "run one router of a topology as its own process: routes from "
+                                         "the kernel, labels from LDP (RFC 5036) with its neighbors");
+  cmd->add_option("topology", o->topology, "topology YAML")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--router", o->router, "which router this process is")->required();
+  cmd->add_option("--ctl", o->ctl, "control socket (default /tmp/l2vpn-node-ROUTER.sock)");
+  cmd->add_option("--interface", o->interfaces,
+                  "LDP link discovery on these kernel interfaces (default: the router's link ports)");
+  cmd->add_option("--targeted", o->targeted, "targeted hellos to this address or router (repeatable)");
+  cmd->add_option("--keepalive", o->keepalive, "proposed KeepAlive time, s")->check(CLI::Range(3, 65535));
+  cmd->add_option("--hello-holdtime", o->hello_holdtime, "link hello hold time, s")->check(CLI::Range(3, 65535));
+  cmd->add_option("--hello-interval", o->hello_interval, "link hello interval, s")->check(CLI::Range(1, 65535));
+  cmd->add_flag("--verbose", o->verbose, "log bindings changes");
+  cmd->callback([o] { exit_code = run(*o); });
+}
+
+}  // namespace l2vpn::app

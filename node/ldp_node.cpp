@@ -1,0 +1,473 @@
+#include "node/ldp_node.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "ldp/show.hpp"
+#include "node/lfib.hpp"
+
+namespace l2vpn::node {
+
+namespace {
+
+ldp::Time mono_now() {
+  return std::chrono::duration_cast<ldp::Time>(
+      std::chrono::steady_clock::now().time_since_epoch());
+}
+
+sockaddr_in sin_of(uint32_t addr, uint16_t port) {
+  sockaddr_in s{};
+  s.sin_family = AF_INET;
+  s.sin_addr.s_addr = htonl(addr);
+  s.sin_port = htons(port);
+  return s;
+}
+
+void nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+struct Conn {
+  int fd = -1;
+  bool connecting = false;
+  std::vector<uint8_t> out;
+};
+
+class Runtime {
+ public:
+  Runtime(const NodeOptions& opt, const StateHook& hook)
+      : opt_(opt), hook_(hook), engine_(opt.ldp) {}
+
+  int run(volatile std::sig_atomic_t* stop) {
+    ep_ = epoll_create1(EPOLL_CLOEXEC);
+    open_udp();
+    open_tcp_listener();
+    if (!opt_.ctl_path.empty()) open_ctl();
+    add(monitor_.fd(), EPOLLIN);
+    refresh_kernel();
+    ldp::Time last_tick{};
+    while (!*stop) {
+      epoll_event evs[32];
+      int n = epoll_wait(ep_, evs, 32, 100);
+      ldp::Time now = mono_now();
+      for (int i = 0; i < n; ++i) handle(evs[i].data.fd, evs[i].events, now);
+      if (now - last_tick >= ldp::Time(100)) {
+        engine_.tick(now);
+        last_tick = now;
+      }
+      pump(now);
+    }
+    engine_.shutdown(mono_now());
+    pump(mono_now());
+    for (auto& [peer, c] : conns_) close(c.fd);
+    if (!opt_.ctl_path.empty()) unlink(opt_.ctl_path.c_str());
+    return 0;
+  }
+
+ private:
+  void add(int fd, uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = fd;
+    epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev);
+  }
+  void mod(int fd, uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = fd;
+    epoll_ctl(ep_, EPOLL_CTL_MOD, fd, &ev);
+  }
+
+  void open_udp() {
+    udp_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int one = 1, zero = 0, ttl = 1;
+    setsockopt(udp_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    setsockopt(udp_, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+    setsockopt(udp_, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero));
+    setsockopt(udp_, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl));
+    auto sa = sin_of(INADDR_ANY, ldp::kPort);
+    if (bind(udp_, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) < 0)
+      throw std::runtime_error(fmt::format("bind UDP {}: {}", ldp::kPort, strerror(errno)));
+    nonblock(udp_);
+    add(udp_, EPOLLIN);
+  }
+
+  void join_interfaces() {
+    for (const auto& name : opt_.ldp.interfaces) {
+      int idx = int(if_nametoindex(name.c_str()));
+      if (!idx || joined_.count(idx)) continue;
+      ip_mreqn m{};
+      m.imr_multiaddr.s_addr = htonl(ldp::kAllRouters);
+      m.imr_ifindex = idx;
+      if (setsockopt(udp_, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m)) == 0 || errno == EADDRINUSE)
+        joined_.insert(idx);
+    }
+  }
+
+  void open_tcp_listener() {
+    tcp_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(tcp_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    auto sa = sin_of(INADDR_ANY, ldp::kPort);
+    if (bind(tcp_, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) < 0 || listen(tcp_, 16) < 0)
+      throw std::runtime_error(fmt::format("listen TCP {}: {}", ldp::kPort, strerror(errno)));
+    nonblock(tcp_);
+    add(tcp_, EPOLLIN);
+  }
+
+  void open_ctl() {
+    ctl_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un su{};
+    su.sun_family = AF_UNIX;
+    if (opt_.ctl_path.size() >= sizeof(su.sun_path))
+      throw std::runtime_error("control socket path too long: " + opt_.ctl_path);
+    std::strcpy(su.sun_path, opt_.ctl_path.c_str());
+    unlink(opt_.ctl_path.c_str());
+    if (bind(ctl_, reinterpret_cast<sockaddr*>(&su), sizeof(su)) < 0 || listen(ctl_, 4) < 0)
+      throw std::runtime_error(fmt::format("control socket {}: {}", opt_.ctl_path, strerror(errno)));
+    add(ctl_, EPOLLIN);
+  }
+
+  void refresh_kernel() {
+    try {
+      kernel_ = read_kernel();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s: %s\n", opt_.router.c_str(), e.what());
+      return;
+    }
+    join_interfaces();
+    auto view = routing_view(kernel_, opt_.ldp.lsr_id);
+    if (view != view_) {
+      view_ = view;
+      engine_.set_routing(view_, mono_now());
+    }
+    kernel_changed_ = true;
+  }
+
+  void handle(int fd, uint32_t events, ldp::Time now) {
+    if (fd == monitor_.fd()) {
+      if (monitor_.drain()) refresh_kernel();
+    } else if (fd == udp_) {
+      read_udp(now);
+    } else if (fd == tcp_) {
+      accept_tcp(now);
+    } else if (fd == ctl_) {
+      serve_ctl(now);
+    } else {
+      auto it = by_fd_.find(fd);
+      if (it == by_fd_.end()) return;
+      uint32_t peer = it->second;
+      Conn& c = conns_[peer];
+      if (c.connecting) {
+        int err = 0;
+        socklen_t len = sizeof(err);
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err) {
+          drop(peer);
+          engine_.on_connect_failed(peer, now);
+          return;
+        }
+        c.connecting = false;
+        mod(fd, EPOLLIN);
+        engine_.on_connected(peer, now);
+        return;
+      }
+      if (events & EPOLLOUT) write_out(peer);
+      if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) read_tcp(peer, now);
+    }
+  }
+
+  void read_udp(ldp::Time now) {
+    for (;;) {
+      uint8_t buf[ldp::kMaxPdu];
+      char cbuf[256];
+      sockaddr_in from{};
+      iovec iov{buf, sizeof(buf)};
+      msghdr mh{};
+      mh.msg_name = &from;
+      mh.msg_namelen = sizeof(from);
+      mh.msg_iov = &iov;
+      mh.msg_iovlen = 1;
+      mh.msg_control = cbuf;
+      mh.msg_controllen = sizeof(cbuf);
+      ssize_t n = recvmsg(udp_, &mh, 0);
+      if (n < 0) return;
+      int ifindex = 0;
+      uint32_t dst = 0;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+          auto* pi = reinterpret_cast<in_pktinfo*>(CMSG_DATA(c));
+          ifindex = pi->ipi_ifindex;
+          dst = ntohl(pi->ipi_addr.s_addr);
+        }
+      std::string ifname;
+      if (dst == ldp::kAllRouters) {
+        char name[IF_NAMESIZE] = {};
+        if (!if_indextoname(unsigned(ifindex), name)) continue;
+        ifname = name;
+      }
+      engine_.on_hello(ifname, ntohl(from.sin_addr.s_addr),
+                       std::span<const uint8_t>(buf, size_t(n)), now);
+    }
+  }
+
+  void accept_tcp(ldp::Time now) {
+    for (;;) {
+      sockaddr_in from{};
+      socklen_t len = sizeof(from);
+      int fd = accept4(tcp_, reinterpret_cast<sockaddr*>(&from), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) return;
+      auto peer = engine_.on_accept(ntohl(from.sin_addr.s_addr), now);
+      if (!peer) {
+        close(fd);
+        continue;
+      }
+      drop(*peer);  // a connection we still held: the peer restarted
+      conns_[*peer] = Conn{fd, false, {}};
+      by_fd_[fd] = *peer;
+      add(fd, EPOLLIN);
+    }
+  }
+
+  void read_tcp(uint32_t peer, ldp::Time now) {
+    int fd = conns_[peer].fd;
+    for (;;) {
+      uint8_t buf[16384];
+      ssize_t n = read(fd, buf, sizeof(buf));
+      if (n > 0) {
+        engine_.on_data(peer, std::span<const uint8_t>(buf, size_t(n)), now);
+        if (!conns_.count(peer) || conns_[peer].fd != fd) return;
+        continue;
+      }
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      drop(peer);
+      engine_.on_closed(peer, now);
+      return;
+    }
+  }
+
+  void write_out(uint32_t peer) {
+    Conn& c = conns_[peer];
+    while (!c.out.empty()) {
+      ssize_t n = write(c.fd, c.out.data(), c.out.size());
+      if (n <= 0) break;
+      c.out.erase(c.out.begin(), c.out.begin() + n);
+    }
+    mod(c.fd, c.out.empty() ? EPOLLIN : EPOLLIN | EPOLLOUT);
+  }
+
+  void drop(uint32_t peer) {
+    auto it = conns_.find(peer);
+    if (it == conns_.end()) return;
+    epoll_ctl(ep_, EPOLL_CTL_DEL, it->second.fd, nullptr);
+    by_fd_.erase(it->second.fd);
+    close(it->second.fd);
+    conns_.erase(it);
+  }
+
+  void send_hello(const ldp::Action& a) {
+    sockaddr_in dst = sin_of(a.address, ldp::kPort);
+    if (!a.interface.empty()) {
+      ip_mreqn m{};
+      m.imr_ifindex = int(if_nametoindex(a.interface.c_str()));
+      if (!m.imr_ifindex) return;
+      setsockopt(udp_, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof(m));
+    }
+    sendto(udp_, a.bytes.data(), a.bytes.size(), 0, reinterpret_cast<sockaddr*>(&dst), sizeof(dst));
+  }
+
+  void connect_to(const ldp::Action& a, ldp::Time now) {
+    drop(a.peer);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    // Our transport address is the LSR id: the peer matches the source
+    // address of the connection against the adjacency's transport address.
+    auto local = sin_of(opt_.ldp.lsr_id, 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local));
+    auto sa = sin_of(a.address, ldp::kPort);
+    int rc = connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+    if (rc < 0 && errno != EINPROGRESS) {
+      close(fd);
+      engine_.on_connect_failed(a.peer, now);
+      return;
+    }
+    conns_[a.peer] = Conn{fd, true, {}};
+    by_fd_[fd] = a.peer;
+    add(fd, EPOLLOUT);
+  }
+
+  void pump(ldp::Time now) {
+    for (int round = 0; round < 64 && engine_.has_actions(); ++round) {
+      for (auto& a : engine_.take_actions()) {
+        switch (a.kind) {
+          case ldp::Action::Kind::SendHello:
+            send_hello(a);
+            break;
+          case ldp::Action::Kind::Connect:
+            connect_to(a, now);
+            break;
+          case ldp::Action::Kind::Send: {
+            auto it = conns_.find(a.peer);
+            if (it == conns_.end() || it->second.connecting) break;
+            it->second.out.insert(it->second.out.end(), a.bytes.begin(), a.bytes.end());
+            write_out(a.peer);
+            break;
+          }
+          case ldp::Action::Kind::Close:
+            drop(a.peer);
+            break;
+        }
+      }
+    }
+    if (engine_.bindings_version() != seen_version_ || kernel_changed_) {
+      if (opt_.verbose && engine_.bindings_version() != seen_version_)
+        std::fprintf(stderr, "%s: bindings v%llu: %zu FECs, %zu peers\n", opt_.router.c_str(),
+                     (unsigned long long)engine_.bindings_version(),
+                     engine_.bindings().fecs.size(), engine_.bindings().peers.size());
+      seen_version_ = engine_.bindings_version();
+      kernel_changed_ = false;
+      auto st = build_state(opt_.router, opt_.ldp.lsr_id, kernel_, engine_.bindings(),
+                            opt_.ldp.interfaces);
+      if (!(st == state_)) {
+        state_ = std::move(st);
+        ++status_.state_version;
+        status_.state_changed = now;
+        if (opt_.verbose)
+          std::fprintf(stderr, "%s: state v%llu: %zu FTN, %zu ILM\n", opt_.router.c_str(),
+                       (unsigned long long)status_.state_version, state_.ftn.size(), state_.ilm.size());
+        if (hook_) hook_(state_);
+      }
+    }
+  }
+
+  void serve_ctl(ldp::Time now) {
+    int fd = accept4(ctl_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) return;
+    timeval tv{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    char buf[512];
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    if (n > 0) {
+      std::string req(buf, size_t(n));
+      while (!req.empty() && (req.back() == '\n' || req.back() == '\r')) req.pop_back();
+      status_.state = &state_;
+      std::string ans = control_answer(engine_, opt_.router, req, now, status_);
+      for (size_t off = 0; off < ans.size();) {
+        ssize_t w = write(fd, ans.data() + off, ans.size() - off);
+        if (w <= 0) break;
+        off += size_t(w);
+      }
+    }
+    close(fd);
+  }
+
+  const NodeOptions& opt_;
+  const StateHook& hook_;
+  ForwardingState state_;
+  NodeStatus status_;
+  ldp::Engine engine_;
+  KernelMonitor monitor_;
+  KernelView kernel_;
+  ldp::RoutingView view_;
+  bool kernel_changed_ = false;
+  uint64_t seen_version_ = 0;
+  int ep_ = -1, udp_ = -1, tcp_ = -1, ctl_ = -1;
+  std::set<int> joined_;
+  std::map<uint32_t, Conn> conns_;
+  std::map<int, uint32_t> by_fd_;
+};
+
+std::string prometheus(const ldp::Engine& e, const std::string& router) {
+  auto j = ldp::counters_json(e);
+  std::string out;
+  auto metric = [&](const char* name, const char* help, const char* type, uint64_t v) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{}{{router=\"{}\"}} {}\n", name, help, name,
+                       type, name, router, v);
+  };
+  metric("l2vpn_ldp_sessions_operational", "LDP sessions in state OPERATIONAL", "gauge",
+         j["sessionsOperational"].get<uint64_t>());
+  metric("l2vpn_ldp_adjacencies", "LDP hello adjacencies", "gauge", j["adjacencies"].get<uint64_t>());
+  metric("l2vpn_ldp_fecs", "FECs in the LDP bindings", "gauge", j["fecs"].get<uint64_t>());
+  metric("l2vpn_ldp_sessions_up_total", "sessions that reached OPERATIONAL", "counter",
+         j["sessionsUp"].get<uint64_t>());
+  metric("l2vpn_ldp_sessions_down_total", "OPERATIONAL sessions that ended", "counter",
+         j["sessionsDown"].get<uint64_t>());
+  metric("l2vpn_ldp_pdus_in_total", "LDP PDUs received on sessions", "counter", j["pdusIn"].get<uint64_t>());
+  metric("l2vpn_ldp_pdus_out_total", "LDP PDUs sent on sessions", "counter", j["pdusOut"].get<uint64_t>());
+  metric("l2vpn_ldp_bad_pdus_total", "malformed PDUs and messages received", "counter",
+         j["badPdus"].get<uint64_t>());
+  metric("l2vpn_ldp_mappings_in_total", "label mappings received", "counter", j["mappingsIn"].get<uint64_t>());
+  metric("l2vpn_ldp_mappings_out_total", "label mappings sent", "counter", j["mappingsOut"].get<uint64_t>());
+  metric("l2vpn_ldp_notifications_out_total", "notifications sent", "counter",
+         j["notificationsOut"].get<uint64_t>());
+  return out;
+}
+
+}  // namespace
+
+std::string control_answer(const ldp::Engine& e, const std::string& router,
+                           const std::string& request, ldp::Time now, const NodeStatus& status) {
+  bool json = request.size() >= 5 && request.compare(request.size() - 5, 5, " json") == 0;
+  std::string what = json ? request.substr(0, request.size() - 5) : request;
+  if (what == "show ldp neighbor")
+    return json ? ldp::neighbor_json(e, now).dump(2) + "\n" : ldp::show_neighbor(e, now);
+  if (what == "show ldp discovery")
+    return json ? ldp::discovery_json(e, now).dump(2) + "\n" : ldp::show_discovery(e, now);
+  if (what == "show ldp binding")
+    return json ? ldp::binding_json(e).dump(2) + "\n" : ldp::show_binding(e);
+  if (what == "show ldp counters") return ldp::counters_json(e).dump(2) + "\n";
+  if (what == "metrics") return prometheus(e, router);
+  if (what == "show state" && status.state) {
+    auto j = nlohmann::json::parse(to_json(*status.state));
+    j["version"] = status.state_version;
+    j["changedMs"] = status.state_changed.count();
+    j["nowMs"] = now.count();
+    return j.dump(2) + "\n";
+  }
+  return fmt::format("error: unknown request '{}' (show ldp neighbor|discovery|binding|counters "
+                     "[json], show state json, metrics)\n", request);
+}
+
+std::string control_request(const std::string& path, const std::string& request) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un su{};
+  su.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(su.sun_path)) throw std::runtime_error("socket path too long: " + path);
+  std::strcpy(su.sun_path, path.c_str());
+  if (connect(fd, reinterpret_cast<sockaddr*>(&su), sizeof(su)) < 0) {
+    std::string err = strerror(errno);
+    close(fd);
+    throw std::runtime_error(fmt::format("cannot reach node at {}: {}", path, err));
+  }
+  std::string req = request + "\n";
+  if (write(fd, req.data(), req.size()) < 0) {
+    close(fd);
+    throw std::runtime_error("write to " + path + " failed");
+  }
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) out.append(buf, size_t(n));
+  close(fd);
+  return out;
+}
+
+int run_node(const NodeOptions& opt, volatile std::sig_atomic_t* stop, const StateHook& hook) {
+  Runtime rt(opt, hook);
+  return rt.run(stop);
+}
+
+}  // namespace l2vpn::node

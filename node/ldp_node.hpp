@@ -1,0 +1,49 @@
+#pragma once
+// The node runtime's control plane: one router's LDP engine on real sockets
+// (UDP 646 hellos on its core interfaces, TCP 646 sessions), its routes from
+// the kernel over rtnetlink, followed live, timers, and a control socket
+// that answers `show ldp neighbor|discovery|binding|counters [json]` and
+// `metrics` (Prometheus text). Runs until `stop` becomes non-zero.
+
+#include <csignal>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "contract/forwarding_state.hpp"
+#include "ldp/engine.hpp"
+#include "node/kernel.hpp"
+
+namespace l2vpn::node {
+
+struct NodeOptions {
+  std::string router;     // for messages and metrics labels
+  ldp::Config ldp;        // lsr_id, interfaces, label range, timers
+  std::string ctl_path;   // unix socket for `l2vpn ctl --node`; empty: none
+  bool verbose = false;   // log sessions and bindings changes to stderr
+};
+
+// Called with the router's new ForwardingState (node/lfib.hpp) each time
+// the bindings or the kernel view change it: the dataplane side publishes it.
+using StateHook = std::function<void(const ForwardingState&)>;
+
+int run_node(const NodeOptions& opt, volatile std::sig_atomic_t* stop,
+             const StateHook& hook = {});
+
+// The answer to one control-socket request line (also used by tests):
+// show ldp neighbor|discovery|binding|counters [json], show state json (the
+// ForwardingState, with "version" and "changedMs": when it last changed, on
+// the node's monotonic clock), metrics.
+struct NodeStatus {
+  const ForwardingState* state = nullptr;
+  uint64_t state_version = 0;
+  ldp::Time state_changed{};
+};
+std::string control_answer(const ldp::Engine& e, const std::string& router,
+                           const std::string& request, ldp::Time now,
+                           const NodeStatus& status = {});
+
+// Sends one request to a node's control socket and returns the answer.
+std::string control_request(const std::string& path, const std::string& request);
+
+}  // namespace l2vpn::node

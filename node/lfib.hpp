@@ -1,0 +1,23 @@
+#pragma once
+// A router's ForwardingState from what LDP and the kernel know: for every
+// FEC with a kernel route, each ECMP next hop whose LSR gave a label (the
+// next hop's address is among that peer's Address-message addresses) and
+// whose MAC the kernel has resolved becomes an NHLFE out of that port:
+// swap to the peer's label, or pop when it is implicit null (PHP) in the
+// ILM entry of our local label; push it (nothing for implicit null) in the
+// FTN. Two or more next hops make an ECMP group. Pure: the node publishes
+// the result to the fast path with RCU, like every other ForwardingState.
+
+#include <string>
+#include <vector>
+
+#include "contract/forwarding_state.hpp"
+#include "ldp/bindings.hpp"
+#include "node/kernel.hpp"
+
+namespace l2vpn::node {
+
+ForwardingState build_state(const std::string& router, uint32_t lsr_id, const KernelView& k,
+                            const ldp::Bindings& b, const std::vector<std::string>& core_ports);
+
+}  // namespace l2vpn::node

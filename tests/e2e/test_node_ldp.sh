@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# End-to-end: PE1-P1-P2-PE2 as four `l2vpn node` processes in four network
+# namespaces, FRR's ospfd beside each (scripts/lab-ldp.sh, PREFIX=i16-).
+#
+#   bash tests/e2e/test_node_ldp.sh build/bin/l2vpn
+#
+# Checked:
+#  1. all four LDP sessions OPERATIONAL;
+#  2. every router's FTN/ILM follow the IGP path with PHP: PE1 pushes P1's
+#     label for PE2's loopback out of to-p1; P1 swaps it to P2's label out of
+#     to-p2; P2 pops (PHP) out of to-pe2; the labels chain (each router's
+#     outgoing label is the next one's local label);
+#  3. the core link p1-p2 cut: OSPF moves PE2's loopback to the detour
+#     p1-pe2; P1's ILM for the same local label now pops out of to-pe2, and
+#     PE1's FTN and P1's local label did not change (the stable label);
+#     the time from the cut to P1's new state is the outage figure;
+#  4. P2 frozen (SIGSTOP, no FIN): its sessions go down after the hold time
+#     and its labels leave the others' bindings; P2 killed and restarted:
+#     the sessions come back.
+# Exit 0: passed; 1: a check failed; 77: skipped (not root, FRR missing).
+set -uo pipefail
+
+L2VPN=$(readlink -f "${1:-build/bin/l2vpn}")
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+skip() { echo "SKIP: $*"; exit 77; }
+[[ -x $L2VPN ]] || { echo "FAIL: no l2vpn binary at '$L2VPN'"; exit 1; }
+[[ $EUID -eq 0 ]] || skip "needs root (network namespaces, veth)"
+for t in ip /usr/lib/frr/zebra /usr/lib/frr/ospfd; do
+  command -v "$t" >/dev/null || [[ -x $t ]] || skip "'$t' not installed (Debian package frr)"
+done
+export PREFIX=i16- NODE_ARGS="--hello-holdtime 6 --hello-interval 2 --keepalive 9"
+LAB=$ROOT/scripts/lab-ldp.sh
+W=/tmp/i16-lab
+PY=/usr/bin/python3
+FAILS=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+trap '[[ ${KEEP:-0} = 1 ]] || "$LAB" down' EXIT
+
+"$LAB" up "$L2VPN" || { echo "FAIL: lab-ldp.sh up"; exit 1; }
+
+ctl() { "$L2VPN" ctl --node "$W/$1.sock" --json show "${@:2}" 2>/dev/null; }
+operational() {  # router -> number of OPERATIONAL sessions
+  ctl "$1" ldp neighbor | $PY -c '
+import json,sys
+try: print(sum(n["state"]=="OPERATIONAL" for n in json.load(sys.stdin)["neighbors"]))
+except Exception: print(0)'
+}
+# state ROUTER -> "FTN-or-ILM summary" lines from the ForwardingState
+summary() {
+  ctl "$1" state | $PY -c '
+import json,sys
+try: s=json.load(sys.stdin)
+except Exception: sys.exit()
+nh={n["id"]:n for n in s.get("nhlfes",[])}
+def show(kind,id):
+    if kind=="nhlfe":
+        n=nh[id]; return "%s%s@%s"%(n["op"],n.get("labels",[]),n["out_port"])
+    return "ecmp"
+for f in s.get("ftn",[]): print("ftn",f["fec"],show(f["next_hop"]["kind"],f["next_hop"]["id"]))
+for i in s.get("ilm",[]): print("ilm",i["label"],show("nhlfe" if i["action"]=="forward" else "ecmp",i["target"]))
+print("version",s["version"],s["changedMs"],s["nowMs"])'
+}
+local_label() {  # router fec -> our local label for it
+  ctl "$1" ldp binding | $PY -c '
+import json,sys
+for b in json.load(sys.stdin)["bindings"]:
+    if b["prefix"]==sys.argv[1]: print(b["localLabel"]); break' "$2"
+}
+
+# 1. sessions
+t0=$SECONDS
+while (( SECONDS - t0 < 60 )); do
+  [[ $(operational pe1) = 1 && $(operational p1) = 3 && $(operational p2) = 2 && $(operational pe2) = 2 ]] && break
+  sleep 0.5
+done
+if [[ $(operational p1) = 3 && $(operational pe2) = 2 ]]; then ok "4 LDP sessions OPERATIONAL after $((SECONDS - t0))s"
+else bad "sessions: pe1 $(operational pe1)/1 p1 $(operational p1)/3 p2 $(operational p2)/2 pe2 $(operational pe2)/2"; fi
+sleep 3
+
+# 2. FTN/ILM along the IGP path, PHP at P2
+FEC=10.255.0.4/32
+l_p1=$(local_label p1 $FEC); l_p2=$(local_label p2 $FEC)
+summary pe1 >"$W/pe1.before"; summary p1 >"$W/p1.before"; summary p2 >"$W/p2.before"
+grep -q "^ftn $FEC push\[$l_p1\]@to-p1" "$W/pe1.before" && ok "PE1 FTN $FEC: push $l_p1 (P1's label) out of to-p1" \
+  || bad "PE1 FTN for $FEC: $(grep "ftn $FEC" "$W/pe1.before") (want push [$l_p1] @to-p1)"
+grep -q "^ilm $l_p1 swap\[$l_p2\]@to-p2" "$W/p1.before" && ok "P1 ILM $l_p1: swap to $l_p2 (P2's label) out of to-p2" \
+  || bad "P1 ILM $l_p1: $(grep "ilm $l_p1 " "$W/p1.before") (want swap [$l_p2] @to-p2)"
+grep -q "^ilm $l_p2 pop\[\]@to-pe2" "$W/p2.before" && ok "P2 ILM $l_p2: pop (PHP) out of to-pe2" \
+  || bad "P2 ILM $l_p2: $(grep "ilm $l_p2 " "$W/p2.before") (want pop @to-pe2)"
+
+# 3. cut p1-p2: the labels follow the IGP
+v0=$(awk '/^version/{print $2}' "$W/p1.before")
+cut_ms=$($PY -c 'import time; print(int(time.clock_gettime(time.CLOCK_MONOTONIC)*1000))')
+ip -n i16-p1 link set to-p2 down
+ip -n i16-p2 link set to-p1 down
+moved=
+for _ in $(seq 1 200); do
+  s=$(summary p1)
+  if grep -q "^ilm $l_p1 pop\[\]@to-pe2" <<<"$s"; then moved=$s; break; fi
+  sleep 0.05
+done
+if [[ -n $moved ]]; then
+  changed=$(awk '/^version/{print $3}' <<<"$moved")
+  ok "P1 ILM $l_p1 now pops out of to-pe2 (the detour), $((changed - cut_ms)) ms after the cut"
+  echo "outage (cut -> P1 forwarding state on the new next hop): $((changed - cut_ms)) ms" >"$W/outage.txt"
+else
+  bad "P1 ILM $l_p1 did not move to to-pe2 within 10 s: $(summary p1 | grep "ilm $l_p1 ")"
+fi
+[[ $(local_label p1 $FEC) = "$l_p1" ]] && ok "P1's local label for $FEC unchanged ($l_p1) across the reroute" \
+  || bad "P1's local label for $FEC changed: $l_p1 -> $(local_label p1 $FEC)"
+summary pe1 | grep -q "^ftn $FEC push\[$l_p1\]@to-p1" && ok "PE1's FTN untouched (push $l_p1 via P1)" \
+  || bad "PE1 FTN changed: $(summary pe1 | grep "ftn $FEC")"
+ip -n i16-p1 link set to-p2 up
+ip -n i16-p2 link set to-p1 up
+sleep 8
+
+# 4. P2 frozen: sessions drop after the hold time; killed + restarted: back
+(( $(operational p1) == 3 )) || bad "p1-p2 session did not come back after the link came up"
+p2pid=$(cat "$W/p2.node.pid")
+kill -STOP "$p2pid"
+t0=$SECONDS
+while (( SECONDS - t0 < 30 )); do (( $(operational p1) == 2 )) && break; sleep 0.5; done
+if (( $(operational p1) == 2 )); then ok "P2 frozen: P1's session with it ended after $((SECONDS - t0)) s (hold 6 s, keepalive 9 s)"
+else bad "P2 frozen: P1 still has $(operational p1) sessions"; fi
+ctl p1 ldp binding | grep -q '"neighborId": "10.255.0.3"' && bad "P2's labels still in P1's bindings" \
+  || ok "P2's labels left P1's bindings"
+kill -KILL "$p2pid"
+"$LAB" start-node p2 "$L2VPN"
+t0=$SECONDS
+while (( SECONDS - t0 < 40 )); do (( $(operational p1) == 3 && $(operational p2) == 2 )) && break; sleep 0.5; done
+if (( $(operational p1) == 3 && $(operational p2) == 2 )); then ok "P2 restarted: sessions back in $((SECONDS - t0)) s"
+else bad "after P2's restart: p1 $(operational p1)/3, p2 $(operational p2)/2"; fi
+
+[[ -f $W/outage.txt ]] && cat "$W/outage.txt"
+if (( FAILS )); then echo "FAILED: $FAILS check(s) (logs in $W; KEEP=1 keeps the lab)"; exit 1; fi
+echo "PASS"
