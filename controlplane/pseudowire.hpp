@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,6 +92,12 @@ struct VplsPlan {
   uint32_t first_tree_slot = 0;             // p2mp_tree: member k's tree uses slot first_tree_slot + k
 };
 
+// P2MP tree slots of one instance: [first, first + count).
+struct TreeSlot {
+  uint32_t first = 0, count = 0;
+};
+using TreeSlots = std::map<std::string, TreeSlot>;  // by VPLS name
+
 struct ServicePlan {
   std::vector<PwEndPlan> ends;
   std::vector<VplsPlan> vpls;
@@ -102,12 +109,18 @@ struct ServicePlan {
   // id 1 + slot, a branch NHLFE id service base + slot x port stride + port.
   // Collision-free and independent of the order trees are built in.
   uint32_t tree_slots = 0;
+  // Which slots each P2MP instance holds. Kept across re-plans (an instance
+  // removed keeps its slots, one added takes new ones after all the others):
+  // removing one instance moves no other tree's labels or groups, so frames
+  // in flight never land on another instance's tree (issue 14, failure 5).
+  TreeSlots tree_slot_of;
   std::vector<std::string> warnings;
 };
 
 // Resolves every service's sites and routers, allocates PW labels and ids.
 // Errors name the service and where it was defined.
-Result<ServicePlan> plan_services(const Plan& plan);
+// `keep`: the slots of the previous plan (services_changed), kept as they were.
+Result<ServicePlan> plan_services(const Plan& plan, const TreeSlots* keep = nullptr);
 
 // What one computation produced for one router's services.
 struct ServiceTables {

@@ -172,7 +172,11 @@ struct Report {
   std::string topology;
   uint64_t seed = 0;
   double duration_ms = 0;  // traffic
-  double end_ms = 0;       // virtual time when the network had drained
+  double end_ms = 0;       // virtual time when the network had drained (or the run stopped)
+  // false: frames were still queued or on the wires 60 s after the traffic
+  // stopped (a link far too slow for its load); they count as lost.
+  bool drained = true;
+  double warmup_ms = 0;  // when the data generators started (ARP first)
   bool real_time = false;
   bool lfa = true;
   double control_plane_delay_ms = 0;
@@ -186,8 +190,11 @@ struct Report {
   // Not in the JSON (they differ run to run).
   double wall_seconds = 0;
   // Every frame delivered once to where it was meant, nothing lost outside
-  // an event's window.
+  // an event's window, the network drained, and something was sent when
+  // there were flows to send.
   bool ok() const;
+  // Why not ok(), one reason a line ("" when ok).
+  std::string problems() const;
 };
 
 std::string to_json(const Report& r, int indent = 2);
