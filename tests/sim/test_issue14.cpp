@@ -152,5 +152,33 @@ TEST(Issue14, InFlightBoundCoversHvplsDetours) {
   EXPECT_EQ(pb.in_flight_ns, 3 * (4'100'000u + 1'000'000u));
 }
 
+// (4) A P2MP VPLS duplicated broadcast frames when its trees changed after
+// a link failure: copies the old tree had replicated, still in flight, were
+// replicated again by the new tree (the same label). The issue's example.
+TEST(Issue14, P2mpTreeChangeDuplicatesNothing) {
+  auto topo = topo_of(
+      "routers: [{name: r0}, {name: r1}, {name: r2}, {name: r3, role: p}, {name: r4}, {name: r5, role: p}]\n"
+      "links:\n"
+      "  - {a: r0, b: r4, metric: 20, delay: 1ms}\n"
+      "  - {a: r0, b: r5, metric: 20, delay: 2ms}\n"
+      "  - {a: r1, b: r2, metric: 10, delay: 1ms}\n"
+      "  - {a: r1, b: r4, metric: 20, delay: 100us}\n"
+      "  - {a: r2, b: r3, metric: 1, delay: 2ms}\n"
+      "  - {a: r3, b: r5, metric: 1, delay: 2ms}\n"
+      "sites: [{name: s2, pe: r2}, {name: s4, pe: r4}, {name: s1, pe: r1}, {name: s0, pe: r0}]\n"
+      "services: {vpls: [{name: v, sites: [s2, s4, s1, s0], bum: p2mp}]}\n");
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    auto o = run_of(300);
+    o.seed = seed;
+    o.control_plane_delay_ns = 0;
+    o.workload.arp_interval_ns = 5'000'000;
+    o.events.push_back(*parse_event("144ms link-down r2:r3"));
+    Report r = run(topo, o);
+    EXPECT_EQ(r.totals.duplicated, 0u) << "seed " << seed;
+    EXPECT_EQ(r.totals.lost_outside_events, 0u) << "seed " << seed;
+    EXPECT_GT(r.totals.sent, 0u);
+  }
+}
+
 }  // namespace
 }  // namespace l2vpn::sim
