@@ -32,7 +32,6 @@ constexpr size_t kMemcachedUdpHeader = 8;
 constexpr size_t kMemcachedDatagram = 1400 - kTrailerLen;
 constexpr uint64_t kMacFloodGapNs = 10'000;  // 100,000 frames per second
 constexpr uint64_t kAgeIntervalNs = 1'000'000'000;
-constexpr uint64_t kMaxDurationNs = 1000'000'000'000ULL;  // 1000 s of traffic
 
 uint64_t splitmix(uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;

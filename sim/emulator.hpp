@@ -77,6 +77,11 @@ struct Workload {
   uint64_t arp_interval_ns = 100'000'000;
 };
 
+// The longest run: the report keeps every frame's send time and every
+// receiver's bitmap, so memory grows with the duration (Emulator::create
+// refuses more).
+inline constexpr uint64_t kMaxDurationNs = 1000'000'000'000ULL;  // 1000 s
+
 struct EmulatorOptions {
   uint64_t seed = 1;
   uint64_t duration_ns = 1'000'000'000;  // traffic runs [0, duration), then the network drains

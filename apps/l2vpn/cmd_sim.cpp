@@ -125,6 +125,10 @@ int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector
     spdlog::error("--duration must be above zero");
     return 2;
   }
+  if (cli.duration_ns && *cli.duration_ns > sim::kMaxDurationNs) {
+    spdlog::error("--duration {}: above the maximum of {} s", o.duration, sim::kMaxDurationNs / 1'000'000'000);
+    return 2;
+  }
   if (given("--hosts")) cli.hosts_per_site = o.workload.hosts_per_site;
   if (given("--memcached-rps")) cli.memcached_rps = o.workload.memcached_rps;
   if (given("--redis-mbps")) cli.redis_mbps = o.workload.redis_mbps;

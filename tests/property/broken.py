@@ -95,14 +95,14 @@ def _m_site_on_p(rng, lines):
 
 
 def _m_vpls_too_big(rng, lines):
-    # More members than a VPLS takes (failure 7): topo and sim agree.
-    n = 1025
+    # More members than a bridge domain holds (failure 7): topo and sim agree.
+    n = rng.randint(1024, 1100)
     i = _line_of(lines, "name: v1")
-    lines[i - 1] = "    - {name: v1, sites: [" + ", ".join(f"x{k}" for k in range(n)) + "]}"
+    lines[i - 1] = "    - {name: v1, sites: [sb, " + ", ".join(f"x{k}" for k in range(n)) + "]}"
     j = _line_of(lines, "name: sd,")
     for k in range(n):
-        lines.insert(j, f"  - {{name: x{k}, pe: r{k % 2}, port: big, vlan: {k + 100}}}")
-    return lines, [], ["v1", "1024"], "topo"
+        lines.insert(j, f"  - {{name: x{k}, pe: r0, port: big, vlan: {k + 100}}}")
+    return lines, [], ["v1", "r0", "1024"], "topo"
 
 
 def _m_event_unknown_link(rng, lines):
@@ -118,11 +118,11 @@ def _m_event_past_end(rng, lines):
 
 
 def _m_duration_negative(rng, lines):
-    return lines, ["--duration", rng.choice(["-1s", "1e3s", "10x"])], ["--duration"], "sim"
+    return lines, ["--duration", rng.choice(["-1s", "1e4s", "10x"])], ["--duration"], "sim"
 
 
 def _m_duration_huge(rng, lines):
-    return lines, ["--duration", "100000s"], ["--duration"], "sim"
+    return lines, ["--duration", "100000s"], ["duration", "maximum of 1000 s"], "sim"
 
 
 def _m_service_add_present(rng, lines):
@@ -143,7 +143,8 @@ def run_broken(l2vpn, seed, workdir, timeout=60):
     with open(path, "w") as fh:
         fh.write("\n".join(lines) + "\n")
     fails = []
-    cmds = [[l2vpn, "sim", path, "--duration", "50ms", "--file-prefix", f"brk-{os.getpid()}-{seed}"] + extra]
+    duration = [] if "--duration" in extra else ["--duration", "50ms"]
+    cmds = [[l2vpn, "sim", path, "--file-prefix", f"brk-{os.getpid()}-{seed}"] + duration + extra]
     if where == "topo":
         cmds.insert(0, [l2vpn, "topo", path])
     for cmd in cmds:

@@ -96,6 +96,9 @@ def generate(seed, max_routers=60):
         port = f"trunk{rng.randint(0, 1)}"
         used = port_vlans.setdefault((pe, port), set())
         v = vlan or rng.randint(1, 4094)
+        if v in used:  # the service's VLAN is taken on this trunk: the other trunk
+            port = "trunk1" if port == "trunk0" else "trunk0"
+            used = port_vlans.setdefault((pe, port), set())
         while v in used:
             v = rng.randint(1, 4094)
         used.add(v)
@@ -111,7 +114,9 @@ def generate(seed, max_routers=60):
     for i in range(rng.randint(0, 4)):
         a, b = rng.sample(pes, 2)
         mode = rng.choice(["raw", "raw", "tagged"])
-        sa, sb = new_site(a, mode), new_site(b, mode)
+        # Tagged: the tag crosses the PW as it is, so both ends use one VLAN.
+        vlan = rng.randint(1, 4094) if mode == "tagged" else None
+        sa, sb = new_site(a, mode, vlan), new_site(b, mode, vlan)
         cw = "" if rng.random() < 0.7 else f", control_word: {rng.choice(['true', 'false'])}"
         fl = ", flow_label: true" if rng.random() < 0.2 else ""
         mtu = rng.choice([1500, 1500, 1400, 9000]) if True else 1500
@@ -122,9 +127,10 @@ def generate(seed, max_routers=60):
         k = rng.randint(2, min(8, max(2, len(pes))))
         members = rng.sample(pes, min(k, len(pes)))
         mode = rng.choice(["raw", "raw", "tagged"])
-        ss = [new_site(pe, mode) for pe in members]
+        vlan = rng.randint(1, 4094) if mode == "tagged" else None
+        ss = [new_site(pe, mode, vlan) for pe in members]
         if rng.random() < 0.15 and len(members) >= 2:  # two sites on one PE
-            ss.append(new_site(members[0], mode))
+            ss.append(new_site(members[0], mode, vlan))
         opts = []
         bum = "p2mp" if rng.random() < 0.3 else "ingress"
         if bum == "p2mp":
@@ -142,7 +148,7 @@ def generate(seed, max_routers=60):
             if free:
                 mtu_s = rng.choice(free)
                 hubs = rng.sample(members, min(len(members), rng.choice([1, 2])))
-                ss.append(new_site(mtu_s, mode))
+                ss.append(new_site(mtu_s, mode, vlan))
                 spokes = f", spokes: [{{mtu_s: {mtu_s}, hubs: [{', '.join(hubs)}]}}]"
                 hvpls_used = True
         extra = (", " + ", ".join(opts)) if opts else ""
