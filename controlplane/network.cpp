@@ -720,7 +720,6 @@ struct Network::Impl {
       topo = std::move(previous);
       return s.error();
     }
-    s->tree_versions = sp.tree_versions;  // slots are kept, so are their versions
     ServicePlan old_sp = std::move(sp);
     sp = std::move(*s);
     services_dirty = true;

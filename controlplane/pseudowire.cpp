@@ -126,12 +126,12 @@ struct Planner {
       return Error{fmt::format("too many P2MP trees ({}) for the NHLFE id space", sp.tree_slots)};
     for (uint32_t r = 0; r < nr; ++r) {
       const Router& rt = plan.router_at(r);
-      uint64_t first = uint64_t(rt.labels.first) + plan.fec_count() + 2ULL * sp.tree_slots;
+      uint64_t first = uint64_t(rt.labels.first) + plan.fec_count() + uint64_t(kTreeVersions) * sp.tree_slots;
       if (sp.tree_slots && first - 1 > rt.labels.last)
         return Error{fmt::format(
             "{}router '{}': label range {}..{} cannot hold {} FEC labels and {} P2MP tree labels",
             where_prefix(rt.where), rt.name, rt.labels.first, rt.labels.last, plan.fec_count(),
-            2 * sp.tree_slots)};
+            kTreeVersions * sp.tree_slots)};
       sp.labels.emplace_back(uint32_t(std::min<uint64_t>(first, kMaxLabel + 1ULL)), rt.labels.last);
     }
     std::map<std::string, uint32_t> site_index;

@@ -98,6 +98,15 @@ struct TreeSlot {
 };
 using TreeSlots = std::map<std::string, TreeSlot>;  // by VPLS name
 
+// Labels per P2MP tree slot at every router: the tree's version, a stable
+// hash of its shape (branches, leaves) modulo this, picks one. When a
+// failure or a repair changes the shape, the tree most likely (3 in 4)
+// moves to another label, so a copy the old tree replicated and still in
+// flight is dropped where it arrives instead of being replicated again by
+// the new tree (a leaf reached both ways got it twice; issue 14, failure
+// 4). From the shape alone, so an incremental computation equals a fresh one.
+inline constexpr uint32_t kTreeVersions = 4;
+
 struct ServicePlan {
   std::vector<PwEndPlan> ends;
   std::vector<VplsPlan> vpls;
@@ -105,8 +114,8 @@ struct ServicePlan {
   std::vector<int32_t> site_service;  // per site: VPWS index, or -(VPLS index)-2, or -1 unused
   std::vector<StableAllocator> labels;  // per router: PW label space (after the tree slots)
   // P2MP trees get fixed slots, one per (instance, possible root): the tree
-  // label at any router is first + FEC count + 2 x slot + version parity
-  // (tree_versions), the replication group
+  // label at any router is first + FEC count + kTreeVersions x slot +
+  // version (emit_vpls: from the tree's shape), the replication group
   // id 1 + slot, a branch NHLFE id service base + slot x port stride + port.
   // Collision-free and independent of the order trees are built in.
   uint32_t tree_slots = 0;
@@ -115,17 +124,6 @@ struct ServicePlan {
   // removing one instance moves no other tree's labels or groups, so frames
   // in flight never land on another instance's tree (issue 14, failure 5).
   TreeSlots tree_slot_of;
-  // Each slot has two labels at every router, one per tree version: when a
-  // tree's shape changes (a failure, a repair) its labels flip to the other
-  // one, so a copy replicated by the old tree and still in flight is dropped
-  // where it arrives instead of being replicated again by the new tree (a
-  // leaf reached both ways would get it twice; issue 14, failure 4). Kept
-  // across computations and re-plans; emit_vpls updates it.
-  struct TreeVersion {
-    uint64_t shape = 0;  // stable hash of the tree's branches
-    uint32_t parity = 0;
-  };
-  mutable std::map<uint32_t, TreeVersion> tree_versions;  // by slot
   std::vector<std::string> warnings;
 };
 

@@ -151,7 +151,7 @@ struct Emitter {
       return;
     }
     // The tree's shape: its branches (router, ports down) and where leaves
-    // dispose. A new shape flips the slot's labels (ServicePlan::tree_versions).
+    // dispose. The version, from the shape, picks the slot's label (kTreeVersions).
     uint64_t shape = 0xcbf29ce484222325ULL;
     auto mix = [&](uint64_t v) { shape = (shape ^ v) * 0x100000001b3ULL; };
     {
@@ -164,16 +164,12 @@ struct Emitter {
         if (auto lp = leaf_pw.find(x); lp != leaf_pw.end()) mix((uint64_t(1) << 40) + lp->second);
       }
     }
-    auto [version, fresh] = ctx.services.tree_versions.try_emplace(slot, ServicePlan::TreeVersion{shape, 0});
-    if (!fresh && version->second.shape != shape) {
-      version->second.shape = shape;
-      version->second.parity ^= 1;
-    }
-    const uint32_t parity = version->second.parity;
+    shape ^= shape >> 29;  // the low bits depend on every branch
+    const uint32_t version = uint32_t(shape % kTreeVersions);
     // Each router on the tree but the root has a label for the P2MP FEC
     // (root, VSI) and advertises it upstream: the slot's label of this version.
     auto tree_label = [&](uint32_t x) {
-      return plan.router_at(x).labels.first + uint32_t(plan.fec_count()) + 2 * slot + parity;
+      return plan.router_at(x).labels.first + uint32_t(plan.fec_count()) + kTreeVersions * slot + version;
     };
     P2mpTree info;
     if (trees) {

@@ -116,7 +116,7 @@ TEST(YamlLoader, WrongTypesAreErrors) {
   EXPECT_TRUE(fails_with("routers:\n  - {name: [a, b]}\n", "'name' must be a single value, found a list"));
   EXPECT_TRUE(fails_with(kBase + "  - {name: s3, pe: pe1, vlan: ten}\n",
                          "site 's3': 'vlan' must be a whole number, found 'ten'"));
-  EXPECT_TRUE(fails_with(kBase + "  - {name: s3, pe: pe1, vlan: -5}\n", "'vlan' must be a whole number"));
+  EXPECT_TRUE(fails_with(kBase + "  - {name: s3, pe: pe1, vlan: -5}\n", "'vlan' -5 is out of range [0, 4094]"));
   EXPECT_TRUE(fails_with(kBase + "  - {name: s3, pe: pe1, vlan: 4095}\n", "'vlan' 4095 is out of range [0, 4094]"));
   EXPECT_TRUE(fails_with(kBase + "  - {name: s3, pe: pe1, mode: trunk}\n", "'mode' must be one of raw tagged"));
   EXPECT_TRUE(fails_with("routers:\n  - {name: pe1, explicit_null: maybe}\n",
@@ -664,7 +664,7 @@ TEST(YamlIssue14, RangeErrorsSayTheRange) {
                          "'metric' -5 is out of range [1, 16777215]"));
   EXPECT_TRUE(fails_with(kBase.substr(0, kBase.find("  - {a: pe1, b: p1}")) + "  - {a: pe1, b: p1, delay: 11s}\n" +
                              kBase.substr(kBase.find("  - {a: p1, b: pe2}")),
-                         "t.yaml:7: link #1: delay '11s' is above the maximum of 10 s"));
+                         "t.yaml:7: link pe1 - p1: delay '11s' is above the maximum of 10 s"));
   EXPECT_TRUE(fails_with(kBase.substr(0, kBase.find("  - {a: pe1, b: p1}")) + "  - {a: pe1, b: p1, delay: 20000ms}\n" +
                              kBase.substr(kBase.find("  - {a: p1, b: pe2}")),
                          "above the maximum of 10 s"));
