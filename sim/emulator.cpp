@@ -358,10 +358,10 @@ Status Emulator::Impl::resolve_events() {
       continue;
     }
     const std::string& name = e->row.event;
-    if (spec.at_ns > opt.duration_ns)
+    if (opt.timeline_within_duration && spec.at_ns > opt.duration_ns)
       errors.push_back(fmt::format("event '{}': at {} ms, after the end of the traffic ({}): it would never act",
                                    name, ms(spec.at_ns), end_text));
-    if (spec.kind == EventKind::mac_flood && spec.at_ns <= opt.duration_ns &&
+    if (opt.timeline_within_duration && spec.kind == EventKind::mac_flood && spec.at_ns <= opt.duration_ns &&
         spec.at_ns + spec.count * kMacFloodGapNs > opt.duration_ns)
       errors.push_back(fmt::format(
           "event '{}': {} frames at 100,000 per second end at {} ms, after the end of the traffic ({}); "

@@ -97,6 +97,10 @@ struct EmulatorOptions {
   bool lfa = true;
   // Called about every 200 ms of wall time with (now, duration), both modes.
   std::function<void(uint64_t, uint64_t)> progress;
+  // run(): the timeline must fit in the duration (an event after the end,
+  // a MAC flood outlasting it, is refused). `l2vpn run` serves until
+  // stopped: its events may come at any time (false).
+  bool timeline_within_duration = true;
   // PE access ports bound to real interfaces (`l2vpn run`): no emulated
   // host attaches there; serve() polls them.
   RealPortMap real_ports;
