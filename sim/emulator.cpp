@@ -577,7 +577,10 @@ void Emulator::Impl::schedule_workload() {
             if (next < end) at(next, *tick);
             else *tick = nullptr;
           };
-          at(w.warmup_ns + rng->below(uint64_t(1e9 / w.memcached_rps)), *tick);
+          // Nothing starts after the end (a warm-up longer than the run sends no data).
+          const uint64_t first = w.warmup_ns + rng->below(uint64_t(1e9 / w.memcached_rps));
+          if (first < end) at(first, *tick);
+          else *tick = nullptr;
         }
     }
 
@@ -603,7 +606,9 @@ void Emulator::Impl::schedule_workload() {
         if (now() + gap < end) at(now() + gap, *tick);
         else *tick = nullptr;
       };
-      at(w.warmup_ns + Rng(opt.seed, 0x20000 + svc).below(gap), *tick);
+      const uint64_t first = w.warmup_ns + Rng(opt.seed, 0x20000 + svc).below(gap);
+      if (first < end) at(first, *tick);
+      else *tick = nullptr;
     }
 
     if ((!vpls || w.imix_on_vpls) && w.imix_pps > 0) {
@@ -628,7 +633,9 @@ void Emulator::Impl::schedule_workload() {
           if (now() + gap < end) at(now() + gap, *tick);
           else *tick = nullptr;
         };
-        at(w.warmup_ns + rng->below(gap), *tick);
+        const uint64_t first = w.warmup_ns + rng->below(gap);
+        if (first < end) at(first, *tick);
+        else *tick = nullptr;
       }
     }
   }
