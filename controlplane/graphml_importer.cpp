@@ -195,6 +195,12 @@ Result<Topology> parse_graphml(std::string_view text, std::string_view source_na
     std::string base;
     if (node.has_label) {
       base = node.label;
+      // Events and options name a link "A:B": a ':' in a router name could
+      // not be told apart.
+      if (base.find(':') != std::string::npos) {
+        std::replace(base.begin(), base.end(), ':', '-');
+        repair("labels with ':' renamed", node.line, "label '" + node.label + "' holds ':' (links are named A:B); named '" + base + "'");
+      }
     } else {
       base = (node.hyperedge ? "hyperedge-" : "node-") + node.id;
       if (!node.hyperedge)
@@ -301,12 +307,16 @@ Result<Topology> parse_graphml(std::string_view text, std::string_view source_na
 }
 
 Result<Topology> import_graphml(const std::string& path, const GraphMlOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return Error{path + ": is a directory, not a GraphML file"};
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error{path + ": cannot open: " + std::strerror(errno)};
   std::ostringstream buf;
   buf << in.rdbuf();
   if (in.bad()) return Error{path + ": cannot read"};
-  return parse_graphml(buf.str(), path, options);
+  const std::string text = buf.str();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return Error{path + ": the file is empty"};
+  return parse_graphml(text, path, options);
 }
 
 }  // namespace l2vpn::cp

@@ -715,7 +715,7 @@ struct Network::Impl {
   // Services changed in `topo`: re-plan them (labels of untouched PWs stay:
   // they are hashed from the PW's key), then recompute. On error restore.
   Result<NetworkDiff> services_changed(Topology previous) {
-    auto s = plan_services(plan);
+    auto s = plan_services(plan, &sp.tree_slot_of);
     if (!s) {
       topo = std::move(previous);
       return s.error();

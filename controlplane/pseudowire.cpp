@@ -61,6 +61,7 @@ struct Planner {
   const Topology& topo;
   ServicePlan sp;
   std::vector<StableAllocator> ids;
+  const TreeSlots* keep = nullptr;
 
   Status add_pair(PwEndPlan a, PwEndPlan b, const std::string& service_name,
                   const SourceLocation& where) {
@@ -109,26 +110,30 @@ struct Planner {
     ids.assign(nr, StableAllocator(1, (1u << 20) - 1));
     // Tree slots first: an upper bound per P2MP instance (its sites and
     // hubs can hold at most that many roots).
+    if (keep) sp.tree_slot_of = *keep;
+    for (auto& [name, slot] : sp.tree_slot_of) sp.tree_slots = std::max(sp.tree_slots, slot.first + slot.count);
     for (auto& v : topo.vpls)
       if (v.bum_mode == BumMode::p2mp_tree) {
         size_t hubs = 0;
         for (auto& sk : v.spokes) hubs += sk.hubs.size();
-        sp.tree_slots += uint32_t(v.sites.size() + hubs);
+        const uint32_t need = uint32_t(v.sites.size() + hubs);
+        auto it = sp.tree_slot_of.find(v.name);
+        if (it != sp.tree_slot_of.end() && it->second.count >= need) continue;
+        sp.tree_slot_of[v.name] = TreeSlot{sp.tree_slots, need};
+        sp.tree_slots += need;
       }
     if (uint64_t(plan.ids.service_nhlfe_base) + uint64_t(sp.tree_slots) * plan.ids.port_stride >= (1ULL << 31))
       return Error{fmt::format("too many P2MP trees ({}) for the NHLFE id space", sp.tree_slots)};
     for (uint32_t r = 0; r < nr; ++r) {
       const Router& rt = plan.router_at(r);
-      uint64_t first = uint64_t(rt.labels.first) + plan.fec_count() + sp.tree_slots;
+      uint64_t first = uint64_t(rt.labels.first) + plan.fec_count() + uint64_t(kTreeVersions) * sp.tree_slots;
       if (sp.tree_slots && first - 1 > rt.labels.last)
         return Error{fmt::format(
             "{}router '{}': label range {}..{} cannot hold {} FEC labels and {} P2MP tree labels",
             where_prefix(rt.where), rt.name, rt.labels.first, rt.labels.last, plan.fec_count(),
-            sp.tree_slots)};
+            kTreeVersions * sp.tree_slots)};
       sp.labels.emplace_back(uint32_t(std::min<uint64_t>(first, kMaxLabel + 1ULL)), rt.labels.last);
     }
-    uint32_t next_slot = 0;
-    (void)next_slot;
     std::map<std::string, uint32_t> site_index;
     for (uint32_t s = 0; s < topo.sites.size(); ++s) {
       const Site& site = topo.sites[s];
@@ -204,10 +209,7 @@ struct Planner {
       VplsPlan vp;
       vp.service = v;
       if (svc.bum_mode == BumMode::p2mp_tree) {
-        vp.first_tree_slot = next_slot;
-        size_t hubs = 0;
-        for (auto& sk : svc.spokes) hubs += sk.hubs.size();
-        next_slot += uint32_t(svc.sites.size() + hubs);
+        vp.first_tree_slot = sp.tree_slot_of.at(svc.name).first;
       }
       std::set<uint32_t> mtu_s, hubs;
       std::vector<std::vector<uint32_t>> spoke_hubs;
@@ -296,8 +298,8 @@ struct Planner {
 
 }  // namespace
 
-Result<ServicePlan> plan_services(const Plan& plan) {
-  Planner p{plan, *plan.topo, {}, {}};
+Result<ServicePlan> plan_services(const Plan& plan, const TreeSlots* keep) {
+  Planner p{plan, *plan.topo, {}, {}, keep};
   if (auto st = p.run(); !st) return st.error();
   return std::move(p.sp);
 }

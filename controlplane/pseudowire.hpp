@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,6 +92,21 @@ struct VplsPlan {
   uint32_t first_tree_slot = 0;             // p2mp_tree: member k's tree uses slot first_tree_slot + k
 };
 
+// P2MP tree slots of one instance: [first, first + count).
+struct TreeSlot {
+  uint32_t first = 0, count = 0;
+};
+using TreeSlots = std::map<std::string, TreeSlot>;  // by VPLS name
+
+// Labels per P2MP tree slot at every router: the tree's version, a stable
+// hash of its shape (branches, leaves) modulo this, picks one. When a
+// failure or a repair changes the shape, the tree most likely (3 in 4)
+// moves to another label, so a copy the old tree replicated and still in
+// flight is dropped where it arrives instead of being replicated again by
+// the new tree (a leaf reached both ways got it twice; issue 14, failure
+// 4). From the shape alone, so an incremental computation equals a fresh one.
+inline constexpr uint32_t kTreeVersions = 4;
+
 struct ServicePlan {
   std::vector<PwEndPlan> ends;
   std::vector<VplsPlan> vpls;
@@ -98,16 +114,23 @@ struct ServicePlan {
   std::vector<int32_t> site_service;  // per site: VPWS index, or -(VPLS index)-2, or -1 unused
   std::vector<StableAllocator> labels;  // per router: PW label space (after the tree slots)
   // P2MP trees get fixed slots, one per (instance, possible root): the tree
-  // label at any router is first + FEC count + slot, the replication group
+  // label at any router is first + FEC count + kTreeVersions x slot +
+  // version (emit_vpls: from the tree's shape), the replication group
   // id 1 + slot, a branch NHLFE id service base + slot x port stride + port.
   // Collision-free and independent of the order trees are built in.
   uint32_t tree_slots = 0;
+  // Which slots each P2MP instance holds. Kept across re-plans (an instance
+  // removed keeps its slots, one added takes new ones after all the others):
+  // removing one instance moves no other tree's labels or groups, so frames
+  // in flight never land on another instance's tree (issue 14, failure 5).
+  TreeSlots tree_slot_of;
   std::vector<std::string> warnings;
 };
 
 // Resolves every service's sites and routers, allocates PW labels and ids.
 // Errors name the service and where it was defined.
-Result<ServicePlan> plan_services(const Plan& plan);
+// `keep`: the slots of the previous plan (services_changed), kept as they were.
+Result<ServicePlan> plan_services(const Plan& plan, const TreeSlots* keep = nullptr);
 
 // What one computation produced for one router's services.
 struct ServiceTables {

@@ -150,10 +150,26 @@ struct Emitter {
       for (uint32_t x : touched) children[x].clear();
       return;
     }
+    // The tree's shape: its branches (router, ports down) and where leaves
+    // dispose. The version, from the shape, picks the slot's label (kTreeVersions).
+    uint64_t shape = 0xcbf29ce484222325ULL;
+    auto mix = [&](uint64_t v) { shape = (shape ^ v) * 0x100000001b3ULL; };
+    {
+      std::vector<uint32_t> order = touched;
+      std::sort(order.begin(), order.end());
+      for (uint32_t x : order) {
+        std::sort(children[x].begin(), children[x].end());
+        mix(x);
+        for (uint16_t p : children[x]) mix(0x10000u + p);
+        if (auto lp = leaf_pw.find(x); lp != leaf_pw.end()) mix((uint64_t(1) << 40) + lp->second);
+      }
+    }
+    shape ^= shape >> 29;  // the low bits depend on every branch
+    const uint32_t version = uint32_t(shape % kTreeVersions);
     // Each router on the tree but the root has a label for the P2MP FEC
-    // (root, VSI) and advertises it upstream: the slot's label.
+    // (root, VSI) and advertises it upstream: the slot's label of this version.
     auto tree_label = [&](uint32_t x) {
-      return plan.router_at(x).labels.first + uint32_t(plan.fec_count()) + slot;
+      return plan.router_at(x).labels.first + uint32_t(plan.fec_count()) + kTreeVersions * slot + version;
     };
     P2mpTree info;
     if (trees) {

@@ -204,6 +204,12 @@ class MapReader {
     std::string s;
     if (!scalar(key, s)) return false;
     auto v = parse_uint(s);
+    if (!v && s.size() > 1 && s[0] == '-' && parse_uint(std::string_view(s).substr(1))) {
+      // A negative whole number: the problem is the range, not the form.
+      error(key, squote(key) + " " + s + " is out of range [" + std::to_string(min) + ", " +
+                     std::to_string(max) + "]");
+      return false;
+    }
     if (!v) {
       error(key, squote(key) + " must be a whole number, found " + squote(s));
       return false;
@@ -274,6 +280,22 @@ class MapReader {
     if (!scalar(key, s)) return false;
     auto v = parse_delay_us(s);
     if (!v) {
+      // Well formed but out of range: say which bound.
+      std::string m = s;
+      if (!m.empty() && m[0] == '-') m = m.substr(1);
+      if (m != s && parse_delay_us(m)) {
+        error(key, "delay " + squote(s) + " is negative");
+        return false;
+      }
+      for (auto [suffix, mult] : {std::pair<std::string_view, double>{"ns", 1e-3}, {"us", 1}, {"ms", 1e3}, {"s", 1e6}})
+        if (m.size() > suffix.size() && m.ends_with(suffix)) {
+          auto n = parse_number(std::string_view(m).substr(0, m.size() - suffix.size()));
+          if (n && *n * mult > 10e6) {
+            error(key, "delay " + squote(s) + " is above the maximum of 10 s (one way)");
+            return false;
+          }
+          break;
+        }
       error(key, "bad delay " + squote(s) + " (a number with a unit: 150us, 2ms, 1.5ms, 500ns, 1s)");
       return false;
     }
@@ -537,6 +559,8 @@ Status validate_topology(const Topology& topo, std::vector<std::string>* warning
       err(r.where, "router", "empty name");
       continue;
     }
+    if (r.name.find(':') != std::string::npos)
+      err(r.where, what, "':' is not allowed in a router name (links are named A:B in events and options)");
     if (auto [it, fresh] = routers.emplace(r.name, &r); !fresh) {
       err(r.where, what, "defined twice (first at " + it->second->where.str() + ")");
       continue;
@@ -758,6 +782,54 @@ Status validate_topology(const Topology& topo, std::vector<std::string>* warning
       site_pes.insert(it->second->pe);
       claim_site(v.where, what, name);
     }
+    // RFC 4448: a VPLS's PWs carry one mode; a raw AC and a tagged AC in one
+    // instance would disagree on the service-delimiting tag (the far PE
+    // drops what lacks it), so the instance takes one or the other.
+    {
+      const Site* raw = nullptr;
+      const Site* tagged = nullptr;
+      for (const std::string& name : v.sites)
+        if (auto it = sites.find(name); it != sites.end()) {
+          const Site*& first = it->second->mode == AcMode::tagged ? tagged : raw;
+          if (!first) first = it->second;
+        }
+      if (raw && tagged)
+        err(v.where, what, "site " + squote(raw->name) + " is raw and site " + squote(tagged->name) +
+                               " is tagged: one VPLS carries one mode (RFC 4448), make them all raw or all tagged");
+    }
+    // Bridge-domain members on each PE (its ACs, its PWs): the dataplane
+    // holds at most kMaxVplsMembersPerPe per domain.
+    {
+      std::map<std::string, size_t> local;
+      for (const std::string& name : v.sites)
+        if (auto it = sites.find(name); it != sites.end()) ++local[it->second->pe];
+      std::set<std::string> mtu_s, hubs_all;
+      std::map<std::string, size_t> spoke_pws;  // per hub
+      for (const VplsSpoke& sp : v.spokes) {
+        mtu_s.insert(sp.mtu_s);
+        for (const std::string& h : sp.hubs) ++spoke_pws[h], hubs_all.insert(h);
+      }
+      std::set<std::string> mesh_pes(hubs_all);
+      for (auto& [pe, n] : local)
+        if (!mtu_s.count(pe)) mesh_pes.insert(pe);
+      std::set<std::string> all(mesh_pes);
+      all.insert(mtu_s.begin(), mtu_s.end());
+      for (const std::string& pe : all) {
+        size_t n = local.count(pe) ? local[pe] : 0;
+        if (mtu_s.count(pe)) {
+          for (const VplsSpoke& sp : v.spokes)
+            if (sp.mtu_s == pe) n += sp.hubs.size();
+        } else {
+          n += mesh_pes.size() - 1 + (spoke_pws.count(pe) ? spoke_pws[pe] : 0);
+        }
+        if (n > kMaxVplsMembersPerPe) {
+          err(v.where, what, "PE " + squote(pe) + " would hold " + std::to_string(n) +
+                                 " members (its sites and pseudowires) in one bridge domain, at most " +
+                                 std::to_string(kMaxVplsMembersPerPe));
+          break;
+        }
+      }
+    }
     std::set<std::string> mtu_s_seen;
     size_t members = listed.size();
     std::vector<std::string> mesh;  // PEs in the full mesh, for the parts check
@@ -905,7 +977,10 @@ Result<Topology> parse_yaml_impl(std::string_view text, std::string_view source_
       std::string name;
       if (!r.str("name", name, true)) continue;
       if (!yaml_routers.insert(name).second) {
-        r.error("name", "defined twice");
+        // Kept, so that validation reports it with every other error.
+        topo.routers.push_back(Router{});
+        topo.routers.back().name = name;
+        topo.routers.back().where = {ctx.file, r.line()};
         continue;
       }
       Router* target = nullptr;
@@ -1139,6 +1214,8 @@ Result<Topology> load_topology(const std::string& path) {
       if (Status st = validate_topology(topo, &topo.warnings); !st.ok()) return st.error();
       return topo;
     }
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return Error{path + ": is a directory, not a topology file"};
     std::ifstream in(path, std::ios::binary);
     if (!in) return Error{path + ": cannot open: " + std::strerror(errno)};
     std::ostringstream buf;

@@ -41,6 +41,12 @@ LabelRange default_label_range(size_t index, size_t router_count);
 // on any Topology, however built. Reports all problems, one per line.
 // Non-fatal findings (e.g. a service across disconnected parts) go to
 // *warnings when given.
+// Most members (ACs and pseudowires) of one VPLS's bridge domain on one PE:
+// the dataplane's kMaxBridgeMembers (dataplane/tables.hpp; sim/backbone.cpp
+// checks they agree). validate_topology refuses more, so that `topo` and
+// `sim` agree on what is valid.
+inline constexpr unsigned kMaxVplsMembersPerPe = 1024;
+
 Status validate_topology(const Topology& topo, std::vector<std::string>* warnings = nullptr);
 
 // "10G", "2.5Gbps", "155M", "400k", "1000000" (bit/s) -> bit/s.

@@ -43,7 +43,14 @@ Status Router::sync_bridges(const ForwardingState& s, Tables& next, BridgeSync& 
     if (!rt) {
       auto table = MacTable::create(uint32_t(std::clamp<uint64_t>(need, 64, 1u << 24)), rcu_,
                                     &mac_budget_);
-      if (!table) return fail(fmt::format("bridge domain '{}': {}", bd.name, table.error().message));
+      if (!table) {
+        // No null runtime left behind for later updates and the destructor
+        // to trip on (issue 14, failure 1: the SIGSEGV after "HASH: buckets
+        // memory allocation failed").
+        bridges_.erase(bd.name);
+        return fail(fmt::format("bridge domain '{}': MAC table of {} entries (mac_limit {}) cannot be allocated: {}",
+                                bd.name, need, bd.mac_limit, table.error().message));
+      }
       rt = std::make_unique<BridgeRuntime>(bd.name, workers());
       rt->macs = std::move(table).value();
     }

@@ -5,7 +5,13 @@
 
 #include <algorithm>
 
+#include "controlplane/yaml_loader.hpp"
+#include "dataplane/tables.hpp"
+
 namespace l2vpn::sim {
+
+// What `topo` accepts, the routers hold (docs/topology-format.md).
+static_assert(cp::kMaxVplsMembersPerPe == dp::kMaxBridgeMembers);
 
 namespace {
 constexpr unsigned kAccessRing = 4096;

@@ -17,6 +17,7 @@
 #include "sim/backbone.hpp"
 #include "sim/flood_cost.hpp"
 #include "sim/hosts.hpp"
+#include "sim/path_bounds.hpp"
 #include "sim/traffic.hpp"
 
 namespace l2vpn::sim {
@@ -63,20 +64,24 @@ std::string_view to_string(EventKind k) {
 }
 
 Result<uint64_t> parse_duration(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+  // The unit is the trailing letters; the rest is a number (1.5, 1e3).
+  size_t i = text.size();
+  while (i > 0 && std::isalpha(static_cast<unsigned char>(text[i - 1]))) --i;
   const std::string number(text.substr(0, i));
   const std::string_view unit = text.substr(i);
+  char* end = nullptr;
+  const double v = number.empty() ? 0 : std::strtod(number.c_str(), &end);
+  const bool is_number = !number.empty() && end && !*end && std::isfinite(v) &&
+                         number.find_first_of("xXpP") == std::string::npos;  // no hex floats
+  if (is_number && v < 0) return Error{fmt::format("'{}': a time cannot be negative", text)};
   double scale;
   if (unit == "s" || unit.empty()) scale = 1e9;
   else if (unit == "ms") scale = 1e6;
   else if (unit == "us") scale = 1e3;
   else if (unit == "ns") scale = 1;
   else return Error{fmt::format("'{}': unknown time unit '{}' (ns, us, ms, s)", text, unit)};
-  char* end = nullptr;
-  const double v = number.empty() ? -1 : std::strtod(number.c_str(), &end);
-  if (number.empty() || !end || *end || v < 0 || !std::isfinite(v))
-    return Error{fmt::format("'{}': not a time (e.g. 1s, 250ms, 10us)", text)};
+  if (!is_number) return Error{fmt::format("'{}': not a time (e.g. 1s, 250ms, 10us)", text)};
+  if (v * scale > 1.8e19) return Error{fmt::format("'{}': too large", text)};
   return uint64_t(std::llround(v * scale));
 }
 
@@ -144,6 +149,7 @@ struct Emulator::Impl {
   std::vector<uint64_t> unresolved;  // by service
   Tracker tracker;
   std::unique_ptr<Hosts> hosts;
+  bool drained = true;        // run(): false when frames outlived the drain limit
   uint64_t max_path_ns = 0;  // a bound on any path's delay (sum of all link delays)
   std::vector<FloodPlan> flood_plans;  // the report's flooding costs, planned at setup
 
@@ -238,6 +244,12 @@ cp::NetworkState Emulator::Impl::stripped(const cp::NetworkState& s) const {
 }
 
 Status Emulator::Impl::build(const cp::Topology& topo) {
+  // The report keeps every frame's send time and every receiver's bitmap:
+  // memory grows with the duration, so it has a ceiling (issue 14, failure 8).
+  if (opt.duration_ns > kMaxDurationNs)
+    return Error{fmt::format("duration {} s is above the maximum of {} s (the report keeps every frame's "
+                             "send time: memory grows with the duration)",
+                             double(opt.duration_ns) / 1e9, kMaxDurationNs / 1'000'000'000)};
   auto n = cp::Network::create(topo);
   if (!n) return n.error();
   net = std::move(*n);
@@ -255,47 +267,27 @@ Status Emulator::Impl::build(const cp::Topology& topo) {
   // is about to forward, only for routers that run (not all 754 of Kdl at
   // every step).
   bb->set_virtual_clocks(true);
-  for (auto& l : t.links) max_path_ns += uint64_t(l.delay_us * 1000.0);
-  max_path_ns += 1'000'000;
-  // Data starts after the hosts' ARP round trips: at least three times the
-  // longest one-way delay between two PEs with sites (shortest by delay).
-  {
-    std::map<std::string, uint32_t> idx;
-    for (auto& r : t.routers) idx.emplace(r.name, uint32_t(idx.size()));
-    std::vector<std::vector<std::pair<uint32_t, uint64_t>>> adj(idx.size());
-    for (auto& l : t.links) {
-      const uint64_t d = uint64_t(l.delay_us * 1000.0);
-      adj[idx.at(l.a)].push_back({idx.at(l.b), d});
-      adj[idx.at(l.b)].push_back({idx.at(l.a), d});
-    }
-    std::set<uint32_t> pes;
-    for (auto& s : t.sites)
-      if (auto it = idx.find(s.pe); it != idx.end()) pes.insert(it->second);
-    uint64_t longest = 0;
-    for (uint32_t src : pes) {
-      std::vector<uint64_t> dist(idx.size(), UINT64_MAX);
-      std::priority_queue<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint32_t>>,
-                          std::greater<>> q;
-      dist[src] = 0;
-      q.push({0, src});
-      while (!q.empty()) {
-        auto [d, u] = q.top();
-        q.pop();
-        if (d != dist[u]) continue;
-        for (auto [v, w] : adj[u])
-          if (d + w < dist[v]) q.push({dist[v] = d + w, v});
-      }
-      for (uint32_t p : pes)
-        if (dist[p] != UINT64_MAX) longest = std::max(longest, dist[p]);
-    }
-    opt.workload.warmup_ns = std::max(opt.workload.warmup_ns, 3 * longest + 5'000'000);
-  }
   services = list_services(t);
   removed.assign(services.size(), false);
   unresolved.assign(services.size(), 0);
   hosts = std::make_unique<Hosts>(t, services, *bb, pool, std::max(1u, opt.workload.hosts_per_site),
                                   tracker);
   for (auto& h : hosts->hosts()) host_by_ip[{h.service, h.ip}] = h.id;
+  // Event windows reach back by the in-flight bound; data starts after the
+  // hosts' ARP round trips over the paths frames really take (IGP metric,
+  // H-VPLS through the hubs), once the last host's first requests are out
+  // (host i sends them from i x 10 us, 1 us apart: schedule_workload).
+  // sim/path_bounds.hpp.
+  {
+    const PathBounds pb = compute_path_bounds(t);
+    max_path_ns = pb.in_flight_ns;
+    size_t most_peers = 0;
+    for (uint32_t svc = 0; svc < services.size(); ++svc)
+      most_peers = std::max(most_peers, hosts->service_hosts(svc).size());
+    const uint64_t last_request = uint64_t(hosts->hosts().size()) * 10'000 + most_peers * 1000;
+    opt.workload.warmup_ns =
+        std::max(opt.workload.warmup_ns, last_request + 3 * pb.longest_service_path_ns + 5'000'000);
+  }
   mc_request_id.assign(hosts->hosts().size(), 0);
   for (auto& v : t.vpws) saved_vpws[v.name] = v;
   for (auto& v : t.vpls) saved_vpls[v.name] = v;
@@ -361,10 +353,40 @@ Status Emulator::Impl::resolve_events() {
   std::vector<EventSpec> specs = opt.events;
   std::stable_sort(specs.begin(), specs.end(),
                    [](const EventSpec& a, const EventSpec& b) { return a.at_ns < b.at_ns; });
+  // A timeline that cannot run as written is refused, not cut off: an event
+  // after the end, a MAC flood that would outlast the traffic, a service
+  // added while present or removed while absent (issue 14, failures 8, 9).
+  std::vector<std::string> errors;
+  std::set<std::string> absent;  // services removed so far along the timeline
+  const std::string end_text = fmt::format("{} ms", ms(opt.duration_ns));
   for (auto& spec : specs) {
     auto e = resolve_one(spec);
-    if (!e) return e.error();
+    if (!e) {
+      errors.push_back(e.error().message);
+      continue;
+    }
+    const std::string& name = e->row.event;
+    if (opt.timeline_within_duration && spec.at_ns > opt.duration_ns)
+      errors.push_back(fmt::format("event '{}': at {} ms, after the end of the traffic ({}): it would never act",
+                                   name, ms(spec.at_ns), end_text));
+    if (opt.timeline_within_duration && spec.kind == EventKind::mac_flood && spec.at_ns <= opt.duration_ns &&
+        spec.at_ns + spec.count * kMacFloodGapNs > opt.duration_ns)
+      errors.push_back(fmt::format(
+          "event '{}': {} frames at 100,000 per second end at {} ms, after the end of the traffic ({}); "
+          "at most {} frames fit",
+          name, spec.count, ms(spec.at_ns + spec.count * kMacFloodGapNs), end_text,
+          (opt.duration_ns - spec.at_ns) / kMacFloodGapNs));
+    if (spec.kind == EventKind::service_add && !absent.erase(spec.a))
+      errors.push_back(fmt::format("event '{}': service '{}' is already present (service-add follows a "
+                                   "service-remove of it)", name, spec.a));
+    if (spec.kind == EventKind::service_remove && !absent.insert(spec.a).second)
+      errors.push_back(fmt::format("event '{}': service '{}' is already removed", name, spec.a));
     events.push_back(std::move(*e));
+  }
+  if (!errors.empty()) {
+    std::string all;
+    for (auto& m : errors) all += (all.empty() ? "" : "\n") + m;
+    return Error{all};
   }
   return Status::success();
 }
@@ -610,7 +632,10 @@ void Emulator::Impl::schedule_workload() {
             if (next < end) at(next, *tick);
             else *tick = nullptr;
           };
-          at(w.warmup_ns + rng->below(uint64_t(1e9 / w.memcached_rps)), *tick);
+          // Nothing starts after the end (a warm-up longer than the run sends no data).
+          const uint64_t first = w.warmup_ns + rng->below(uint64_t(1e9 / w.memcached_rps));
+          if (first < end) at(first, *tick);
+          else *tick = nullptr;
         }
     }
 
@@ -636,7 +661,9 @@ void Emulator::Impl::schedule_workload() {
         if (now() + gap < end) at(now() + gap, *tick);
         else *tick = nullptr;
       };
-      at(w.warmup_ns + Rng(opt.seed, 0x20000 + svc).below(gap), *tick);
+      const uint64_t first = w.warmup_ns + Rng(opt.seed, 0x20000 + svc).below(gap);
+      if (first < end) at(first, *tick);
+      else *tick = nullptr;
     }
 
     if ((!vpls || w.imix_on_vpls) && w.imix_pps > 0) {
@@ -661,7 +688,9 @@ void Emulator::Impl::schedule_workload() {
           if (now() + gap < end) at(now() + gap, *tick);
           else *tick = nullptr;
         };
-        at(w.warmup_ns + rng->below(gap), *tick);
+        const uint64_t first = w.warmup_ns + rng->below(gap);
+        if (first < end) at(first, *tick);
+        else *tick = nullptr;
       }
     }
   }
@@ -792,7 +821,11 @@ Result<Report> Emulator::run(const std::atomic<bool>* stop) {
   for (;;) {
     const uint64_t t_task = m.agenda.empty() ? UINT64_MAX : m.agenda.top().t;
     const uint64_t t = std::min(t_task, m.bb->next_arrival());
-    if (t == UINT64_MAX || t > limit) break;
+    if (t == UINT64_MAX) break;
+    if (t > limit) {
+      m.drained = false;
+      break;
+    }
     if (stopped()) {
       cut = true;
       break;
@@ -934,6 +967,8 @@ Report Emulator::Impl::report(double wall) const {
   r.seed = opt.seed;
   r.duration_ms = ms(opt.duration_ns);
   r.end_ms = ms(bb->now());
+  r.drained = drained;
+  r.warmup_ms = ms(opt.workload.warmup_ns);
   r.real_time = opt.real_time;
   r.lfa = opt.lfa;
   r.control_plane_delay_ms = ms(opt.control_plane_delay_ns);
@@ -1140,9 +1175,41 @@ void Emulator::Impl::flooding(Report& r) const {
   }
 }
 
+namespace {
+// Data (not ARP) flows and what they sent: a run with data flows that sent
+// no data frame checked nothing.
+std::pair<size_t, uint64_t> data_sent(const Report& r) {
+  size_t flows = 0;
+  uint64_t sent = 0;
+  for (auto& f : r.flows)
+    if (f.kind != "arp") ++flows, sent += f.sent;
+  return {flows, sent};
+}
+}  // namespace
+
 bool Report::ok() const {
+  auto [data_flows, sent] = data_sent(*this);
   return totals.duplicated == 0 && totals.misdelivered == 0 && totals.lost_outside_events == 0 &&
-         totals.stray_frames == 0 && totals.unknown_trailers == 0;
+         totals.stray_frames == 0 && totals.unknown_trailers == 0 && drained && (data_flows == 0 || sent > 0);
+}
+
+std::string Report::problems() const {
+  std::string out;
+  auto add = [&](std::string line) { out += line + "\n"; };
+  if (auto [data_flows, sent] = data_sent(*this); data_flows && !sent)
+    add(fmt::format("no data was sent: the traffic runs {:.3f} ms, data starts after a warm-up of {:.3f} ms "
+                    "(ARP over the longest service path)",
+                    duration_ms, warmup_ms));
+  if (!drained)
+    add(fmt::format("the network had not drained {:.3f} ms after the traffic stopped: frames still queued "
+                    "(a link too slow for its load?) count as lost",
+                    end_ms - duration_ms));
+  if (totals.lost_outside_events) add(fmt::format("{} frames lost outside every event window", totals.lost_outside_events));
+  if (totals.duplicated) add(fmt::format("{} frames duplicated", totals.duplicated));
+  if (totals.misdelivered) add(fmt::format("{} frames misdelivered", totals.misdelivered));
+  if (totals.stray_frames) add(fmt::format("{} stray frames (matched no site)", totals.stray_frames));
+  if (totals.unknown_trailers) add(fmt::format("{} frames with an unknown trailer", totals.unknown_trailers));
+  return out;
 }
 
 }  // namespace l2vpn::sim

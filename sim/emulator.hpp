@@ -80,6 +80,11 @@ struct Workload {
   uint64_t arp_interval_ns = 100'000'000;
 };
 
+// The longest run: the report keeps every frame's send time and every
+// receiver's bitmap, so memory grows with the duration (Emulator::create
+// refuses more).
+inline constexpr uint64_t kMaxDurationNs = 1000'000'000'000ULL;  // 1000 s
+
 struct EmulatorOptions {
   uint64_t seed = 1;
   uint64_t duration_ns = 1'000'000'000;  // traffic runs [0, duration), then the network drains
@@ -95,6 +100,10 @@ struct EmulatorOptions {
   bool lfa = true;
   // Called about every 200 ms of wall time with (now, duration), both modes.
   std::function<void(uint64_t, uint64_t)> progress;
+  // run(): the timeline must fit in the duration (an event after the end,
+  // a MAC flood outlasting it, is refused). `l2vpn run` serves until
+  // stopped: its events may come at any time (false).
+  bool timeline_within_duration = true;
   // PE access ports bound to real interfaces (`l2vpn run`): no emulated
   // host attaches there; serve() polls them.
   RealPortMap real_ports;
@@ -175,7 +184,11 @@ struct Report {
   std::string topology;
   uint64_t seed = 0;
   double duration_ms = 0;  // traffic
-  double end_ms = 0;       // virtual time when the network had drained
+  double end_ms = 0;       // virtual time when the network had drained (or the run stopped)
+  // false: frames were still queued or on the wires 60 s after the traffic
+  // stopped (a link far too slow for its load); they count as lost.
+  bool drained = true;
+  double warmup_ms = 0;  // when the data generators started (ARP first)
   bool real_time = false;
   bool lfa = true;
   double control_plane_delay_ms = 0;
@@ -192,8 +205,11 @@ struct Report {
   // Not in the JSON (they differ run to run).
   double wall_seconds = 0;
   // Every frame delivered once to where it was meant, nothing lost outside
-  // an event's window.
+  // an event's window, the network drained, and something was sent when
+  // there were flows to send.
   bool ok() const;
+  // Why not ok(), one reason a line ("" when ok).
+  std::string problems() const;
 };
 
 std::string to_json(const Report& r, int indent = 2);

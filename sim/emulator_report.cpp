@@ -24,6 +24,8 @@ std::string to_json(const Report& r, int indent) {
   j["control_plane_delay_ms"] = r3(r.control_plane_delay_ms);
   j["duration_ms"] = r3(r.duration_ms);
   j["end_ms"] = r3(r.end_ms);
+  j["drained"] = r.drained;
+  j["warmup_ms"] = r3(r.warmup_ms);
   j["ok"] = r.ok();
   j["cut_short"] = r.cut_short;
   if (r.cut_short) j["cut_at_ms"] = r3(r.cut_at_ms);
@@ -129,9 +131,11 @@ std::string format_report(const Report& r) {
                        "so far (frames on the wires then were delivered, nothing was sent after)\n\n",
                        r.cut_at_ms, r.duration_ms);
   out += fmt::format("{} ms of traffic on {} (seed {}, {} time, LFA {}, control-plane delay {} ms); "
-                     "network drained at {:.3f} ms\n\n",
+                     "{} {:.3f} ms\n\n",
                      r.duration_ms, r.topology, r.seed, r.real_time ? "real" : "virtual",
-                     r.lfa ? "on" : "off", r.control_plane_delay_ms, r.end_ms);
+                     r.lfa ? "on" : "off", r.control_plane_delay_ms,
+                     r.drained ? "network drained at" : "network NOT drained (frames still queued) when stopped at",
+                     r.end_ms);
   out += fmt::format("{:<5} {:<14} {:<18} {:>5} {:>8} {:>8} {:>8} {:>6} {:>5} {:>6} {:>7} {:>9} {:>9} {:>9}\n",
                      "kind", "service", "state", "flows", "sent", "expected", "received", "lost",
                      "dup", "reord", "misdel", "p50 us", "p99 us", "max us");

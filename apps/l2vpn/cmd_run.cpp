@@ -319,6 +319,7 @@ int run_backbone(const RunOptions& o) {
     }
     eo.duration_ns = *d;
   }
+  eo.timeline_within_duration = false;  // serve() runs until stopped
   uint64_t stop_after = 0;
   if (!o.duration.empty()) {
     auto d = sim::parse_duration(o.duration);

@@ -10,6 +10,7 @@
 // one file (sim/scenario.hpp); options on the command line override it.
 // `--probe` runs the older check instead: marked frames
 // across every service, then again after each --fail-link.
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -133,6 +134,10 @@ int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector
     spdlog::error("--duration must be above zero");
     return 2;
   }
+  if (cli.duration_ns && *cli.duration_ns > sim::kMaxDurationNs) {
+    spdlog::error("--duration {}: above the maximum of {} s", o.duration, sim::kMaxDurationNs / 1'000'000'000);
+    return 2;
+  }
   if (given("--hosts")) cli.hosts_per_site = o.workload.hosts_per_site;
   if (given("--memcached-rps")) cli.memcached_rps = o.workload.memcached_rps;
   if (given("--redis-mbps")) cli.redis_mbps = o.workload.redis_mbps;
@@ -249,11 +254,15 @@ int run_traffic(const SimOptions& o, const cp::Topology& topo, const std::vector
   }
   const bool ok = report->ok();
   std::cout << (ok ? "\nresult: every frame arrived once, where it was meant to (losses only in event windows)\n"
-                   : "\nresult: FRAMES LOST OUTSIDE EVENTS, DUPLICATED OR MISDELIVERED (see above)\n");
+                   : "\nresult: NOT OK:\n" + report->problems());
   return ok ? 0 : 1;
 }
 
 int run_sim(const SimOptions& o) {
+  // stdout is the report; what goes wrong goes to stderr, plainly (no log
+  // timestamps), as `topo` does.
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("l2vpn-sim"));
+  spdlog::set_pattern("l2vpn sim: %^%l%$: %v");
   std::optional<sim::Scenario> scenario;
   if (!o.scenario.empty()) {
     if (o.probe) {

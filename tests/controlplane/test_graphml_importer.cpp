@@ -111,6 +111,15 @@ TEST(GraphMlImporter, NamesFromLabels) {
   EXPECT_EQ(t.routers[0].where.str(), "g.graphml:10");
 }
 
+// Issue 14 (9): a name with ':' could not be named in an event ("A:B"):
+// the importer renames it, with a warning (a YAML router with ':' is refused).
+TEST(GraphMlImporter, ColonInLabelRenamed) {
+  Result<Topology> r = import(node("0", "ICELINK: Greenland") + node("1", "B") + edge("0", "1"));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->routers[0].name, "ICELINK- Greenland");
+  EXPECT_TRUE(has_warning(*r, "label 'ICELINK: Greenland' holds ':'"));
+}
+
 TEST(GraphMlImporter, SelfLoopsDroppedParallelLinksMerged) {
   Result<Topology> r = import(node("0", "A") + node("1", "B") + edge("0", "0") +
                               edge("0", "1", "<data key=\"e0\">1000000000</data>") +

@@ -1,7 +1,11 @@
 // VPLS (RFC 4762): full mesh, split horizon, H-VPLS spokes, P2MP trees.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <map>
+#include <set>
 
 #include "controlplane/network.hpp"
 #include "cp_test_util.hpp"
@@ -197,6 +201,51 @@ TEST(VplsP2mp, TreeReplicatesAtBranchOncePerLink) {
     for (auto& [k, n] : x.per_port) EXPECT_EQ(n, 1);
   }
   EXPECT_EQ(st.p2mp_trees.size(), 4u);
+}
+
+// Issue 14 (5): removing one P2MP instance moved the tree slots of the
+// others (labels, replication groups), so frames in flight reached the
+// hosts of an instance they did not belong to. The remaining instance's
+// tree tables do not change at all.
+TEST(VplsP2mp, RemovingAnInstanceMovesNoOtherTree) {
+  Builder b;
+  b.pe("A").pe("B").pe("C").p("P").link("A", "P").link("B", "P").link("C", "P");
+  b.site("a1", "A").site("b1", "B").site("c1", "C");
+  b.site("a2", "A").site("b2", "B").site("c2", "C");
+  b.vpls("first", 10, {"a1", "b1", "c1"}, BumMode::p2mp_tree);
+  b.vpls("second", 20, {"a2", "b2", "c2"}, BumMode::p2mp_tree);
+  auto net = Network::create(b.t);
+  ASSERT_TRUE(net.ok()) << net.error().message;
+  // What the second instance's trees are made of, at every router.
+  auto trees_of_second = [&] {
+    std::map<std::string, std::vector<std::string>> out;
+    for (auto& [name, fs] : (*net)->state().routers) {
+      std::set<uint32_t> groups;
+      if (auto* bd = fs.find_bridge_domain("second"); bd && bd->p2mp_group) groups.insert(*bd->p2mp_group);
+      for (auto& e : fs.ilm)
+        if (e.action == IlmAction::replicate) out[name].push_back(fmt::format("ilm {} -> group {}", e.label, e.target));
+      for (auto& g : fs.replication_groups) {
+        std::string line = fmt::format("group {}:", g.id);
+        for (auto n : g.nhlfes) line += fmt::format(" {}", n);
+        out[name].push_back(line);
+      }
+      for (auto gid : groups) out[name].push_back(fmt::format("second floods to group {}", gid));
+    }
+    return out;
+  };
+  auto before = trees_of_second();
+  auto d = (*net)->remove_vpls("first");
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  auto after = trees_of_second();
+  // Every entry the second instance has now, it had before, unchanged.
+  for (auto& [router, lines] : after)
+    for (auto& line : lines)
+      EXPECT_NE(std::find(before[router].begin(), before[router].end(), line), before[router].end())
+          << router << ": " << line << " is new after removing 'first'";
+  // And adding the first back gives it its old slots: the state is as at the start.
+  auto back = (*net)->add_vpls(b.t.vpls[0]);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(trees_of_second(), before);
 }
 
 TEST(VplsP2mp, RandomTopologiesFloodOncePerLink) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -115,7 +116,7 @@ TEST(YamlLoader, WrongTypesAreErrors) {
   EXPECT_TRUE(fails_with("routers:\n  - {name: [a, b]}\n", "'name' must be a single value, found a list"));
   EXPECT_TRUE(fails_with(kBase + "  - {name: s3, pe: pe1, vlan: ten}\n",
                          "site 's3': 'vlan' must be a whole number, found 'ten'"));
-  EXPECT_TRUE(fails_with(kBase + "  - {name: s3, pe: pe1, vlan: -5}\n", "'vlan' must be a whole number"));
+  EXPECT_TRUE(fails_with(kBase + "  - {name: s3, pe: pe1, vlan: -5}\n", "'vlan' -5 is out of range [0, 4094]"));
   EXPECT_TRUE(fails_with(kBase + "  - {name: s3, pe: pe1, vlan: 4095}\n", "'vlan' 4095 is out of range [0, 4094]"));
   EXPECT_TRUE(fails_with(kBase + "  - {name: s3, pe: pe1, mode: trunk}\n", "'mode' must be one of raw tagged"));
   EXPECT_TRUE(fails_with("routers:\n  - {name: pe1, explicit_null: maybe}\n",
@@ -640,4 +641,89 @@ TEST(YamlExamples, AttMplsOnItsZooBackbone) {
   EXPECT_EQ(r->find_router("NY54")->where.file, "topologies/zoo/AttMpls.graphml");
   EXPECT_EQ(r->vpls.size(), 1u);
   EXPECT_EQ(r->vpws.size(), 1u);
+}
+
+// ---------------------------------------------------------------------------
+// Issue 14: what the property tests (tests/property) found, each failing
+// before its fix.
+
+// (9) A duplicate router name no longer hides the other errors.
+TEST(YamlIssue14, DuplicateRouterDoesNotHideOtherErrors) {
+  const std::string text = kBase.substr(0, kBase.find("links:")) + "  - {name: pe1}\n" +
+                           kBase.substr(kBase.find("links:")) + "  - {name: s3, pe: nowhere}\n";
+  auto r = parse(text);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("t.yaml:6: router 'pe1': defined twice"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("'nowhere'"), std::string::npos) << r.error().message;
+}
+
+// (9) Negative numbers are range errors; a delay over 10 s names the maximum.
+TEST(YamlIssue14, RangeErrorsSayTheRange) {
+  EXPECT_TRUE(fails_with(kBase.substr(0, kBase.find("  - {a: pe1, b: p1}")) + "  - {a: pe1, b: p1, metric: -5}\n" +
+                             kBase.substr(kBase.find("  - {a: p1, b: pe2}")),
+                         "'metric' -5 is out of range [1, 16777215]"));
+  EXPECT_TRUE(fails_with(kBase.substr(0, kBase.find("  - {a: pe1, b: p1}")) + "  - {a: pe1, b: p1, delay: 11s}\n" +
+                             kBase.substr(kBase.find("  - {a: p1, b: pe2}")),
+                         "t.yaml:7: link pe1 - p1: delay '11s' is above the maximum of 10 s"));
+  EXPECT_TRUE(fails_with(kBase.substr(0, kBase.find("  - {a: pe1, b: p1}")) + "  - {a: pe1, b: p1, delay: 20000ms}\n" +
+                             kBase.substr(kBase.find("  - {a: p1, b: pe2}")),
+                         "above the maximum of 10 s"));
+  EXPECT_TRUE(fails_with(kBase.substr(0, kBase.find("  - {a: pe1, b: p1}")) + "  - {a: pe1, b: p1, delay: -2ms}\n" +
+                             kBase.substr(kBase.find("  - {a: p1, b: pe2}")),
+                         "delay '-2ms' is negative"));
+}
+
+// (9) A router named with ':' could not be named in an event (A:B).
+TEST(YamlIssue14, ColonInRouterNameRefused) {
+  EXPECT_TRUE(fails_with("routers:\n  - {name: pe1}\n  - {name: 'a:b'}\nlinks:\n  - {a: pe1, b: 'a:b'}\n",
+                         "t.yaml:3: router 'a:b': ':' is not allowed in a router name"));
+}
+
+// (2) A VPLS mixing a raw and a tagged AC lost almost every frame silently:
+// refused, naming both sites.
+TEST(YamlIssue14, VplsMixingRawAndTaggedRefused) {
+  EXPECT_TRUE(fails_with(kBase + "  - {name: s3, pe: pe2, port: trunk, vlan: 5, mode: tagged}\n"
+                                 "services:\n  vpls:\n    - {name: v, sites: [s1, s3]}\n",
+                         "t.yaml:15: vpls 'v': site 's1' is raw and site 's3' is tagged"));
+  // All tagged is fine.
+  auto ok = parse(kBase + "  - {name: s3, pe: pe2, port: trunk, vlan: 5, mode: tagged}\n"
+                          "  - {name: s4, pe: pe1, port: trunk, vlan: 5, mode: tagged}\n"
+                          "services:\n  vpls:\n    - {name: v, sites: [s4, s3]}\n");
+  EXPECT_TRUE(ok.ok()) << ok.error().message;
+}
+
+// (7) `topo` accepted a VPLS the routers cannot hold (sim refused it): one
+// validation for both, naming the file, line and object.
+TEST(YamlIssue14, VplsMembersPerPeLimit) {
+  std::string text = kBase;
+  std::string list;
+  for (unsigned k = 0; k < kMaxVplsMembersPerPe; ++k) {
+    text += "  - {name: x" + std::to_string(k) + ", pe: pe1, port: big, vlan: " + std::to_string(k + 1) + "}\n";
+    list += "x" + std::to_string(k) + ", ";
+  }
+  // pe1: 1024 ACs + the PW to pe2 = 1025 members.
+  const int line = int(std::count(text.begin(), text.end(), '\n')) + 3;
+  EXPECT_TRUE(fails_with(text + "services:\n  vpls:\n    - {name: big, sites: [" + list + "s2]}\n",
+                         "t.yaml:" + std::to_string(line) + ": vpls 'big': PE 'pe1' would hold 1025 members"));
+  // 1023 ACs + 1 PW: the limit exactly.
+  list = list.substr(list.find(", ") + 2);
+  EXPECT_TRUE(parse(text + "services:\n  vpls:\n    - {name: big, sites: [" + list + "s2]}\n").ok());
+}
+
+// (9) An empty GraphML file and a directory each say what they are.
+TEST(YamlIssue14, EmptyGraphmlAndDirectory) {
+  fs::path dir = temp_dir("issue14");
+  write(dir / "empty.graphml", "");
+  auto e = load_topology((dir / "empty.graphml").string());
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().message.find("empty.graphml: the file is empty"), std::string::npos) << e.error().message;
+  fs::create_directories(dir / "d.graphml");
+  auto d = load_topology((dir / "d.graphml").string());
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.error().message.find("is a directory"), std::string::npos) << d.error().message;
+  fs::create_directories(dir / "d.yaml");
+  auto y = load_topology((dir / "d.yaml").string());
+  ASSERT_FALSE(y.ok());
+  EXPECT_NE(y.error().message.find("is a directory"), std::string::npos) << y.error().message;
+  fs::remove_all(dir);
 }

@@ -27,6 +27,20 @@ TEST(Traffic, ParseDurationRejectsGarbage) {
   EXPECT_EQ(*parse_duration("2"), 2'000'000'000u);
 }
 
+// Issue 14 (9): a negative time is a range error, an exponent is a number.
+TEST(Traffic, ParseDurationSaysWhatIsWrong) {
+  for (const char* neg : {"-5ms", "-1s", "-0.5"}) {
+    auto d = parse_duration(neg);
+    ASSERT_FALSE(d.ok()) << neg;
+    EXPECT_NE(d.error().message.find("cannot be negative"), std::string::npos) << d.error().message;
+  }
+  EXPECT_EQ(*parse_duration("1e3s"), 1'000'000'000'000u);
+  EXPECT_EQ(*parse_duration("2.5e2ms"), 250'000'000u);
+  auto u = parse_duration("10x");
+  ASSERT_FALSE(u.ok());
+  EXPECT_NE(u.error().message.find("unknown time unit 'x'"), std::string::npos) << u.error().message;
+}
+
 TEST(Traffic, ParseEventRejectsGarbage) {
   for (const char* bad : {"", "1s", "1s link-down", "xs link-down a:b", "1s link-down ab", "1s explode p1",
                           "1s mac-flood dc1", "1s mac-flood dc1 0", "1s mac-flood dc1 x",

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Seeded generator of valid topologies and scenarios for `l2vpn sim`.
+
+generate(seed, max_routers) -> Case: a topology (YAML text), the sim options
+(duration, cp-delay, arp-interval, hosts, events) and a description. The
+same seed gives the same case. Everything it writes is valid input: the
+emulator must load it, run it and report it truthfully (check.py).
+
+Covers: backbones of 4..max_routers routers (a random spanning tree plus
+extra links: 2-connected or not), P/PE roles, random metrics, delays,
+bandwidths and MTUs, parallel links, explicit null, VPWS with raw, VLAN and
+tagged ACs, per-end MTU/control word, VPLS of 2-8 sites (raw or tagged,
+ingress replication or P2MP, mac_limit, aging, flood rate), H-VPLS spokes
+with one or two hubs, and random events (link and router down/up, service
+remove/add, MAC floods). docs/property-testing.md.
+"""
+import random
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Case:
+    seed: int
+    yaml: str
+    duration_ms: int
+    cp_delay_ms: int
+    arp_interval_ms: int
+    hosts: int
+    events: list = field(default_factory=list)   # "TIME verb args"
+    windows: list = field(default_factory=list)  # (start_ms, end_ms) disruptive
+    summary: str = ""
+
+    def args(self):
+        a = ["--duration", f"{self.duration_ms}ms", "--seed", str(self.seed),
+             "--cp-delay", f"{self.cp_delay_ms}ms", "--arp-interval", f"{self.arp_interval_ms}ms",
+             "--hosts", str(self.hosts), "--memcached-rps", "500", "--redis-mbps", "5",
+             "--imix-pps", "500"]
+        for e in self.events:
+            a += ["--event", e]
+        return a
+
+
+def _delay(rng):
+    return rng.choice(["10us", "50us", "100us", "250us", "500us", "1ms", "2ms", "3ms"])
+
+
+def generate(seed, max_routers=60):
+    rng = random.Random(seed)
+    n = rng.randint(4, max(4, max_routers))
+    names = [f"r{i}" for i in range(n)]
+    p_share = rng.choice([0.0, 0.2, 0.4])
+    roles = {r: ("p" if rng.random() < p_share else "pe") for r in names}
+    pes = [r for r in names if roles[r] == "pe"]
+    while len(pes) < 2:
+        r = rng.choice([x for x in names if roles[x] == "p"])
+        roles[r] = "pe"
+        pes = [x for x in names if roles[x] == "pe"]
+
+    # Spanning tree, then extra links (a ring makes it 2-connected).
+    links = []
+    order = names[:]
+    rng.shuffle(order)
+    for i in range(1, n):
+        links.append((order[i], order[rng.randrange(i)]))
+    if rng.random() < 0.6:
+        links.append((order[0], order[-1]))
+    for _ in range(rng.randint(0, n)):
+        a, b = rng.sample(names, 2)
+        if (a, b) not in links and (b, a) not in links:
+            links.append((a, b))
+    lines = [f"name: prop-{seed}", "routers:"]
+    for r in names:
+        extra = ", explicit_null: true" if rng.random() < 0.1 else ""
+        lines.append(f"  - {{name: {r}, role: {roles[r]}{extra}}}")
+    lines.append("links:")
+    link_list = []
+    for a, b in links:
+        metric = rng.choice([1, 5, 10, 10, 20, 50, 100, rng.randint(1, 1000)])
+        bw = rng.choice(["1G", "10G", "10G", "40G", "100G", "2.5Gbps"])
+        mtu = rng.choice([1600, 4470, 9000, 9600])
+        lines.append(f"  - {{a: {a}, b: {b}, metric: {metric}, bandwidth: {bw}, delay: {_delay(rng)}, mtu: {mtu}}}")
+        link_list.append((a, b))
+        if rng.random() < 0.05:  # a parallel link (ECMP)
+            lines.append(f"  - {{a: {a}, b: {b}, metric: {metric}, delay: {_delay(rng)}}}")
+
+    sites, vpws, vpls = [], [], []
+    site_no = [0]
+    port_vlans = {}
+
+    def new_site(pe, mode="raw", vlan=None):
+        site_no[0] += 1
+        name = f"s{site_no[0]}"
+        if vlan is None and mode == "raw" and rng.random() < 0.6:
+            sites.append(f"  - {{name: {name}, pe: {pe}}}")
+            return name
+        port = f"trunk{rng.randint(0, 1)}"
+        used = port_vlans.setdefault((pe, port), set())
+        v = vlan or rng.randint(1, 4094)
+        if v in used:  # the service's VLAN is taken on this trunk: the other trunk
+            port = "trunk1" if port == "trunk0" else "trunk0"
+            used = port_vlans.setdefault((pe, port), set())
+        while v in used:
+            v = rng.randint(1, 4094)
+        used.add(v)
+        sites.append(f"  - {{name: {name}, pe: {pe}, port: {port}, vlan: {v}, mode: {mode}}}")
+        return name
+
+    pw_id = [rng.randint(1, 1000)]
+
+    def next_id():
+        pw_id[0] += rng.randint(1, 50)
+        return pw_id[0]
+
+    for i in range(rng.randint(0, 4)):
+        a, b = rng.sample(pes, 2)
+        mode = rng.choice(["raw", "raw", "tagged"])
+        # Tagged: the tag crosses the PW as it is, so both ends use one VLAN.
+        vlan = rng.randint(1, 4094) if mode == "tagged" else None
+        sa, sb = new_site(a, mode, vlan), new_site(b, mode, vlan)
+        cw = "" if rng.random() < 0.7 else f", control_word: {rng.choice(['true', 'false'])}"
+        fl = ", flow_label: true" if rng.random() < 0.2 else ""
+        mtu = rng.choice([1500, 1500, 1400, 9000]) if True else 1500
+        vpws.append(f"    - {{name: w{i}, pw_id: {next_id()}, sites: [{sa}, {sb}], mtu: {mtu}{cw}{fl}}}")
+
+    hvpls_used = False
+    for i in range(rng.randint(0 if vpws else 1, 3)):
+        k = rng.randint(2, min(8, max(2, len(pes))))
+        members = rng.sample(pes, min(k, len(pes)))
+        mode = rng.choice(["raw", "raw", "tagged"])
+        vlan = rng.randint(1, 4094) if mode == "tagged" else None
+        ss = [new_site(pe, mode, vlan) for pe in members]
+        if rng.random() < 0.15 and len(members) >= 2:  # two sites on one PE
+            ss.append(new_site(members[0], mode, vlan))
+        opts = []
+        bum = "p2mp" if rng.random() < 0.3 else "ingress"
+        if bum == "p2mp":
+            opts.append("bum: p2mp")
+        if rng.random() < 0.3:
+            opts.append(f"mac_limit: {rng.choice([64, 1024, 4096, 65536])}")
+        if rng.random() < 0.2:
+            opts.append(f"aging: {rng.choice([1, 30, 300])}")
+        if rng.random() < 0.1:
+            opts.append("control_word: false")
+        spokes = ""
+        if not hvpls_used and bum == "ingress" and len(pes) >= 4 and rng.random() < 0.3:
+            # H-VPLS: an MTU-s (a PE not in the mesh) with sites, one or two hubs.
+            free = [p for p in pes if p not in members]
+            if free:
+                mtu_s = rng.choice(free)
+                hubs = rng.sample(members, min(len(members), rng.choice([1, 2])))
+                ss.append(new_site(mtu_s, mode, vlan))
+                spokes = f", spokes: [{{mtu_s: {mtu_s}, hubs: [{', '.join(hubs)}]}}]"
+                hvpls_used = True
+        extra = (", " + ", ".join(opts)) if opts else ""
+        vpls.append(f"    - {{name: v{i}, vsi_id: {next_id()}, sites: [{', '.join(ss)}]{extra}{spokes}}}")
+
+    lines.append("sites:")
+    lines += sites
+    lines.append("services:")
+    if vpws:
+        lines.append("  vpws:")
+        lines += vpws
+    if vpls:
+        lines.append("  vpls:")
+        lines += vpls
+
+    duration = rng.choice([100, 200, 300])
+    case = Case(seed=seed, yaml="\n".join(lines) + "\n", duration_ms=duration,
+                cp_delay_ms=rng.choice([0, 10, 50]), arp_interval_ms=rng.choice([5, 20, 100]),
+                hosts=rng.choice([1, 2]))
+    # Events: each disruption inside the run, its repair before the end.
+    service_names = [f"w{i}" for i in range(len(vpws))] + [f"v{i}" for i in range(len(vpls))]
+    p_routers = [r for r in names if roles[r] == "p"]
+    ev = []
+    for _ in range(rng.choice([0, 0, 1, 2, 3])):
+        t0 = rng.randint(duration // 5, duration // 2)
+        t1 = rng.randint(t0 + 5, max(t0 + 6, duration * 4 // 5))
+        kind = rng.choice(["link", "link", "router", "service", "flood"])
+        if kind == "link":
+            a, b = rng.choice(link_list)
+            ev += [(t0, f"link-down {a}:{b}"), (t1, f"link-up {a}:{b}")]
+        elif kind == "router" and p_routers:
+            r = rng.choice(p_routers)
+            ev += [(t0, f"router-down {r}"), (t1, f"router-up {r}")]
+        elif kind == "service" and service_names:
+            s = rng.choice(service_names)
+            ev += [(t0, f"service-remove {s}"), (t1, f"service-add {s}")]
+        elif vpls:
+            ev.append((t0, f"mac-flood {sites[0].split('name: ')[1].split(',')[0]} {rng.randint(1, 2000)}"))
+    ev.sort()
+    case.events = [f"{t}ms {what}" for t, what in ev]
+    case.summary = (f"{n} routers ({len(pes)} PE), {len(links)} links, {len(vpws)} VPWS, "
+                    f"{len(vpls)} VPLS, {len(ev)} events")
+    return case
+
+
+if __name__ == "__main__":
+    import sys
+    c = generate(int(sys.argv[1]) if len(sys.argv) > 1 else 1,
+                 int(sys.argv[2]) if len(sys.argv) > 2 else 60)
+    sys.stdout.write(c.yaml)
+    print("# " + " ".join(repr(x) if " " in x else x for x in c.args()))
+    print("# " + c.summary)
