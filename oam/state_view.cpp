@@ -84,9 +84,11 @@ Result<TableView> view_from_state(const ForwardingState& s, const StateViewInput
     v.fecs.push_back({fec, fv});
   }
 
-  for (const auto& [label, fec] : in.fec_by_label) {
-    if (v.label(label).kind == LabelEntry::Kind::none || fec == LdpPrefixFec{v.id, 32}) continue;
-    auto it = std::find_if(v.fecs.begin(), v.fecs.end(), [&](const auto& e) { return e.first == Fec{fec}; });
+  for (const auto& entry : in.fec_by_label) {
+    const uint32_t label = entry.first;
+    const Fec fec = entry.second;
+    if (v.label(label).kind == LabelEntry::Kind::none || entry.second == LdpPrefixFec{v.id, 32}) continue;
+    auto it = std::find_if(v.fecs.begin(), v.fecs.end(), [&](const auto& e) { return e.first == fec; });
     if (it == v.fecs.end()) v.fecs.push_back({fec, FecView{false, label}});
     else it->second.local_label = label;
   }
