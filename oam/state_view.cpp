@@ -84,6 +84,15 @@ Result<TableView> view_from_state(const ForwardingState& s, const StateViewInput
     v.fecs.push_back({fec, fv});
   }
 
+  for (const auto& entry : in.fec_by_label) {
+    const uint32_t label = entry.first;
+    const Fec fec = entry.second;
+    if (v.label(label).kind == LabelEntry::Kind::none || entry.second == LdpPrefixFec{v.id, 32}) continue;
+    auto it = std::find_if(v.fecs.begin(), v.fecs.end(), [&](const auto& e) { return e.first == fec; });
+    if (it == v.fecs.end()) v.fecs.push_back({fec, FecView{false, label}});
+    else it->second.local_label = label;
+  }
+
   for (const Pseudowire& pw : s.pseudowires) {
     auto it = in.loopback_by_router.find(pw.peer);
     if (it == in.loopback_by_router.end())

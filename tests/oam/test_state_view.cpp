@@ -49,7 +49,7 @@ ForwardingState p2() {
 }
 
 StateViewInputs inputs() {
-  return {{{"PE1", 0x0aff0001}}, {{"core0", 0x0aff0001}, {"core1", 0x0aff0003}, {"core2", 0x0aff0004}}};
+  return {{{"PE1", 0x0aff0001}}, {{"core0", 0x0aff0001}, {"core1", 0x0aff0003}, {"core2", 0x0aff0004}}, {}};
 }
 
 TEST(StateView, LabelsFecsAndPseudowiresFromTheState) {
