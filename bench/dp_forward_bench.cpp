@@ -94,7 +94,7 @@ using bench::dpdk_heap_bytes;
 using bench::memory_args;
 using bench::run_child;
 long maxrss_kib() { return bench::peak_rss_kib(); }
-bool hugepages_free() { return bench::hugepages_free(64); }
+bool enough_hugepages() { return bench::hugepages_free(64); }
 
 // ------------------------------------------------------------------ frames
 
@@ -544,7 +544,7 @@ int main(int argc, char** argv) {
   bool huge = false;
   if (!child) {
     if (o.memory == "huge") huge = true;
-    else if (o.memory == "auto") huge = hugepages_free();
+    else if (o.memory == "auto") huge = enough_hugepages();
   }
   const std::string mode_name =
       huge ? "hugepages (--in-memory, 2 MiB pages)" : "no hugepages (--no-huge -m 512 --no-shconf)";

@@ -67,7 +67,7 @@ double cpu_seconds() {
 using bench::dpdk_heap_bytes;
 using bench::peak_rss_kib;
 // The whole run's mbuf pool and rings need about 300 free hugepages.
-bool hugepages_free() { return bench::hugepages_free(300); }
+bool enough_hugepages() { return bench::hugepages_free(300); }
 
 // Farthest-point sampling by hop count: deterministic and spread out.
 std::vector<uint32_t> spread_pes(const cp::Topology& t, unsigned n) {
@@ -212,7 +212,7 @@ int main(int argc, char** argv) {
   for (auto& p : (*net)->state().pseudowires) ++pws, pws_up += p.up;
 
   // ---- EAL, pool, backbone
-  bool huge = o.memory == "huge" || (o.memory == "auto" && hugepages_free());
+  bool huge = o.memory == "huge" || (o.memory == "auto" && enough_hugepages());
   std::vector<std::string> eal{"sim_scale_bench", "-l", "0", "--no-pci", "--no-telemetry",
                                "--log-level=lib.eal:error", "--log-level=pmd:error"};
   if (huge) {
