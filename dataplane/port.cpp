@@ -88,6 +88,14 @@ Status configure_and_start(uint16_t port_id, const rte_eth_dev_info& info, uint1
   // VPLS floods and P2MP copies are a header mbuf chained to the shared frame.
   if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
     conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+  // Jumbo frames: a frame larger than the pool's data room arrives as a
+  // chain of segments (the stages carry chains: router.hpp pull_headers),
+  // and the device takes frames up to kJumboMtu when it can.
+  const uint32_t room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
+  const bool scatter = info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER;
+  if (scatter) conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+  if (info.max_mtu >= kJumboMtu && (scatter || room >= kJumboMtu + RTE_ETHER_HDR_LEN + 8))
+    conf.rxmode.mtu = kJumboMtu;
   if (rx_q > info.max_rx_queues || tx_q > info.max_tx_queues)
     return Error{fmt::format("port {} ({}): {} rx / {} tx queues asked, device has {} rx / {} tx",
                              port_id, info.driver_name, rx_q, tx_q, info.max_rx_queues,

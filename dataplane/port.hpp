@@ -97,6 +97,10 @@ struct EthdevQueues {
 Result<EthdevQueues> start_ethdev_workers(uint16_t port_id, uint16_t workers, rte_mempool* pool,
                                           bool require_rss = false, uint16_t ring_size = 1024);
 
+// The MTU a started ethdev is given when it can take it (a chain of
+// segments when the pool's data room is smaller).
+inline constexpr uint32_t kJumboMtu = 9000;
+
 Result<rte_mempool*> make_mbuf_pool(const std::string& name, unsigned n_mbufs,
                                     uint16_t data_room = RTE_MBUF_DEFAULT_BUF_SIZE);
 

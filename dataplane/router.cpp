@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <rte_prefetch.h>
 
+#include <algorithm>
 #include <type_traits>
 
 namespace l2vpn::dp {
@@ -177,12 +178,14 @@ void Router::process(unsigned worker, uint16_t in_port, rte_mbuf** pkts, uint16_
     if (i + kAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kAhead], void*));
     rte_mbuf* m = pkts[i];
     ps.rx_bytes += rte_pktmbuf_pkt_len(m);
-    if (m->next) [[unlikely]] {
+    if (m->next && m->data_len < kHeaderPull) [[unlikely]] {
       // A chained frame (a flood or P2MP replica handed over by a router in
-      // this process, a scattered jumbo): the stages parse contiguous
-      // headers, as a frame off a wire would have them.
-      if (rte_pktmbuf_linearize(m) != 0) {
-        drop(w, m, DropReason::truncated);
+      // this process, a jumbo scattered over 2 KiB buffers) stays chained
+      // through every stage: only its headers must be in the first
+      // segment, where the stages parse, rewrite and prepend.
+      m = pull_headers(m, kHeaderPull);
+      if (!m) {
+        ++w.stats.drops[size_t(DropReason::no_headroom)];
         continue;
       }
     }
@@ -201,6 +204,54 @@ void Router::process(unsigned worker, uint16_t in_port, rte_mbuf** pkts, uint16_
     }
   }
   if (w.n_bridge) bridge_burst(*t, w);
+}
+
+rte_mbuf* pull_headers(rte_mbuf* m, uint32_t want) {
+  if (want > m->pkt_len) want = m->pkt_len;
+  if (m->data_len >= want) return m;
+  rte_mbuf* h = m;
+  // Bytes can be moved into the first segment only if it is ours alone,
+  // with room after its data; otherwise a fresh segment goes in front.
+  if (!RTE_MBUF_DIRECT(m) || rte_mbuf_refcnt_read(m) != 1 ||
+      rte_pktmbuf_tailroom(m) < want - m->data_len) {
+    h = rte_pktmbuf_alloc(m->pool);
+    if (!h) [[unlikely]] {
+      rte_pktmbuf_free(m);
+      return nullptr;
+    }
+    if (rte_pktmbuf_tailroom(h) < want) [[unlikely]] {
+      rte_pktmbuf_free(h);
+      rte_pktmbuf_free(m);
+      return nullptr;
+    }
+    h->port = m->port;
+    h->ol_flags = m->ol_flags & ~(RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL);
+    h->packet_type = m->packet_type;
+    h->hash = m->hash;
+    rte_mbuf_dynfield_copy(h, m);  // the trace mark travels with the frame
+    h->next = m;
+    h->nb_segs = uint16_t(m->nb_segs + 1);
+    h->pkt_len = m->pkt_len;
+    m->pkt_len = m->data_len;  // now an inner segment
+    m->nb_segs = 1;
+  }
+  // Move bytes from the following segments to the end of the first; a
+  // segment left empty leaves the chain.
+  while (h->data_len < want) {
+    rte_mbuf* s = h->next;
+    const uint16_t n = uint16_t(std::min<uint32_t>(want - h->data_len, s->data_len));
+    std::memcpy(rte_pktmbuf_mtod_offset(h, uint8_t*, h->data_len), rte_pktmbuf_mtod(s, const uint8_t*), n);
+    h->data_len = uint16_t(h->data_len + n);
+    s->data_off = uint16_t(s->data_off + n);
+    s->data_len = uint16_t(s->data_len - n);
+    if (s->data_len == 0) {
+      h->next = s->next;
+      s->next = nullptr;
+      --h->nb_segs;
+      rte_pktmbuf_free_seg(s);
+    }
+  }
+  return h;
 }
 
 void Router::flush_port(Worker& w, uint16_t port) {

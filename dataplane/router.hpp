@@ -34,6 +34,16 @@
 namespace l2vpn::dp {
 
 inline constexpr uint16_t kBurst = 32;
+// What every stage may parse, rewrite or prepend to, at most: the MAC header
+// and two tags, 8 labels, a control word, the customer's MAC header and
+// tags, its IPv4 header and ports (the imposition flow hash).
+inline constexpr uint32_t kHeaderPull = 128;
+// Makes the first min(want, pkt_len) bytes of a chained frame contiguous in
+// its first segment, moving bytes from the segments after it (or, when the
+// first is shared or full, from a fresh segment put in front). The rest
+// stays chained: a jumbo frame is never linearised. Returns the frame's
+// (possibly new) head, or nullptr, the frame freed, when no mbuf was left.
+rte_mbuf* pull_headers(rte_mbuf* m, uint32_t want);
 // No label was popped before the one being forwarded (a TTL is 0..255).
 inline constexpr uint16_t kNoPoppedTtl = 0x100;
 // RFC 3032 2.4.1: the incoming TTL is the top entry's on receipt, also when

@@ -93,8 +93,31 @@ std::vector<uint32_t> Hosts::service_hosts(uint32_t service) const {
   return out;
 }
 
+namespace {
+// The largest frame a host sends or reads: the scenario's redis_frame_bytes
+// goes up to 9216, plus a VLAN tag.
+constexpr size_t kMaxHostFrame = 9216 + 4;
+
+// Frames above the shared pool's data room (jumbo frames on a service with
+// MTU 9000) come from a pool of large buffers, made once per process when
+// first needed and never freed (its mbufs travel through every router).
+rte_mempool* jumbo_pool() {
+  static rte_mempool* const mp = [] {
+    return rte_pktmbuf_pool_create("sim_jumbo_pool", 4095, 256, 0,
+                                   uint16_t(kMaxHostFrame + 64 + RTE_PKTMBUF_HEADROOM), SOCKET_ID_ANY);
+  }();
+  return mp;
+}
+}  // namespace
+
 rte_mbuf* Hosts::alloc(size_t len) {
-  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  const size_t room = size_t(rte_pktmbuf_data_room_size(pool_)) - RTE_PKTMBUF_HEADROOM;
+  rte_mempool* mp = pool_;
+  if (len > room) [[unlikely]] {
+    mp = jumbo_pool();
+    if (!mp) return nullptr;
+  }
+  rte_mbuf* m = rte_pktmbuf_alloc(mp);
   if (!m) return nullptr;
   if (!rte_pktmbuf_append(m, uint16_t(len))) {
     rte_pktmbuf_free(m);
@@ -290,7 +313,7 @@ unsigned Hosts::receive(const std::function<void(const UdpDelivery&)>& on_udp) {
         rte_mbuf* m = burst[i];
         // Replicas may be chained (a header mbuf and an indirect one): read
         // the frame linearly.
-        uint8_t copy[2048];
+        uint8_t copy[kMaxHostFrame];
         const uint32_t len = std::min<uint32_t>(rte_pktmbuf_pkt_len(m), sizeof copy);
         const auto* d = static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, len, copy));
         dp::EthernetView eth;

@@ -172,6 +172,8 @@ def pe_state(d, run, side, core_rx_file=None):
 # LSR run: the ILM of router P.
 L_SWAP, L_PHP, L_PUSH, L_ECMP, L_SWAP2, L_POPLOOKUP = 100000, 100001, 100002, 100003, 100004, 100005
 L_SMALL = 100006  # swapped toward a port of MTU 100
+L_JUMBO = 100007  # swapped toward a port of MTU 9000
+JUMBO_SIZES = (1500, 2049, 9000, 9001)  # bytes after the MAC header
 PW_BELOW = 7000  # a PW label some LSR frames carry below the transport label
 
 
@@ -188,7 +190,8 @@ def gen_lsr(d):
                    pcap_port("push", 3, port_mac(P, 3), d, run, rx=False),
                    pcap_port("ecmp_a", 4, port_mac(P, 4), d, run, rx=False),
                    pcap_port("ecmp_b", 5, port_mac(P, 5), d, run, rx=False),
-                   pcap_port("small", 6, port_mac(P, 6), d, run, rx=False, mtu=100)],
+                   pcap_port("small", 6, port_mac(P, 6), d, run, rx=False, mtu=100),
+                   pcap_port("jumbo", 7, port_mac(P, 7), d, run, rx=False, mtu=9000)],
          "nhlfes": [nhlfe(1, "swap", [200000], "swap", "02:00:00:00:10:01"),
                     nhlfe(2, "pop", [], "php", "02:00:00:00:10:02"),
                     nhlfe(3, "push", [300000, 300001], "push", "02:00:00:00:10:03"),
@@ -196,7 +199,8 @@ def gen_lsr(d):
                     nhlfe(5, "swap", [400001], "ecmp_b", "02:00:00:00:10:05"),
                     nhlfe(6, "swap", [500001, 500000], "swap", "02:00:00:00:10:01",
                           ttl_mode="pipe", tc_mode="set", tc=3),
-                    nhlfe(7, "swap", [200002], "small", "02:00:00:00:10:06")],
+                    nhlfe(7, "swap", [200002], "small", "02:00:00:00:10:06"),
+                    nhlfe(8, "swap", [200003], "jumbo", "02:00:00:00:10:07")],
          "ecmp_groups": [{"id": 1, "nhlfes": [4, 5]}],
          "ilm": [{"label": L_SWAP, "action": "forward", "target": 1},
                  {"label": L_PHP, "action": "forward", "target": 2},
@@ -204,7 +208,8 @@ def gen_lsr(d):
                  {"label": L_ECMP, "action": "ecmp", "target": 1},
                  {"label": L_SWAP2, "action": "forward", "target": 6},
                  {"label": L_POPLOOKUP, "action": "pop_and_lookup"},
-                 {"label": L_SMALL, "action": "forward", "target": 7}]}
+                 {"label": L_SMALL, "action": "forward", "target": 7},
+                 {"label": L_JUMBO, "action": "forward", "target": 8}]}
     write_state(d, run, s)
     mine, peer = port_mac(P, 0), "02:00:00:00:99:99"
     f = []
@@ -253,6 +258,12 @@ def gen_lsr(d):
     # An explicit null with TTL 1 above a label with TTL 64: expired.
     f.append(mpls_frame(mine, peer, stack((0, 0, 1), (L_SWAP, 0, 64), (PW_BELOW, 0, 255)),
                         pw_payload(0)))
+    # Jumbo frames toward the MTU 9000 port: 1500, 2049 and 9000 bytes after
+    # the MAC header pass (2049 and up arrive as chained mbufs), 9001 is
+    # mtu_exceeded.
+    for n in JUMBO_SIZES:
+        f.append(mpls_frame(mine, peer, stack((L_JUMBO, 0, 64), (PW_BELOW, 0, 255)),
+                            bytes(i % 251 for i in range(n - 8))))
     wrpcap(os.path.join(d, "lsr_core_in.pcap"), [Ether(x) for x in f])
 
 
@@ -511,15 +522,22 @@ def check_lsr(c):
     c.eq(c.frames("lsr_small_out.pcap"),
          [bytes(Ether(dst="02:00:00:00:10:06", src=port_mac(P, 6), type=0x8847)) +
           lse(200002, 0, 1, 63) + b"\x00" * 96], "MTU 100 port: the 100-byte frame, not the 101")
+    jin = [x for x in ins if len(x) > 18 and x[14:17] == lse(L_JUMBO, 0, 0, 64)[:3]]
+    c.eq([len(x) - 14 for x in jin], list(JUMBO_SIZES), "jumbo frames in")
+    c.eq(c.frames("lsr_jumbo_out.pcap"),
+         [bytes(Ether(dst="02:00:00:00:10:07", src=port_mac(P, 7), type=0x8847)) +
+          lse(200003, 0, 0, 63) + x[18:] for x in jin[:3]],
+         "MTU 9000 port: 1500, 2049 and 9000 bytes byte-exact, not 9001")
     c.eq(c.frames("lsr_core_out.pcap"), [], "nothing sent back out of the core port")
-    c.counters("lsr", rx=len(ins), forwarded=40 + 3 + 1 + 2 + 3 + 64 + 1,
+    c.counters("lsr", rx=len(ins), forwarded=40 + 3 + 1 + 2 + 3 + 64 + 1 + 3,
                drops={"ttl_expired": 4, "ilm_miss": 3, "label_stack_too_deep": 1,
                       "implicit_null_on_wire": 1, "reserved_label": 1,
                       "ip_payload_not_served": 1, "not_mpls": 1, "truncated": 1,
-                      "mtu_exceeded": 1},
-               ports={"core": (len(ins), 0), "swap": (0, 44), "php": (0, 2), "push": (0, 3)},
+                      "mtu_exceeded": 2},
+               ports={"core": (len(ins), 0), "swap": (0, 44), "php": (0, 2), "push": (0, 3),
+                      "jumbo": (0, 3)},
                labels={L_SWAP: 40 + 2 + 1 + 2 + 1, L_PHP: 3, L_PUSH: 3, L_SWAP2: 1, L_ECMP: 65,
-                       L_POPLOOKUP: 1, L_SMALL: 2})
+                       L_POPLOOKUP: 1, L_SMALL: 2, L_JUMBO: 4})
 
 
 def check_impose(c):
