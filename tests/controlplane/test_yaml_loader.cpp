@@ -641,27 +641,3 @@ TEST(YamlExamples, AttMplsOnItsZooBackbone) {
   EXPECT_EQ(r->vpls.size(), 1u);
   EXPECT_EQ(r->vpws.size(), 1u);
 }
-
-TEST(YamlLoader, ExternalRoutersWithTheirLsrId) {
-  auto t = parse(R"(
-routers:
-  - {name: pe1, loopback: 10.255.0.1}
-  - {name: frr, role: p, external: true, lsr_id: 10.255.0.9}
-links:
-  - {a: pe1, b: frr}
-)");
-  ASSERT_TRUE(t) << t.error().message;
-  const Router* frr = t->find_router("frr");
-  ASSERT_NE(frr, nullptr);
-  EXPECT_TRUE(frr->external);
-  EXPECT_EQ(frr->loopback, "10.255.0.9");
-  EXPECT_FALSE(t->find_router("pe1")->external);
-  auto no_id = parse("routers:\n  - {name: frr, external: true}\n");
-  ASSERT_FALSE(no_id);
-  EXPECT_NE(no_id.error().message.find("t.yaml:2"), std::string::npos) << no_id.error().message;
-  EXPECT_NE(no_id.error().message.find("needs its lsr_id"), std::string::npos) << no_id.error().message;
-  auto clash = parse("routers:\n  - {name: frr, external: true, lsr_id: 10.0.0.1, loopback: 10.0.0.2}\n");
-  ASSERT_FALSE(clash);
-  EXPECT_NE(clash.error().message.find("differs from loopback"), std::string::npos) << clash.error().message;
-  EXPECT_FALSE(parse("routers:\n  - {name: frr, external: true, lsr_id: nope}\n"));
-}
