@@ -33,6 +33,9 @@ struct Router {
   std::string loopback;  // "10.255.0.1" (the FEC is loopback/32)
   LabelRange labels;
   bool explicit_null = false;  // advertise explicit null instead of implicit (PHP)
+  // Run by someone else (FRR, a vendor router): `l2vpn node` will not run
+  // it; its loopback (`lsr_id` in YAML) is its LDP LSR id.
+  bool external = false;
   std::optional<double> latitude, longitude;  // from GraphML where present
   SourceLocation where;
 };

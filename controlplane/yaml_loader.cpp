@@ -972,7 +972,9 @@ Result<Topology> parse_yaml_impl(std::string_view text, std::string_view source_
   if (top.list("routers", items)) {
     for (size_t i = 0; i < items.size(); ++i) {
       MapReader r(ctx, items[i], item_what("router", items[i], i),
-                  {"name", "role", "loopback", "labels", "explicit_null", "latitude", "longitude"}, top.line_of("routers"));
+                  {"name", "role", "loopback", "lsr_id", "external", "labels", "explicit_null", "latitude",
+                   "longitude"},
+                  top.line_of("routers"));
       if (!r.ok()) continue;
       std::string name;
       if (!r.str("name", name, true)) continue;
@@ -1014,6 +1016,19 @@ Result<Topology> parse_yaml_impl(std::string_view text, std::string_view source_
         }
       }
       r.boolean("explicit_null", target->explicit_null);
+      r.boolean("external", target->external);
+      std::string lsr_id;
+      if (r.str("lsr_id", lsr_id)) {  // the LDP name of a loopback
+        if (!parse_ipv4(lsr_id))
+          r.error("lsr_id", "lsr_id " + squote(lsr_id) + " is not an IPv4 address");
+        else if (r.has("loopback") && lsr_id != target->loopback)
+          r.error("lsr_id", "lsr_id " + squote(lsr_id) + " differs from loopback " +
+                                squote(target->loopback) + " (they are the same address)");
+        else
+          target->loopback = lsr_id;
+      }
+      if (target->external && !r.has("lsr_id") && !r.has("loopback"))
+        r.error("external", "an external router needs its lsr_id (we cannot pick its address)");
       double lat = 0, lon = 0;
       if (r.number("latitude", lat, -90, 90)) target->latitude = lat;
       if (r.number("longitude", lon, -180, 180)) target->longitude = lon;

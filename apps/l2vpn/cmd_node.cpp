@@ -38,6 +38,9 @@ int run(const NodeCmd& o) {
   if (!topo) return fail(topo.error().message);
   const cp::Router* r = topo->find_router(o.router);
   if (!r) return fail(fmt::format("{}: no router '{}'", o.topology, o.router));
+  if (r->external)
+    return fail(fmt::format("{}: router '{}' is external (FRR or a vendor router runs it), not ours to run",
+                            o.topology, o.router));
   auto lsr = ldp::parse_ip(r->loopback);
   if (!lsr) return fail(fmt::format("{}: router '{}' has no IPv4 loopback", o.topology, o.router));
   node::NodeOptions opt;

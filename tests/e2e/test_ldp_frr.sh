@@ -66,7 +66,7 @@ cat > "$W/topo.yaml" <<'EOF'
 name: i16-ldp-frr
 routers:
   - {name: n1, role: pe, loopback: 10.255.0.1}
-  - {name: frr, role: p, loopback: 10.255.0.2}
+  - {name: frr, role: p, external: true, lsr_id: 10.255.0.2}
 links:
   - {a: n1, b: frr, a_port: i16-n1f, b_port: i16-f1n}
 EOF

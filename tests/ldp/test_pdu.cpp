@@ -224,3 +224,41 @@ TEST(LdpPdu, Names) {
   EXPECT_EQ(parse_ip("1.2.3.4"), 0x01020304u);
   EXPECT_FALSE(parse_ip("1.2.3"));
 }
+
+// PDUs FRR 8.4's ldpd sent to our node (tests/e2e/test_ldp_frr.sh, captured
+// with tshark on the veth): they decode, and our encoder writes them back
+// byte for byte.
+TEST(LdpPdu, RecordedFrrPdus) {
+  auto hello = hex("000100260aff000200000100001c0000000b04000004000f2000040100040aff0002"
+                   "0402000400000002");
+  auto d = decode(hello);
+  ASSERT_FALSE(d.fatal);
+  ASSERT_EQ(d.pdu.messages.size(), 1u);
+  EXPECT_EQ(d.pdu.lsr_id, 0x0aff0002u);
+  EXPECT_EQ(d.pdu.messages[0].hello_holdtime, 15);
+  EXPECT_TRUE(d.pdu.messages[0].gtsm);  // FRR sets G (RFC 6720); we do not, so no GTSM
+  EXPECT_EQ(d.pdu.messages[0].transport_address, 0x0aff0002u);
+  EXPECT_EQ(encode(d.pdu), hello);
+
+  auto init = hex("0001002f0aff00020000020000250000000d0500000e000100b4000000000aff0001"
+                  "00008506000180850b0001808603000180");
+  d = decode(init);
+  ASSERT_FALSE(d.fatal);
+  const auto& m = d.pdu.messages.at(0);
+  EXPECT_EQ(m.session.keepalive, 180);
+  EXPECT_EQ(m.session.receiver_lsr_id, 0x0aff0001u);
+  EXPECT_TRUE(m.cap_dynamic && m.cap_typed_wildcard && m.cap_unrecognized_notif);
+  EXPECT_EQ(encode(d.pdu), init);
+
+  auto mappings = hex("0001005a0aff000200000400001800000010010000080200011e0a000000020000040000"
+                      "0003040000180000001101000008020001200aff00010200000400000010040000180000"
+                      "001201000008020001200aff00020200000400000003");
+  d = decode(mappings);
+  ASSERT_FALSE(d.fatal);
+  ASSERT_EQ(d.pdu.messages.size(), 3u);
+  EXPECT_EQ(d.pdu.messages[0].fecs[0].prefix, (Prefix{0x0a000000, 30}));
+  EXPECT_EQ(d.pdu.messages[0].label, kImplicitNull);
+  EXPECT_EQ(d.pdu.messages[1].fecs[0].prefix, (Prefix{0x0aff0001, 32}));
+  EXPECT_EQ(d.pdu.messages[1].label, 16u);
+  EXPECT_EQ(encode(d.pdu), mappings);
+}
