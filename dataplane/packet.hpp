@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "contract/byte_order.hpp"
+
 namespace l2vpn::dp {
 
 inline constexpr uint16_t kEtherTypeIpv4 = 0x0800;
@@ -24,20 +26,10 @@ inline constexpr size_t kMplsLseLen = 4;
 inline constexpr size_t kControlWordLen = 4;
 inline constexpr unsigned kMaxVlanTags = 2;
 
-inline uint16_t load_be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
-inline uint32_t load_be32(const uint8_t* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
-}
-inline void store_be16(uint8_t* p, uint16_t v) {
-  p[0] = uint8_t(v >> 8);
-  p[1] = uint8_t(v);
-}
-inline void store_be32(uint8_t* p, uint32_t v) {
-  p[0] = uint8_t(v >> 24);
-  p[1] = uint8_t(v >> 16);
-  p[2] = uint8_t(v >> 8);
-  p[3] = uint8_t(v);
-}
+using l2vpn::load_be16;
+using l2vpn::load_be32;
+using l2vpn::store_be16;
+using l2vpn::store_be32;
 
 // ---------------------------------------------------------------- MPLS LSE
 // Label(20) | TC(3) | S(1) | TTL(8), held in host order after load_be32.

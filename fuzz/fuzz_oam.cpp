@@ -97,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const size_t n = in[0] % 4;
       in = in.subspan(1);
       if (in.size() < 4 * n) return 0;
-      for (size_t i = 0; i < n; ++i) rx.label_stack.push_back(get32(&in[4 * i]));
+      for (size_t i = 0; i < n; ++i) rx.label_stack.push_back(load_be32(&in[4 * i]));
       rx.ttl_expired = n && uint8_t(rx.label_stack[0]) <= 1;
       rx.ip.header.src = 0x0aff0001;
       rx.ip.header.src_port = 3503;

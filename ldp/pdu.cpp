@@ -4,14 +4,12 @@
 
 #include <fmt/format.h>
 
+#include "contract/byte_order.hpp"
+
 namespace l2vpn::ldp {
 
 namespace {
 
-uint16_t get16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
-uint32_t get32(const uint8_t* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
-}
 void put16(std::vector<uint8_t>& b, uint16_t v) {
   b.push_back(uint8_t(v >> 8));
   b.push_back(uint8_t(v));
@@ -68,7 +66,7 @@ std::optional<Problem> read_fec(const uint8_t* p, size_t n, Message& m) {
       m.fecs.push_back(FecElement::wildcard());
     } else if (kind == 2) {
       if (n - i < 3) return Problem{status::BadTlvLength, m.id, m.type, "short prefix FEC"};
-      uint16_t af = get16(p + i);
+      uint16_t af = load_be16(p + i);
       uint8_t len = p[i + 2];
       i += 3;
       if (af != 1)
@@ -94,7 +92,7 @@ std::optional<Problem> read_fec(const uint8_t* p, size_t n, Message& m) {
                        fmt::format("typed wildcard of FEC type {}", ftype)};
       if (flen != 2)
         return Problem{status::BadTlvLength, m.id, m.type, "typed wildcard prefix length"};
-      f.typed_family = get16(p + i);
+      f.typed_family = load_be16(p + i);
       i += flen;
       m.fecs.push_back(f);
     } else {
@@ -111,7 +109,7 @@ std::optional<Problem> read_tlvs(const uint8_t* p, size_t n, Message& m) {
   size_t i = 0;
   while (i < n) {
     if (n - i < 4) return Problem{status::BadTlvLength, m.id, m.type, "truncated TLV header"};
-    uint16_t raw = get16(p + i), len = get16(p + i + 2);
+    uint16_t raw = load_be16(p + i), len = load_be16(p + i + 2);
     bool u = raw & 0x8000, f = raw & 0x4000;
     uint16_t type = raw & 0x3fff;
     i += 4;
@@ -132,18 +130,18 @@ std::optional<Problem> read_tlvs(const uint8_t* p, size_t n, Message& m) {
       case msg::Hello:
         if (type == tlv::CommonHello) {
           if ((bad = need(4))) return bad;
-          m.hello_holdtime = get16(v);
-          uint16_t fl = get16(v + 2);
+          m.hello_holdtime = load_be16(v);
+          uint16_t fl = load_be16(v + 2);
           m.targeted = fl & 0x8000;
           m.request_targeted = fl & 0x4000;
           m.gtsm = fl & 0x2000;
           have_hello = true;
         } else if (type == tlv::Ipv4Transport) {
           if ((bad = need(4))) return bad;
-          m.transport_address = get32(v);
+          m.transport_address = load_be32(v);
         } else if (type == tlv::ConfigSeq) {
           if ((bad = need(4))) return bad;
-          m.config_sequence = get32(v);
+          m.config_sequence = load_be32(v);
         } else if (type == tlv::Ipv6Transport) {
           if ((bad = need(16))) return bad;
         } else {
@@ -154,14 +152,14 @@ std::optional<Problem> read_tlvs(const uint8_t* p, size_t n, Message& m) {
         if (type == tlv::CommonSession) {
           if ((bad = need(14))) return bad;
           auto& s = m.session;
-          s.protocol_version = get16(v);
-          s.keepalive = get16(v + 2);
+          s.protocol_version = load_be16(v);
+          s.keepalive = load_be16(v + 2);
           s.downstream_on_demand = v[4] & 0x80;
           s.loop_detection = v[4] & 0x40;
           s.path_vector_limit = v[5];
-          s.max_pdu = get16(v + 6);
-          s.receiver_lsr_id = get32(v + 8);
-          s.receiver_label_space = get16(v + 12);
+          s.max_pdu = load_be16(v + 6);
+          s.receiver_lsr_id = load_be32(v + 8);
+          s.receiver_label_space = load_be16(v + 12);
           have_session = true;
         } else if (type == tlv::TypedWildcardCap || type == tlv::UnrecognizedNotifCap ||
                    type == tlv::DynamicCap) {
@@ -178,13 +176,13 @@ std::optional<Problem> read_tlvs(const uint8_t* p, size_t n, Message& m) {
       case msg::AddressWithdraw:
         if (type == tlv::AddressList) {
           if (len < 2) return Problem{status::BadTlvLength, m.id, m.type, "short address list"};
-          m.address_family = get16(v);
+          m.address_family = load_be16(v);
           if (m.address_family != 1)
             return Problem{status::UnsupportedAddressFamily, m.id, m.type,
                            fmt::format("address family {}", m.address_family)};
           if ((len - 2) % 4)
             return Problem{status::BadTlvLength, m.id, m.type, "address list not whole IPv4s"};
-          for (size_t k = 2; k < len; k += 4) m.addresses.push_back(get32(v + k));
+          for (size_t k = 2; k < len; k += 4) m.addresses.push_back(load_be32(v + k));
           have_addr = true;
         } else {
           known = false;
@@ -201,16 +199,16 @@ std::optional<Problem> read_tlvs(const uint8_t* p, size_t n, Message& m) {
           have_fec = true;
         } else if (type == tlv::GenericLabel) {
           if ((bad = need(4))) return bad;
-          uint32_t l = get32(v);
+          uint32_t l = load_be32(v);
           if (l > 0xfffff)
             return Problem{status::BadTlvValue, m.id, m.type, fmt::format("label {}", l)};
           m.label = l;
         } else if (type == tlv::RequestId) {
           if ((bad = need(4))) return bad;
-          m.request_id = get32(v);
+          m.request_id = load_be32(v);
         } else if (type == tlv::Status) {
           if ((bad = need(10))) return bad;
-          m.status = Status{get32(v), get32(v + 4), get16(v + 8)};
+          m.status = Status{load_be32(v), load_be32(v + 4), load_be16(v + 8)};
           have_status = true;
         } else if (type == tlv::HopCount || type == tlv::PathVector || type == tlv::ExtStatus ||
                    type == tlv::ReturnedPdu || type == tlv::ReturnedMsg ||
@@ -276,7 +274,7 @@ bool known_message(uint16_t t) {
 
 Framing frame_length(std::span<const uint8_t> s) {
   if (s.size() < 4) return {};
-  uint16_t version = get16(s.data()), len = get16(s.data() + 2);
+  uint16_t version = load_be16(s.data()), len = load_be16(s.data() + 2);
   if (version != kVersion)
     return {0, Problem{status::BadProtoVersion, 0, 0, fmt::format("LDP version {}", version)}};
   if (len < 6 || len + 4u > kMaxPdu)
@@ -291,7 +289,7 @@ Decoded decode(std::span<const uint8_t> b) {
     out.fatal = Problem{status::BadPduLength, 0, 0, fmt::format("{} bytes, no PDU header", b.size())};
     return out;
   }
-  uint16_t version = get16(b.data()), len = get16(b.data() + 2);
+  uint16_t version = load_be16(b.data()), len = load_be16(b.data() + 2);
   if (version != kVersion) {
     out.fatal = Problem{status::BadProtoVersion, 0, 0, fmt::format("LDP version {}", version)};
     return out;
@@ -301,8 +299,8 @@ Decoded decode(std::span<const uint8_t> b) {
                         fmt::format("PDU length {} in {} bytes", len, b.size())};
     return out;
   }
-  out.pdu.lsr_id = get32(b.data() + 4);
-  out.pdu.label_space = get16(b.data() + 8);
+  out.pdu.lsr_id = load_be32(b.data() + 4);
+  out.pdu.label_space = load_be16(b.data() + 8);
   size_t i = 10;
   while (i < b.size()) {
     if (b.size() - i < 8) {
@@ -310,10 +308,10 @@ Decoded decode(std::span<const uint8_t> b) {
       return out;
     }
     Message m;
-    uint16_t raw = get16(b.data() + i), mlen = get16(b.data() + i + 2);
+    uint16_t raw = load_be16(b.data() + i), mlen = load_be16(b.data() + i + 2);
     m.u = raw & 0x8000;
     m.type = raw & 0x7fff;
-    m.id = get32(b.data() + i + 4);
+    m.id = load_be32(b.data() + i + 4);
     if (mlen < 4 || mlen > b.size() - i - 4) {
       out.fatal = Problem{status::BadMessageLength, m.id, m.type,
                           fmt::format("{} length {} past the PDU", message_name(m.type), mlen)};

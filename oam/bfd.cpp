@@ -75,11 +75,11 @@ BfdError decode(std::span<const uint8_t> in, BfdControl& p) {
   p.multipoint = in[1] & 0x01;
   p.detect_mult = in[2];
   p.length = in[3];
-  p.my_discriminator = get32(&in[4]);
-  p.your_discriminator = get32(&in[8]);
-  p.desired_min_tx_us = get32(&in[12]);
-  p.required_min_rx_us = get32(&in[16]);
-  p.required_min_echo_rx_us = get32(&in[20]);
+  p.my_discriminator = load_be32(&in[4]);
+  p.your_discriminator = load_be32(&in[8]);
+  p.desired_min_tx_us = load_be32(&in[12]);
+  p.required_min_rx_us = load_be32(&in[16]);
+  p.required_min_echo_rx_us = load_be32(&in[20]);
   if (p.version != 1) return BfdError::bad_version;
   if (p.length < (p.auth ? 26 : kBfdControlLen)) return BfdError::bad_length;
   if (p.length > in.size()) return BfdError::truncated;

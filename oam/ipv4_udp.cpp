@@ -66,7 +66,7 @@ void build_ipv4_udp(Bytes& out, const Ipv4Udp& h, std::span<const uint8_t> paylo
   w.u32(h.src);
   w.u32(h.dst);
   if (h.router_alert) w.u32(0x94040000);  // copied, class 0, option 20, length 4, value 0
-  put16(out.data() + start + 10, inet_checksum({out.data() + start, ihl}));
+  store_be16(out.data() + start + 10, inet_checksum({out.data() + start, ihl}));
   const size_t udp = out.size();
   w.u16(h.src_port);
   w.u16(h.dst_port);
@@ -75,7 +75,7 @@ void build_ipv4_udp(Bytes& out, const Ipv4Udp& h, std::span<const uint8_t> paylo
   w.bytes(payload);
   uint16_t c = inet_checksum({out.data() + udp, udp_len}, pseudo_header_sum(h.src, h.dst, uint16_t(udp_len)));
   if (c == 0) c = 0xffff;
-  put16(out.data() + udp + 6, c);
+  store_be16(out.data() + udp + 6, c);
 }
 
 std::string_view to_string(IpError e) {
@@ -98,17 +98,17 @@ IpError parse_ipv4_udp(std::span<const uint8_t> in, ParsedIpv4Udp& out) {
   if (in[0] >> 4 != 4) return IpError::not_ipv4;
   const size_t ihl = size_t(in[0] & 15) * 4;
   if (ihl < kIpv4HeaderLen) return IpError::bad_header_length;
-  const size_t total = get16(&in[2]);
+  const size_t total = load_be16(&in[2]);
   if (total < ihl || in.size() < total || in.size() < ihl) return IpError::truncated;
   if (inet_checksum(in.first(ihl)) != 0) return IpError::bad_checksum;
-  if (get16(&in[6]) & 0x3fff) return IpError::fragment;
+  if (load_be16(&in[6]) & 0x3fff) return IpError::fragment;
   if (in[9] != kIpProtoUdp) return IpError::not_udp;
   Ipv4Udp& h = out.header;
   h.tos = in[1];
-  h.id = get16(&in[4]);
+  h.id = load_be16(&in[4]);
   h.ttl = in[8];
-  h.src = get32(&in[12]);
-  h.dst = get32(&in[16]);
+  h.src = load_be32(&in[12]);
+  h.dst = load_be32(&in[16]);
   h.router_alert = false;
   // Options: look for Router Alert (type 148); stop at End of List.
   for (size_t o = kIpv4HeaderLen; o < ihl;) {
@@ -124,11 +124,11 @@ IpError parse_ipv4_udp(std::span<const uint8_t> in, ParsedIpv4Udp& out) {
   }
   std::span<const uint8_t> udp = in.subspan(ihl, total - ihl);
   if (udp.size() < kUdpHeaderLen) return IpError::truncated;
-  const size_t udp_len = get16(&udp[4]);
+  const size_t udp_len = load_be16(&udp[4]);
   if (udp_len < kUdpHeaderLen || udp_len > udp.size()) return IpError::bad_udp_length;
-  h.src_port = get16(&udp[0]);
-  h.dst_port = get16(&udp[2]);
-  if (get16(&udp[6]) != 0 &&
+  h.src_port = load_be16(&udp[0]);
+  h.dst_port = load_be16(&udp[2]);
+  if (load_be16(&udp[6]) != 0 &&
       inet_checksum(udp.first(udp_len), pseudo_header_sum(h.src, h.dst, uint16_t(udp_len))) != 0)
     return IpError::bad_udp_checksum;
   out.payload = udp.subspan(kUdpHeaderLen, udp_len - kUdpHeaderLen);

@@ -44,7 +44,7 @@ Multipath Multipath::label_set(const std::vector<uint32_t>& labels) {
   const uint32_t top = std::max(base, *std::max_element(labels.begin(), labels.end()) & kMaxLabelValue);
   const size_t bits = size_t(top - base) + 1;
   m.info.assign(4 + (bits + 31) / 32 * 4, 0);
-  put32(m.info.data(), base);
+  store_be32(m.info.data(), base);
   for (uint32_t l : labels) {
     if ((l & kMaxLabelValue) < base) continue;
     const uint32_t i = (l & kMaxLabelValue) - base;
@@ -56,7 +56,7 @@ Multipath Multipath::label_set(const std::vector<uint32_t>& labels) {
 std::vector<uint32_t> Multipath::labels(size_t max) const {
   std::vector<uint32_t> out;
   if (type != multipath::bitmasked_label || info.size() < 4) return out;
-  const uint32_t base = get32(info.data());
+  const uint32_t base = load_be32(info.data());
   if (base > kMaxLabelValue) return out;
   // Bits past label 2^20 - 1 name no label: the set stops there.
   const size_t bits = std::min<size_t>((info.size() - 4) * 8, size_t(kMaxLabelValue - base) + 1);

@@ -16,7 +16,7 @@ AchError parse_ach(std::span<const uint8_t> in, Ach& out, std::span<const uint8_
   out.version = in[0] & 15;
   if (out.version != 0) return AchError::bad_version;
   if (in[1] != 0) return AchError::reserved_not_zero;
-  out.channel_type = get16(&in[2]);
+  out.channel_type = load_be16(&in[2]);
   payload = in.subspan(kAchLen);
   return AchError::ok;
 }

@@ -9,24 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "contract/byte_order.hpp"
+
 namespace l2vpn::oam {
 
 using Bytes = std::vector<uint8_t>;
 
-inline uint16_t get16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
-inline uint32_t get32(const uint8_t* p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
-}
-inline void put16(uint8_t* p, uint16_t v) {
-  p[0] = uint8_t(v >> 8);
-  p[1] = uint8_t(v);
-}
-inline void put32(uint8_t* p, uint32_t v) {
-  p[0] = uint8_t(v >> 24);
-  p[1] = uint8_t(v >> 16);
-  p[2] = uint8_t(v >> 8);
-  p[3] = uint8_t(v);
-}
+using l2vpn::load_be16;
+using l2vpn::load_be32;
+using l2vpn::store_be16;
+using l2vpn::store_be32;
 
 class Reader {
  public:
@@ -42,13 +34,13 @@ class Reader {
   }
   bool u16(uint16_t& v) {
     if (!has(2)) return false;
-    v = get16(b_.data() + off_);
+    v = load_be16(b_.data() + off_);
     off_ += 2;
     return true;
   }
   bool u32(uint32_t& v) {
     if (!has(4)) return false;
-    v = get32(b_.data() + off_);
+    v = load_be32(b_.data() + off_);
     off_ += 4;
     return true;
   }
@@ -88,7 +80,7 @@ class Writer {
   void pad4(size_t from) { zeros((4 - (out_.size() - from) % 4) % 4); }
   size_t size() const { return out_.size(); }
   // Patches a 16-bit field written earlier (a length known only now).
-  void patch16(size_t at, uint16_t v) { put16(out_.data() + at, v); }
+  void patch16(size_t at, uint16_t v) { store_be16(out_.data() + at, v); }
 
  private:
   Bytes& out_;

@@ -241,7 +241,7 @@ TEST(Responder, FuzzRegressionsAnswerInBoundedMemory) {
     const size_t n = b[1] % 4;
     ASSERT_GE(b.size(), 2 + 4 * n) << e.path();
     Received rx;
-    for (size_t i = 0; i < n; ++i) rx.label_stack.push_back(get32(&b[2 + 4 * i]));
+    for (size_t i = 0; i < n; ++i) rx.label_stack.push_back(load_be32(&b[2 + 4 * i]));
     rx.ttl_expired = true;
     rx.ip.header.src = kPe1;
     auto r = respond({b.data() + 2 + 4 * n, b.size() - 2 - 4 * n}, rx, v);

@@ -251,11 +251,11 @@ int respond_all(const std::string& in, const std::string& out) {
     }
     Received rx;
     size_t off = 14;
-    const uint16_t type = get16(&f[12]);
+    const uint16_t type = load_be16(&f[12]);
     if (type == 0x8847) {
       for (;;) {
         if (off + 4 > f.size()) break;
-        const uint32_t w = get32(&f[off]);
+        const uint32_t w = load_be32(&f[off]);
         rx.label_stack.push_back(w);
         off += 4;
         if ((w >> 8) & 1) break;
