@@ -23,8 +23,11 @@ cmake -S . -B "$dir" "${gen[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DL2VPN_SANITIZE=ON -DL2VPN_FUZZ=$fuzz -DL2VPN_WERROR=OFF >/dev/null
 # What CTest runs: every *_tests binary and l2vpn (e2e), plus the fuzzers
 # with FUZZ=1; not the benchmarks.
-mapfile -t targets < <(cmake --build "$dir" --target help | sed -n 's/^\([a-z0-9_]*_tests\): .*/\1/p')
+help=$(cmake --build "$dir" --target help)
+mapfile -t targets < <(sed -n 's/^\([a-z0-9_]*_tests\): .*/\1/p' <<<"$help")
 targets+=(l2vpn)
+# Tools a test runs (oam_wire_check runs oam_vectors).
+for t in oam_vectors; do grep -q "^$t:" <<<"$help" && targets+=("$t"); done
 [ "$fuzz" = ON ] && targets+=(fuzzers)
 cmake --build "$dir" -j"$jobs" --target "${targets[@]}"
 

@@ -163,6 +163,15 @@ struct Emulator::Impl {
   std::priority_queue<Task, std::vector<Task>, std::greater<>> agenda;
   uint64_t order = 0;
   void at(uint64_t t, std::function<void()> fn) { agenda.push(Task{t, order++, std::move(fn)}); }
+  // A task that schedules itself again holds a pointer to itself; one cut
+  // short (a stop, serve mode) keeps that cycle, so the Impl breaks it.
+  std::vector<std::shared_ptr<std::function<void()>>> recurring;
+  std::shared_ptr<std::function<void()>> recurring_task() {
+    return recurring.emplace_back(std::make_shared<std::function<void()>>());
+  }
+  ~Impl() {
+    for (auto& f : recurring) *f = nullptr;
+  }
   uint64_t now() const { return bb->now(); }
 
   // Workload state.
@@ -525,7 +534,7 @@ void Emulator::Impl::fire(EventState& e) {
       const uint32_t site = e.site;
       auto rng = std::make_shared<Rng>(opt.seed, 0x3ac0000 + e.spec.at_ns);
       auto left = std::make_shared<uint64_t>(e.spec.count);
-      auto burst = std::make_shared<std::function<void()>>();
+      auto burst = recurring_task();
       *burst = [this, site, rng, left, row, burst] {
         const uint64_t r = rng->next();
         const MacAddr src{0x02, 0xff, uint8_t(r), uint8_t(r >> 8), uint8_t(r >> 16), uint8_t(r >> 24)};
@@ -605,7 +614,7 @@ void Emulator::Impl::schedule_workload() {
               tracker.add_flow(FlowKind::memcached_response, svc, server, client, {client});
           data_peers[client].push_back(server);
           auto rng = std::make_shared<Rng>(opt.seed, 0x10000 + client);
-          auto tick = std::make_shared<std::function<void()>>();
+          auto tick = recurring_task();
           *tick = [this, client, server, req, rng, tick, end, mtu, &w] {
             const uint64_t key = rng->below(100'000);
             const uint32_t ksize = etc_key_size(*rng);
@@ -650,7 +659,7 @@ void Emulator::Impl::schedule_workload() {
                                  ? std::min<size_t>(w.redis_frame_bytes - l2 - kIpUdpTrailer, mtu - kIpUdpTrailer)
                                  : 0;
       auto seq = std::make_shared<uint64_t>(0);
-      auto tick = std::make_shared<std::function<void()>>();
+      auto tick = recurring_task();
       *tick = [this, master, replica, flow, gap, payload, seq, tick, end] {
         // The replication stream: RESP commands, cut into frames.
         const uint64_t n = (*seq)++;
@@ -676,7 +685,7 @@ void Emulator::Impl::schedule_workload() {
         auto rng = std::make_shared<Rng>(opt.seed, 0x30000 + from * 1000 + to);
         const uint64_t gap = std::max<uint64_t>(1, uint64_t(1e9 / w.imix_pps));
         const size_t l2 = l2_len(hs[from]);
-        auto tick = std::make_shared<std::function<void()>>();
+        auto tick = recurring_task();
         *tick = [this, from, to, flow, rng, gap, l2, tick, end, mtu] {
           // 7:4:1 of 64, 570 and 1518 bytes on the wire (FCS included).
           const uint64_t pick = rng->below(12);
@@ -710,7 +719,7 @@ void Emulator::Impl::schedule_workload() {
     }
     if (!peers.empty()) arp_peers[id] = peers;
     if (w.arp_interval_ns && !arp_peers[id].empty()) {
-      auto tick = std::make_shared<std::function<void()>>();
+      auto tick = recurring_task();
       *tick = [this, id, tick, end, &w] {
         auto& peers = arp_peers[id];
         hosts->send_arp_request(id, peers[arp_next[id]++ % peers.size()], arp_flow[id]);
@@ -724,7 +733,7 @@ void Emulator::Impl::schedule_workload() {
   }
 
   // MAC aging on the control thread, on the virtual clock.
-  auto age = std::make_shared<std::function<void()>>();
+  auto age = recurring_task();
   *age = [this, age, end] {
     for (auto& r : bb->routers()) {
       r->clock().set_manual(now());
@@ -914,7 +923,7 @@ Result<Report> Emulator::serve(const std::atomic<bool>& stop, bool workload, Eve
   }
   // MAC aging once a second for as long as it runs (the workload's own
   // aging task stops at the end of its duration).
-  auto age = std::make_shared<std::function<void()>>();
+  auto age = m.recurring_task();
   *age = [&m, age] {
     for (auto& r : m.bb->routers()) {
       r->clock().set_manual(m.now());
