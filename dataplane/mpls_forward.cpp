@@ -133,8 +133,9 @@ void Router::forward_labelled(const Tables& t, Worker& w, rte_mbuf* m, uint32_t 
     uint8_t* q = rte_pktmbuf_mtod(m, uint8_t*) + off;
     store_be32(q, lse::with_ttl(top, out_ttl));
   } else if (op == NhlfeOp::pop) {
-    // PHP: what is below must be a label; we do not route IP.
-    if (lse::bos(top)) return drop(w, m, DropReason::ip_payload_not_served);
+    // PHP: what is below must be a label; we do not route IP, except MPLS
+    // OAM (an LSP ping or its reply toward the LSP's egress): oam_punt.cpp.
+    if (lse::bos(top)) return oam_php_or_drop(t, w, m, keep, *nh, out_ttl);
     if (!nh->ttl_pipe) {
       // RFC 3443 uniform: the exposed label inherits the TTL, never raised.
       uint8_t* q = rte_pktmbuf_mtod(m, uint8_t*) + keep;

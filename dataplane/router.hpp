@@ -272,6 +272,11 @@ class Router {
   }
   [[gnu::cold, gnu::noinline]] bool oam_punt(Worker& w, rte_mbuf* m, uint32_t off, OamPuntReason reason);
   [[gnu::cold, gnu::noinline]] void oam_send_pending(Worker& w);
+  // PHP of the bottom label above IPv4 (`ip` is its offset): MPLS OAM
+  // (UDP 3503, BFD) leaves unlabelled toward the egress, which punts it
+  // (RFC 8029 over PHP LSPs); anything else is ip_payload_not_served.
+  [[gnu::cold, gnu::noinline]] void oam_php_or_drop(const Tables& t, Worker& w, rte_mbuf* m, uint32_t ip,
+                                                    const CompiledNhlfe& nh, uint8_t out_ttl);
   void drop(Worker& w, rte_mbuf* m, DropReason why) {
     ++w.stats.drops[size_t(why)];
     L2VPN_TRACE(w, m, TraceStage::drop, why, 0, 0);

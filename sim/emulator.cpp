@@ -17,6 +17,7 @@
 #include "sim/backbone.hpp"
 #include "sim/flood_cost.hpp"
 #include "sim/hosts.hpp"
+#include "sim/oam_agent.hpp"
 #include "sim/path_bounds.hpp"
 #include "sim/traffic.hpp"
 
@@ -152,6 +153,7 @@ struct Emulator::Impl {
   bool drained = true;        // run(): false when frames outlived the drain limit
   uint64_t max_path_ns = 0;  // a bound on any path's delay (sum of all link delays)
   std::vector<FloodPlan> flood_plans;  // the report's flooding costs, planned at setup
+  std::unique_ptr<OamAgent> oam;       // lsp-ping/lsp-trace actions and the responders (or none)
 
   // The agenda: host actions, events, control-plane updates, in time order
   // (ties in the order they were scheduled: deterministic).
@@ -303,6 +305,13 @@ Status Emulator::Impl::build(const cp::Topology& topo) {
   auto fp = plan_flood_costs(t, net->state());
   if (!fp) return fp.error();
   flood_plans = std::move(*fp);
+  if (!opt.oam.empty()) {
+    auto a = OamAgent::create(*bb, t, pool, opt.oam, [this](uint64_t when, std::function<void()> fn) {
+      at(std::max(when, now()), std::move(fn));
+    });
+    if (!a) return a.error();
+    oam = std::move(*a);
+  }
   return resolve_events();
 }
 
@@ -746,6 +755,7 @@ void Emulator::Impl::schedule_workload() {
   else *age = nullptr;
 
   for (auto& e : events) at(e.spec.at_ns, [this, &e] { fire(e); });
+  if (oam) oam->start();
 }
 
 void Emulator::Impl::on_udp(const UdpDelivery& u) {
@@ -809,8 +819,9 @@ void Emulator::Impl::step(uint64_t t) {
     agenda.pop();
     if (fn) fn();
   }
+  // The OAM agent answers what the routers punted (and sends probes' replies on).
   do bb->settle();
-  while (hosts->receive(cb) > 0);
+  while (hosts->receive(cb) > 0 || (oam && oam->poll()));
 }
 
 Result<Report> Emulator::run(const std::atomic<bool>* stop) {
@@ -920,6 +931,7 @@ Result<Report> Emulator::serve(const std::atomic<bool>& stop, bool workload, Eve
     m.schedule_workload();
   } else {
     for (auto& e : m.events) m.at(e.spec.at_ns, [&m, &e] { m.fire(e); });
+    if (m.oam) m.oam->start();
   }
   // MAC aging once a second for as long as it runs (the workload's own
   // aging task stops at the end of its duration).
@@ -1133,6 +1145,7 @@ Report Emulator::Impl::report(double wall) const {
   flooding(r);
   dp::RouterStats all;
   for (auto& rt : bb->routers()) all += rt->stats();
+  if (oam) r.oam = oam->results();
   for (size_t i = 0; i < dp::kDropReasonCount; ++i)
     if (all.drops[i]) r.router_drops[std::string(dp::kDropReasonNames[i])] = all.drops[i];
   return r;

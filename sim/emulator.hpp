@@ -25,6 +25,7 @@
 #include "controlplane/topology.hpp"
 #include "dataplane/rcu.hpp"
 #include "sim/backbone.hpp"
+#include "sim/oam_report.hpp"
 
 namespace l2vpn::cp {
 class Network;
@@ -107,6 +108,9 @@ struct EmulatorOptions {
   // PE access ports bound to real interfaces (`l2vpn run`): no emulated
   // host attaches there; serve() polls them.
   RealPortMap real_ports;
+  // LSP ping and trace actions (sim/oam_agent.hpp); with any, every router
+  // runs an OAM responder.
+  std::vector<OamActionSpec> oam;
 };
 
 // ------------------------------------------------------------ report
@@ -199,6 +203,7 @@ struct Report {
   std::vector<FlowRow> flows;
   std::map<std::string, uint64_t> router_drops;  // by reason, all routers
   Totals totals;
+  std::vector<OamResult> oam;  // the lsp-ping and lsp-trace actions, in the scenario's order
   // Stopped before its end (a signal): the report covers [0, cut_at_ms).
   bool cut_short = false;
   double cut_at_ms = 0;

@@ -103,6 +103,7 @@ std::string to_json(const Report& r, int indent) {
                              {"ingress_replication_bytes", f.ingress_replication_bytes},
                              {"p2mp_tree_bytes", f.p2mp_tree_bytes},
                              {"pe_flooded", f.pe_flooded}});
+  if (!r.oam.empty()) j["oam"] = oam_to_json(r.oam);  // sim/oam_report.cpp
   j["router_drops"] = json::object();
   for (auto& [k, v] : r.router_drops) j["router_drops"][k] = v;
   j["flows"] = json::array();
@@ -196,6 +197,7 @@ std::string format_report(const Report& r) {
     for (auto& [k, v] : r.router_drops) out += fmt::format(" {} {}", k, v);
     out += "\n";
   }
+  out += format_oam(r.oam);
   return out;
 }
 

@@ -166,7 +166,12 @@ const std::initializer_list<std::string_view> kTopKeys = {
     "topology", "duration", "seed", "lfa", "control_plane_delay", "events", "workload"};
 const std::initializer_list<std::string_view> kEventKeys = {
     "at",          "link_down",      "link_up",     "router_down", "router_up",
-    "service_add", "service_remove", "mac_flood",   "frames"};
+    "service_add", "service_remove", "mac_flood",   "frames",
+    // LSP ping and trace (sim/oam_report.hpp): read_oam_action.
+    "lsp_ping",    "lsp_trace",      "fec",         "via",         "count",
+    "interval",    "multipath",      "max_ttl",     "timeout"};
+const std::initializer_list<std::string_view> kOamOnlyKeys = {"fec", "via", "count", "interval", "multipath",
+                                                              "max_ttl", "timeout"};
 const std::initializer_list<std::string_view> kWorkloadKeys = {
     "hosts_per_site",      "warmup",           "memcached_rps",          "memcached_set_ratio",
     "memcached_hit_ratio", "memcached_value_cap", "memcached_service_time", "redis_rate",
@@ -227,6 +232,65 @@ struct Reader {
   }
 };
 
+// An lsp_ping or lsp_trace entry of `events:` (its `at` read already).
+void read_oam_action(Ctx& ctx, Map& m, Reader& r, uint64_t at_ns, const std::string& at_text, bool good,
+                     Scenario& s) {
+  if (m.has("lsp_ping") && m.has("lsp_trace"))
+    return ctx.error(m.line(), m.what(), "one event per entry, found lsp_ping and lsp_trace");
+  OamActionSpec a;
+  a.kind = m.has("lsp_ping") ? OamActionSpec::Kind::ping : OamActionSpec::Kind::trace;
+  const std::string key = a.kind == OamActionSpec::Kind::ping ? "lsp_ping" : "lsp_trace";
+  a.at_ns = at_ns;
+  a.line = m.line();
+  a.object = m.what();
+  if (auto v = m.scalar(key)) a.router = std::string(trim(*v));
+  else good = false;
+  if (!m.has("fec")) {
+    ctx.error(m.line(), m.what(), fmt::format("{} needs 'fec' (a PE loopback, A.B.C.D/32)", key));
+    good = false;
+  } else if (auto v = m.scalar("fec")) {
+    a.fec = std::string(trim(*v));
+    if (!normalise_fec(a.fec)) {
+      m.error("fec", fmt::format("'fec': '{}' is not an LDP IPv4 prefix FEC (A.B.C.D or A.B.C.D/32)", a.fec));
+      good = false;
+    }
+  } else {
+    good = false;
+  }
+  const bool ping = a.kind == OamActionSpec::Kind::ping;
+  for (std::string k : {"via", "count", "interval"})
+    if (!ping && m.has(k)) {
+      m.error(k, fmt::format("'{}' belongs to lsp_ping, not lsp_trace", k));
+      good = false;
+    }
+  for (std::string k : {"multipath", "max_ttl"})
+    if (ping && m.has(k)) {
+      m.error(k, fmt::format("'{}' belongs to lsp_trace, not lsp_ping", k));
+      good = false;
+    }
+  if (m.has("frames")) {
+    m.error("frames", fmt::format("'frames' belongs to mac_flood, not {}", key));
+    good = false;
+  }
+  if (m.has("via")) {
+    if (auto v = m.scalar("via")) a.via = std::string(trim(*v));
+    else good = false;
+  }
+  if (m.has("count") && !r.integer("count", a.count, 1, kMaxPingCount)) good = false;
+  if (m.has("interval") && !r.duration("interval", a.interval_ns, false)) good = false;
+  if (m.has("timeout") && !r.duration("timeout", a.timeout_ns, false)) good = false;
+  if (m.has("multipath") && !r.boolean("multipath", a.multipath)) good = false;
+  if (m.has("max_ttl") && !r.integer("max_ttl", a.max_ttl, 1, kMaxTraceTtl)) good = false;
+  if (!good) return;
+  std::string verb = key;
+  std::replace(verb.begin(), verb.end(), '_', '-');
+  a.text = fmt::format("{} {} {} {}", at_text, verb, a.router, *normalise_fec(a.fec));
+  if (!a.via.empty()) a.text += " via " + a.via;
+  if (ping && a.count != 1) a.text += fmt::format(" count {}", a.count);
+  if (a.multipath) a.text += " multipath";
+  s.options.oam.push_back(std::move(a));
+}
+
 // One entry of `events:`: `at` and exactly one kind key.
 void read_event(Ctx& ctx, const YAML::Node& n, size_t i, int parent_line, Scenario& s) {
   const size_t errors_before = ctx.errors.size();
@@ -244,6 +308,10 @@ void read_event(Ctx& ctx, const YAML::Node& n, size_t i, int parent_line, Scenar
   } else {
     good = false;
   }
+  if (m.has("lsp_ping") || m.has("lsp_trace")) return read_oam_action(ctx, m, r, e.at_ns, at_text, good, s);
+  for (std::string_view k : kOamOnlyKeys)
+    if (m.has(std::string(k)))
+      return m.error(std::string(k), fmt::format("'{}' belongs to lsp_ping and lsp_trace", k));
   static constexpr std::pair<std::string_view, EventKind> kKinds[] = {
       {"link_down", EventKind::link_down},         {"link_up", EventKind::link_up},
       {"router_down", EventKind::router_down},     {"router_up", EventKind::router_up},
@@ -259,7 +327,7 @@ void read_event(Ctx& ctx, const YAML::Node& n, size_t i, int parent_line, Scenar
     if (kinds.empty() && ctx.errors.size() > errors_before) return;  // a misspelt kind: said already
     ctx.error(m.line(), m.what(),
               kinds.empty() ? "no event: give one of link_down, link_up, router_down, router_up, "
-                              "service_remove, service_add, mac_flood"
+                              "service_remove, service_add, mac_flood, lsp_ping, lsp_trace"
                             : fmt::format("one event per entry, found {} and {}", kinds[0], kinds[1]));
     return;
   }
@@ -440,6 +508,8 @@ Status check_scenario(const Scenario& s, const cp::Topology& t) {
         break;
     }
   }
+  for (const OamActionSpec& a : s.options.oam)
+    if (auto why = check_oam_action(a, t); !why.empty()) ctx.error(a.line, a.object, why);
   if (!ctx.errors.empty()) return ctx.failure();
   return Status::success();
 }
