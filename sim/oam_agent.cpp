@@ -344,6 +344,8 @@ void OamAgent::on_reply(const oam::EchoPacket& reply, uint32_t from) {
   h.return_code = reply.return_code;
   h.return_subcode = reply.return_subcode;
   h.return_text = std::string(oam::return_code_text(reply.return_code));
+  if (auto rsc = h.return_text.find("<RSC>"); rsc != std::string::npos)
+    h.return_text.replace(rsc, 5, std::to_string(reply.return_subcode));  // the stack depth
   h.rtt_us = double(now() - p.sent_ns) / 1e3;
   if (actions_[p.action].kind == OamActionSpec::Kind::ping) {
     h.ttl = p.ttl + 1;

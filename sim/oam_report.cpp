@@ -136,9 +136,8 @@ std::string format_oam(const std::vector<OamResult>& results) {
           out += fmt::format("    seq {:>3}  no reply\n", h.ttl);
           continue;
         }
-        out += fmt::format("    seq {:>3}  {} ({})  return code {} ({}){}  rtt {:.3f} us\n", h.ttl, h.responder,
-                           h.address, h.return_code, h.return_text,
-                           h.return_subcode ? fmt::format(" subcode {}", h.return_subcode) : "", h.rtt_us);
+        out += fmt::format("    seq {:>3}  {} ({})  return code {} ({})  rtt {:.3f} us\n", h.ttl, h.responder,
+                           h.address, h.return_code, h.return_text, h.rtt_us);
       }
       out += fmt::format("    {} sent, {} replies\n", r.sent, r.received);
       continue;

@@ -395,5 +395,28 @@ TEST(SimOamScenario, BadActionsNameFileLineAndEntry) {
   }
 }
 
+// The example in topologies/scenarios/ loads, checks and runs as it says.
+TEST(SimOamScenario, TheExampleScenarioRunsAsItSays) {
+  auto s = load_scenario("topologies/scenarios/lsp-trace.yaml");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  auto topo = cp::load_topology(s->topology);
+  ASSERT_TRUE(topo.ok()) << topo.error().message;
+  ASSERT_TRUE(check_scenario(*s, *topo).ok());
+  SimRun rn = run(*topo, resolve_options(&*s, {}));
+  const Report& r = rn.report;
+  ASSERT_EQ(r.oam.size(), 4u);
+  auto first_path = [&](const OamResult& o) {
+    EXPECT_EQ(o.paths.size(), 1u);
+    return o.paths.empty() ? Path{} : trace_path(o, o.paths[0]);
+  };
+  EXPECT_EQ(first_path(r.oam[0]).at(1).first, "p1");
+  EXPECT_EQ(r.oam[1].received, 3u);
+  EXPECT_NE(first_path(r.oam[2]).at(1).first, "p1") << "after pe1-p1 broke";
+  EXPECT_TRUE(r.oam[2].paths[0].complete);
+  ASSERT_EQ(r.oam[3].replies.size(), 1u);
+  EXPECT_EQ(r.oam[3].replies[0].return_code, 4);
+  EXPECT_TRUE(r.ok()) << r.problems();
+}
+
 }  // namespace
 }  // namespace l2vpn::sim
