@@ -305,10 +305,10 @@ Status Emulator::Impl::build(const cp::Topology& topo) {
   auto fp = plan_flood_costs(t, net->state());
   if (!fp) return fp.error();
   flood_plans = std::move(*fp);
-  if (!opt.oam.empty()) {
+  if (!opt.oam.empty() || opt.bfd_pw.enabled) {
     auto a = OamAgent::create(*bb, t, pool, opt.oam, [this](uint64_t when, std::function<void()> fn) {
       at(std::max(when, now()), std::move(fn));
-    });
+    }, opt.bfd_pw, opt.duration_ns);
     if (!a) return a.error();
     oam = std::move(*a);
   }
@@ -1146,6 +1146,7 @@ Report Emulator::Impl::report(double wall) const {
   dp::RouterStats all;
   for (auto& rt : bb->routers()) all += rt->stats();
   if (oam) r.oam = oam->results();
+  if (oam) r.bfd = oam->bfd_rows(bb->now());
   for (size_t i = 0; i < dp::kDropReasonCount; ++i)
     if (all.drops[i]) r.router_drops[std::string(dp::kDropReasonNames[i])] = all.drops[i];
   return r;

@@ -111,6 +111,7 @@ struct EmulatorOptions {
   // LSP ping and trace actions (sim/oam_agent.hpp); with any, every router
   // runs an OAM responder.
   std::vector<OamActionSpec> oam;
+  BfdPwOptions bfd_pw;  // BFD on every PW with the control word (sim/oam_agent.hpp)
 };
 
 // ------------------------------------------------------------ report
@@ -204,6 +205,7 @@ struct Report {
   std::map<std::string, uint64_t> router_drops;  // by reason, all routers
   Totals totals;
   std::vector<OamResult> oam;  // the lsp-ping and lsp-trace actions, in the scenario's order
+  std::vector<BfdPwRow> bfd;   // BFD over PWs (when enabled), per PW end
   // Stopped before its end (a signal): the report covers [0, cut_at_ms).
   bool cut_short = false;
   double cut_at_ms = 0;

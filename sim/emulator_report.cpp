@@ -104,6 +104,7 @@ std::string to_json(const Report& r, int indent) {
                              {"p2mp_tree_bytes", f.p2mp_tree_bytes},
                              {"pe_flooded", f.pe_flooded}});
   if (!r.oam.empty()) j["oam"] = oam_to_json(r.oam);  // sim/oam_report.cpp
+  if (!r.bfd.empty()) j["bfd"] = bfd_to_json(r.bfd);
   j["router_drops"] = json::object();
   for (auto& [k, v] : r.router_drops) j["router_drops"][k] = v;
   j["flows"] = json::array();
@@ -198,6 +199,7 @@ std::string format_report(const Report& r) {
     out += "\n";
   }
   out += format_oam(r.oam);
+  out += format_bfd(r.bfd);
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "dataplane/packet.hpp"
 #include "oam/ipv4_udp.hpp"
 #include "oam/responder.hpp"
+#include "oam/vccv.hpp"
 
 namespace l2vpn::sim {
 
@@ -33,8 +34,13 @@ uint64_t key_of(uint32_t handle, uint32_t seq) { return uint64_t(handle) << 32 |
 OamAgent::~OamAgent() = default;
 
 Result<std::unique_ptr<OamAgent>> OamAgent::create(Backbone& bb, const cp::Topology& topo, rte_mempool* pool,
-                                                   std::vector<OamActionSpec> actions, Schedule at) {
+                                                   std::vector<OamActionSpec> actions, Schedule at,
+                                                   BfdPwOptions bfd, uint64_t end_ns) {
   std::unique_ptr<OamAgent> a(new OamAgent(bb, topo, pool, std::move(at)));
+  a->bfd_opt_ = bfd;
+  a->end_ns_ = end_ns;
+  if (bfd.enabled && (bfd.interval_ns < 1000 || bfd.multiplier < 1 || bfd.multiplier > 255))
+    return Error{"bfd: interval must be at least 1us and the multiplier in [1, 255]"};
   std::string errors;
   for (auto& act : actions)
     if (auto why = check_oam_action(act, topo); !why.empty())
@@ -91,6 +97,129 @@ Result<std::unique_ptr<OamAgent>> OamAgent::create(Backbone& bb, const cp::Topol
 
 void OamAgent::start() {
   for (size_t i = 0; i < actions_.size(); ++i) at_(actions_[i].at_ns, [this, i] { fire(i); });
+  if (bfd_opt_.enabled) bfd_start();
+}
+
+// ------------------------------------------------------------ BFD over PWs
+void OamAgent::bfd_start() {
+  const auto& routers = bb_.routers();
+  const uint32_t us = uint32_t(std::max<uint64_t>(1, bfd_opt_.interval_ns / 1000));
+  for (uint32_t r = 0; r < routers.size(); ++r) {
+    const ForwardingState& fs = routers[r]->state();
+    for (const Pseudowire& pw : fs.pseudowires) {
+      // RFC 5885 over CC type 1 needs the control word's place for the
+      // ACH; a flow label would sit between (not done).
+      if (!pw.control_word || pw.flow_label) continue;
+      BfdPw b;
+      b.router = r;
+      b.vc_id = pw.pw_id;
+      b.peer = pw.peer;
+      b.local_label = pw.local_label;
+      oam::BfdConfig c;
+      c.my_discriminator = uint32_t(bfd_.size() + 1);
+      c.desired_min_tx_us = us;
+      c.required_min_rx_us = us;
+      c.detect_mult = uint8_t(bfd_opt_.multiplier);
+      b.session = std::make_unique<oam::BfdSession>(c, now());
+      b.row.router = routers[r]->name();
+      b.row.peer = pw.peer;
+      b.row.pw_id = pw.pw_id;
+      for (const AttachmentCircuit& ac : fs.attachment_circuits)
+        if (ac.pseudowire == pw.id) b.row.service = ac.name;
+      for (const BridgeDomain& bd : fs.bridge_domains)
+        for (uint32_t id : bd.mesh_pseudowires) if (id == pw.id) b.row.service = bd.name;
+      for (const BridgeDomain& bd : fs.bridge_domains)
+        for (uint32_t id : bd.spoke_pseudowires) if (id == pw.id) b.row.service = bd.name;
+      b.row.interval_ms = double(bfd_opt_.interval_ns) / 1e6;
+      b.row.multiplier = bfd_opt_.multiplier;
+      b.row.configured_detect_ms = b.row.interval_ms * bfd_opt_.multiplier;
+      bfd_.push_back(std::move(b));
+    }
+  }
+  bfd_schedule(now());
+}
+
+void OamAgent::bfd_schedule(uint64_t t) {
+  if (t >= end_ns_ || t >= next_tick_) return;
+  next_tick_ = t;
+  at_(t, [this] { bfd_tick(); });
+}
+
+void OamAgent::bfd_note(BfdPw& b) {
+  const oam::BfdState s = b.session->state();
+  if (s == b.last) return;
+  if (s == oam::BfdState::up) {
+    ++b.row.ups;
+    if (b.row.first_up_ms < 0) b.row.first_up_ms = double(now()) / 1e6;
+  }
+  if (b.last == oam::BfdState::up && s != oam::BfdState::up) {
+    ++b.row.downs;
+    if (b.row.down_at_ms < 0 && b.session->diag() == oam::BfdDiag::detection_time_expired) {
+      b.row.down_at_ms = double(now()) / 1e6;
+      b.row.last_rx_ms = double(b.session->last_rx_ns()) / 1e6;
+      b.row.detection_ms = b.row.down_at_ms - b.row.last_rx_ms;
+    }
+  }
+  b.last = s;
+}
+
+void OamAgent::bfd_tick() {
+  if (next_tick_ <= now()) next_tick_ = UINT64_MAX;
+  const uint64_t t = now();
+  uint64_t next = UINT64_MAX;
+  for (BfdPw& b : bfd_) {
+    b.session->tick(t);
+    bfd_note(b);
+    if (auto c = b.session->transmit(t)) bfd_send(b, *c);
+    next = std::min(next, b.session->next_event_ns());
+  }
+  bfd_schedule(std::max(next, t + 1));
+}
+
+void OamAgent::bfd_send(BfdPw& b, const oam::BfdControl& c) {
+  // Down the PW as its frames go: the transport LSP's labels, the PW label,
+  // then the ACH (channel 7, raw BFD) where the control word goes.
+  const ForwardingState& fs = bb_.routers()[b.router]->state();
+  const Pseudowire* pw = nullptr;
+  for (const Pseudowire& p : fs.pseudowires)
+    if (p.pw_id == b.vc_id && p.peer == b.peer) pw = &p;
+  if (!pw || !pw->up || !pw->transport) return;
+  const auto nhs = fs.nhlfes_of(*pw->transport);
+  const Nhlfe* nh = nhs.empty() ? nullptr : usable(b.router, fs, nhs.front());
+  if (!nh) return;
+  std::vector<uint32_t> lses;
+  if (nh->op != NhlfeOp::pop)
+    for (uint32_t l : nh->labels) lses.push_back(dp::lse::make(l, 0, false, 255));
+  lses.push_back(dp::lse::make(pw->remote_label, 0, true, 255));
+  transmit(b.router, *nh, lses, oam::vccv_bfd(c));
+}
+
+void OamAgent::on_bfd(uint32_t router, uint32_t pw_label, std::span<const uint8_t> packet) {
+  oam::BfdControl c;
+  if (oam::decode(packet, c) != oam::BfdError::ok) {
+    ++unusable_;
+    return;
+  }
+  for (BfdPw& b : bfd_)
+    if (b.router == router && b.local_label == pw_label) {
+      b.session->receive(c, now());
+      bfd_note(b);
+      bfd_schedule(std::max(b.session->next_event_ns(), now()));
+      return;
+    }
+  ++unusable_;
+}
+
+std::vector<BfdPwRow> OamAgent::bfd_rows(uint64_t t) const {
+  (void)t;
+  std::vector<BfdPwRow> out;
+  for (const BfdPw& b : bfd_) {
+    BfdPwRow r = b.row;
+    r.state = std::string(oam::to_string(b.session->state()));
+    if (r.down_at_ms >= 0) r.reason = "BFD down";
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 std::string OamAgent::name_of(uint32_t address) const {
@@ -423,7 +552,7 @@ void OamAgent::on_reply(const oam::EchoPacket& reply, uint32_t from) {
 }
 
 bool OamAgent::poll() {
-  if (pending_.empty()) return false;
+  if (pending_.empty() && bfd_.empty()) return false;
   sent_ = false;
   std::vector<uint8_t> buf;
   rte_mbuf* frames[32];
@@ -452,6 +581,15 @@ bool OamAgent::poll() {
             off += 4;
             if (dp::lse::bos(w)) break;
           }
+        }
+        if (!rx.label_stack.empty() && off + oam::kAchLen <= buf.size() && oam::is_ach(buf.data() + off)) {
+          // VCCV (the PW's associated channel): raw BFD for a session here.
+          if (dp::load_be16(buf.data() + off + 2) == oam::channel::bfd_raw)
+            on_bfd(r, dp::lse::label(rx.label_stack.back()),
+                   std::span<const uint8_t>(buf.data() + off + oam::kAchLen, buf.size() - off - oam::kAchLen));
+          else
+            ++unusable_;
+          continue;
         }
         if (off > buf.size() ||
             oam::parse_ipv4_udp(std::span<const uint8_t>(buf.data() + off, buf.size() - off), rx.ip) !=

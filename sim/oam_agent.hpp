@@ -35,6 +35,7 @@
 
 #include "contract/result.hpp"
 #include "controlplane/topology.hpp"
+#include "oam/bfd.hpp"
 #include "oam/lsp_ping.hpp"
 #include "oam/state_view.hpp"
 #include "sim/backbone.hpp"
@@ -47,8 +48,11 @@ class OamAgent {
   using Schedule = std::function<void(uint64_t t, std::function<void()> fn)>;
   // Enables the OAM punt on every router and checks the actions' names.
   // `at` queues a task in the emulator's agenda (virtual time).
+  // With `bfd.enabled`, a BFD session on every PW end with the control
+  // word (RFC 5885 raw BFD on the ACH), ticking until `end_ns`.
   static Result<std::unique_ptr<OamAgent>> create(Backbone& bb, const cp::Topology& topo, rte_mempool* pool,
-                                                  std::vector<OamActionSpec> actions, Schedule at);
+                                                  std::vector<OamActionSpec> actions, Schedule at,
+                                                  BfdPwOptions bfd = {}, uint64_t end_ns = 0);
   ~OamAgent();
   // Queues the actions at their times.
   void start();
@@ -56,6 +60,7 @@ class OamAgent {
   // True when it sent frames (the backbone has more to move).
   bool poll();
   std::vector<OamResult> results() const { return results_; }
+  std::vector<BfdPwRow> bfd_rows(uint64_t now) const;
   // Requests waiting for their reply.
   size_t outstanding() const { return pending_.size(); }
   // Echo requests answered, replies taken, punted frames it could not use.
@@ -94,6 +99,22 @@ class OamAgent {
   std::vector<const Nhlfe*> ftn(uint32_t router, uint32_t loopback) const;
   const Nhlfe* usable(uint32_t router, const ForwardingState& fs, const Nhlfe* nh) const;
   std::string name_of(uint32_t address) const;
+  // BFD over PWs.
+  struct BfdPw {
+    uint32_t router = 0;
+    uint32_t vc_id = 0;
+    std::string peer;
+    uint32_t local_label = 0;
+    std::unique_ptr<oam::BfdSession> session;
+    oam::BfdState last = oam::BfdState::down;
+    BfdPwRow row;
+  };
+  void bfd_start();
+  void bfd_tick();
+  void bfd_note(BfdPw& b);
+  void bfd_send(BfdPw& b, const oam::BfdControl& c);
+  void bfd_schedule(uint64_t t);
+  void on_bfd(uint32_t router, uint32_t pw_label, std::span<const uint8_t> packet);
   uint64_t now() const { return bb_.now(); }
 
   Backbone& bb_;
@@ -111,6 +132,10 @@ class OamAgent {
   uint32_t sequence_ = 0;
   uint64_t answered_ = 0, unusable_ = 0;
   bool sent_ = false;
+  BfdPwOptions bfd_opt_;
+  uint64_t end_ns_ = 0;
+  std::vector<BfdPw> bfd_;
+  uint64_t next_tick_ = UINT64_MAX;  // the earliest bfd_tick queued
 };
 
 }  // namespace l2vpn::sim

@@ -85,6 +85,42 @@ json hop_json(const OamHop& h, bool trace) {
 }
 }  // namespace
 
+nlohmann::ordered_json bfd_to_json(const std::vector<BfdPwRow>& rows) {
+  json out = json::array();
+  for (const BfdPwRow& b : rows)
+    out.push_back({{"router", b.router},
+                   {"service", b.service},
+                   {"peer", b.peer},
+                   {"pw_id", b.pw_id},
+                   {"interval_ms", r3(b.interval_ms)},
+                   {"multiplier", b.multiplier},
+                   {"configured_detect_ms", r3(b.configured_detect_ms)},
+                   {"state", b.state},
+                   {"first_up_ms", r3(b.first_up_ms)},
+                   {"down_at_ms", r3(b.down_at_ms)},
+                   {"last_rx_ms", r3(b.last_rx_ms)},
+                   {"detection_ms", r3(b.detection_ms)},
+                   {"ups", b.ups},
+                   {"downs", b.downs},
+                   {"reason", b.reason}});
+  return out;
+}
+
+std::string format_bfd(const std::vector<BfdPwRow>& rows) {
+  if (rows.empty()) return "";
+  std::string out = fmt::format("\n{:<8} {:<14} {:<8} {:>6} {:>11} {:>9} {:>11} {:>12} {:>6}  {}\n",
+                                "BFD PW", "service", "peer", "pw id", "detect ms", "state", "up at ms",
+                                "down at ms", "took", "reason");
+  for (const BfdPwRow& b : rows)
+    out += fmt::format("{:<8} {:<14} {:<8} {:>6} {:>11.3f} {:>9} {:>11} {:>12} {:>6}  {}\n", b.router, b.service,
+                       b.peer, b.pw_id, b.configured_detect_ms, b.state,
+                       b.first_up_ms < 0 ? std::string("-") : fmt::format("{:.3f}", b.first_up_ms),
+                       b.down_at_ms < 0 ? std::string("-") : fmt::format("{:.3f}", b.down_at_ms),
+                       b.detection_ms < 0 ? std::string("-") : fmt::format("{:.3f}", b.detection_ms), b.reason);
+  out += "(detect: multiplier x interval, as configured; took: from the last packet heard to the detection)\n";
+  return out;
+}
+
 nlohmann::ordered_json oam_to_json(const std::vector<OamResult>& results) {
   json out = json::array();
   for (const OamResult& r : results) {

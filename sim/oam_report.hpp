@@ -90,6 +90,33 @@ struct OamResult {
   std::string error;                // the action could not start (no LSP to the FEC)
 };
 
+// BFD over pseudowires (RFC 5885, raw BFD on the PW's associated channel,
+// VCCV CC type 1): one asynchronous session per PW end with the control
+// word, both ends at `interval` x `multiplier`.
+struct BfdPwOptions {
+  bool enabled = false;
+  uint64_t interval_ns = 10'000'000;  // desired min TX = required min RX
+  uint32_t multiplier = 3;
+};
+
+struct BfdPwRow {
+  std::string router, service, peer;
+  uint32_t pw_id = 0;
+  double interval_ms = 0;
+  uint32_t multiplier = 0;
+  double configured_detect_ms = 0;  // multiplier x interval
+  std::string state;                // at the end: up, down, init, admin-down
+  double first_up_ms = -1;
+  // The first detection (Up -> Down, "control detection time expired"):
+  // when, the last packet heard before, and the time between.
+  double down_at_ms = -1, last_rx_ms = -1, detection_ms = -1;
+  uint64_t ups = 0, downs = 0;
+  std::string reason;  // "BFD down" once a detection took the PW down, else ""
+};
+
+nlohmann::ordered_json bfd_to_json(const std::vector<BfdPwRow>& rows);
+std::string format_bfd(const std::vector<BfdPwRow>& rows);  // "" when none
+
 nlohmann::ordered_json oam_to_json(const std::vector<OamResult>& results);
 std::string format_oam(const std::vector<OamResult>& results);  // for a terminal ("" when none)
 

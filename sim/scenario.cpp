@@ -163,7 +163,8 @@ std::optional<uint64_t> to_bytes(std::string_view s) {
 }
 
 const std::initializer_list<std::string_view> kTopKeys = {
-    "topology", "duration", "seed", "lfa", "control_plane_delay", "events", "workload"};
+    "topology", "duration", "seed", "lfa", "control_plane_delay", "events", "workload", "bfd"};
+const std::initializer_list<std::string_view> kBfdKeys = {"interval", "multiplier"};
 const std::initializer_list<std::string_view> kEventKeys = {
     "at",          "link_down",      "link_up",     "router_down", "router_up",
     "service_add", "service_remove", "mac_flood",   "frames",
@@ -459,6 +460,21 @@ Result<Scenario> parse_scenario(std::string_view text, std::string_view source_n
     } else if (k == "workload") {
       read_workload(ctx, top.node(k), top.line_of(k), s);
       ok = true;
+    } else if (k == "bfd") {
+      // BFD over every PW with the control word (sim/oam_report.hpp).
+      Map b(ctx, top.node(k), "bfd", kBfdKeys, top.line_of(k));
+      if (b.ok()) {
+        Reader br{ctx, b};
+        BfdPwOptions& o = s.options.bfd_pw;
+        o.enabled = true;
+        ok = true;
+        if (b.has("interval") && !br.duration("interval", o.interval_ns, false)) ok = false;
+        if (ok && o.interval_ns < 1000) {
+          b.error("interval", "'interval' must be at least 1us");
+          ok = false;
+        }
+        if (b.has("multiplier") && !br.integer("multiplier", o.multiplier, 1, 255)) ok = false;
+      }
     }
     if (ok) s.given.insert(k);
   }

@@ -395,6 +395,70 @@ TEST(SimOamScenario, BadActionsNameFileLineAndEntry) {
   }
 }
 
+// ------------------------------------------------------------ BFD over PWs
+// A link cut without LFA is detected by BFD within the configured
+// detection time (3 x 10 ms), well before the control plane's 50 ms; the
+// PW says "BFD down" in the report. Same seed, same JSON.
+TEST(SimBfd, ALinkCutWithoutLfaIsDetectedWithinTheConfiguredTime) {
+  auto topo = test_env::default_topology();
+  auto o = quiet(3000);
+  o.lfa = false;
+  o.bfd_pw.enabled = true;
+  o.bfd_pw.interval_ns = 10'000'000;
+  o.bfd_pw.multiplier = 3;
+  EventSpec down;
+  down.at_ns = 2'500'000'000;
+  down.kind = EventKind::link_down;
+  down.a = "pe1";
+  down.b = "p1";
+  down.text = "2.5s link-down pe1:p1";
+  o.events.push_back(down);
+  SimRun rn = run(topo, o);
+  const Report& r = rn.report;
+  ASSERT_GE(r.bfd.size(), 8u) << "every PW end with the control word";
+  size_t detected = 0;
+  for (auto& b : r.bfd) {
+    const std::string what = b.router + " pw " + std::to_string(b.pw_id) + " to " + b.peer;
+    EXPECT_EQ(b.configured_detect_ms, 30.0) << what;
+    EXPECT_GE(b.first_up_ms, 0.0) << what << ": never came up";
+    EXPECT_LT(b.first_up_ms, 2500.0) << what;
+    if (b.reason.empty()) {
+      EXPECT_EQ(b.downs, 0u) << what;
+      continue;
+    }
+    ++detected;
+    EXPECT_EQ(b.reason, "BFD down");
+    // The detection time is the configured one: from the last packet heard.
+    EXPECT_GE(b.detection_ms, 30.0) << what;
+    EXPECT_LE(b.detection_ms, 30.001) << what;
+    // And after the cut, within it plus the packets then on the wires (at
+    // most one interval and a path's delay).
+    EXPECT_GT(b.down_at_ms, 2500.0) << what;
+    EXPECT_LT(b.down_at_ms, 2500.0 + 30.0 + 10.0 + 5.0) << what;
+    EXPECT_LT(b.down_at_ms, 2550.0) << what << ": before the control plane's recomputation";
+  }
+  EXPECT_GT(detected, 0u);
+  auto j = nlohmann::json::parse(to_json(r));
+  ASSERT_TRUE(j.contains("bfd"));
+  EXPECT_NE(format_report(r).find("BFD down"), std::string::npos);
+  EXPECT_EQ(to_json(r), to_json(run(topo, o).report)) << "same seed, same JSON";
+  std::printf("%s", format_report(r).substr(format_report(r).find("BFD PW")).c_str());
+}
+
+TEST(SimBfd, ScenarioKey) {
+  auto s = parse_scenario("duration: 1s\nbfd: {interval: 5ms, multiplier: 4}\n", "b.yaml");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE(s->options.bfd_pw.enabled);
+  EXPECT_EQ(s->options.bfd_pw.interval_ns, 5'000'000u);
+  EXPECT_EQ(s->options.bfd_pw.multiplier, 4u);
+  auto bad = parse_scenario("duration: 1s\nbfd: {interval: 5ms, multiplier: 0}\n", "b.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("b.yaml:2: bfd: 'multiplier'"), std::string::npos) << bad.error().message;
+  bad = parse_scenario("duration: 1s\nbfd: {intervall: 5ms}\n", "b.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("did you mean 'interval'"), std::string::npos) << bad.error().message;
+}
+
 // The example in topologies/scenarios/ loads, checks and runs as it says.
 TEST(SimOamScenario, TheExampleScenarioRunsAsItSays) {
   auto s = load_scenario("topologies/scenarios/lsp-trace.yaml");
