@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "dataplane_test_env.hpp"
+#include "oam/ipv4_udp.hpp"
 #include "oam/lsp_ping.hpp"
 #include "oam/responder.hpp"
 #include "oam/vccv.hpp"
@@ -199,6 +200,38 @@ TEST(OamPunt, RateLimitAndQueueBoundWhatIsTakenForwardingIsUnchanged) {
   EXPECT_EQ(q.router->stats().drop(DropReason::oam_queue_full), 2u);
   EXPECT_EQ(drain(*q.router).size(), 3u);
   expect_counters_add_up(*q.router);
+}
+
+// PHP of the bottom label above an LSP ping (the emulator's lsp-ping to a
+// PE): it leaves unlabelled as IPv4 toward the egress, which punts it; the
+// IP TTL follows the label's (RFC 3443 uniform) with a valid checksum.
+// Anything else below a popped bottom label is still not ours to route.
+TEST(OamPunt, PhpForwardsOamUnlabelledAndNothingElse) {
+  ForwardingState st = lsr();
+  Nhlfe pop;
+  pop.id = 2;
+  pop.op = NhlfeOp::pop;
+  pop.out_port = "core1";
+  pop.next_hop_mac = mac(0xa2, 0x06);
+  st.nhlfes.push_back(pop);
+  st.ilm.push_back({200, IlmAction::forward, 2});
+  test::RouterHarness h(st);
+  Bytes reply = echo_request();
+  reply[8] = 64;  // IP TTL above the label's: lowered to it
+  reply[10] = reply[11] = 0;
+  const uint16_t sum = oam::inet_checksum(std::span<const uint8_t>(reply.data(), 24));
+  reply[10] = uint8_t(sum >> 8);
+  reply[11] = uint8_t(sum);
+  h.inject("core0", {labelled({lse::make(200, 0, true, 10)}, reply), labelled({lse::make(200, 0, true, 10)}, Bytes(46, 0x45))});
+  auto out = h.take("core1");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].size(), 14 + reply.size());
+  EXPECT_EQ(load_be16(out[0].data() + 12), kEtherTypeIpv4);
+  EXPECT_EQ(out[0][14 + 8], 9) << "IP TTL = the label's TTL - 1";
+  EXPECT_EQ(oam::inet_checksum(std::span<const uint8_t>(out[0].data() + 14, 24)), 0) << "header checksum valid";
+  EXPECT_TRUE(std::equal(out[0].begin() + 14 + 24, out[0].end(), reply.begin() + 24));
+  EXPECT_EQ(h.router->stats().drop(DropReason::ip_payload_not_served), 1u);
+  expect_counters_add_up(*h.router);
 }
 
 TEST(OamPunt, SendsWhatTheControlThreadQueues) {
