@@ -122,11 +122,22 @@ std::string show_counters(const TelemetryTable& t) {
     o += fmt::format("router {}: received {}  forwarded {}  dropped {}  (lfa used {}, replicas {})\n", t.router,
                      get(r, "rx_packets"), get(r, "forwarded"), get(r, "dropped"), get(r, "lfa_used"),
                      get(r, "replicas"));
-  o += fmt::format("  {:<16} {:<5} {:>12} {:>14} {:>12} {:>14}\n", "port", "state", "rx frames", "rx bytes",
+  // Ports the kernel shares (`l2vpn node`): what was left to it, and its own frames seen.
+  bool kernel = false;
+  for (auto& r : t.of("total"))
+    if (!get(r, "to_kernel").empty() && (get(r, "to_kernel") != "0" || get(r, "kernel_tx_seen") != "0")) {
+      kernel = true;
+      o += fmt::format("  left to the kernel {}  the kernel's own frames seen {}\n", get(r, "to_kernel"),
+                       get(r, "kernel_tx_seen"));
+    }
+  o += fmt::format("  {:<16} {:<5} {:>12} {:>14} {:>12} {:>14}", "port", "state", "rx frames", "rx bytes",
                    "tx frames", "tx bytes");
-  for (auto& r : t.of("port"))
-    o += fmt::format("  {:<16} {:<5} {:>12} {:>14} {:>12} {:>14}\n", get(r, "name"), get(r, "up"),
+  o += kernel ? fmt::format(" {:>10} {:>10}\n", "to_kernel", "kernel_tx") : "\n";
+  for (auto& r : t.of("port")) {
+    o += fmt::format("  {:<16} {:<5} {:>12} {:>14} {:>12} {:>14}", get(r, "name"), get(r, "up"),
                      get(r, "rx_packets"), get(r, "rx_bytes"), get(r, "tx_packets"), get(r, "tx_bytes"));
+    o += kernel ? fmt::format(" {:>10} {:>10}\n", get(r, "to_kernel"), get(r, "kernel_tx_seen")) : "\n";
+  }
   std::string drops = show_drops(t, false);
   if (!drops.empty()) o += "  drops:\n" + drops;
   auto labels = t.of("label");
