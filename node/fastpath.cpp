@@ -8,6 +8,7 @@
 #include <atomic>
 
 #include "dataplane/launch.hpp"
+#include "dataplane/metrics_http.hpp"
 #include "dataplane/rcu.hpp"
 #include "dataplane/router.hpp"
 #include "dataplane/router_show.hpp"
@@ -170,6 +171,7 @@ std::string FastPath::answer(const std::string& request) const {
     return out + dp::format_counters(*impl_->router);
   }
   if (request == "show dataplane json") return dp::counters_json(*impl_->router) + "\n";
+  if (request == "metrics") return dp::prometheus_text({impl_->router.get()});
   return "";
 }
 

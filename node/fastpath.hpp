@@ -51,7 +51,8 @@ class FastPath {
   void publish(const ForwardingState& state);
   void kernel_changed(const KernelView& k);
   // Control-socket requests it answers: "show dataplane" (counters as
-  // router-style tables), "show dataplane json"; "" for anything else.
+  // router-style tables), "show dataplane json", "metrics" (Prometheus
+  // text of the router's counters); "" for anything else.
   std::string answer(const std::string& request) const;
   const std::string& file_prefix() const;
 

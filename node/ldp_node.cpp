@@ -366,8 +366,14 @@ class Runtime {
       std::string req(buf, size_t(n));
       while (!req.empty() && (req.back() == '\n' || req.back() == '\r')) req.pop_back();
       status_.state = &state_;
-      std::string ans = opt_.ctl_extra ? opt_.ctl_extra(req) : std::string();
-      if (ans.empty()) ans = control_answer(engine_, opt_.router, req, now, status_);
+      std::string ans = control_answer(engine_, opt_.router, req, now, status_);
+      if (opt_.ctl_extra) {
+        if (ans.rfind("error:", 0) == 0) {
+          if (std::string x = opt_.ctl_extra(req); !x.empty()) ans = std::move(x);
+        } else if (req == "metrics") {
+          ans += opt_.ctl_extra(req);  // the fast path's metrics after LDP's
+        }
+      }
       for (size_t off = 0; off < ans.size();) {
         ssize_t w = write(fd, ans.data() + off, ans.size() - off);
         if (w <= 0) break;

@@ -25,7 +25,8 @@ struct NodeOptions {
   // follows link state).
   std::function<void(const KernelView&)> on_kernel;
   // Control-socket requests the LDP side does not know ("show dataplane"):
-  // the answer, or "" to say it is unknown.
+  // the answer, or "" to say it is unknown; for "metrics", what follows
+  // LDP's metrics.
   std::function<std::string(const std::string&)> ctl_extra;
 };
 

@@ -148,6 +148,12 @@ for r in pe1 p1 p2 pe2; do
   [[ $d = 0 ]] && ok "$r: no drops; $tk frames left to the kernel (OSPF, LDP, ARP, probes)"     || bad "$r: $d drops: $(dpq $r '{k:v for k,v in j["drops"].items() if v}')"
 done
 "$L2VPN" ctl --node "$W/p1.sock" show dataplane >"$W/p1.dataplane.txt" 2>&1
+m=$($PY -c 'import socket,sys
+s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"metrics\n")
+print(b"".join(iter(lambda: s.recv(65536), b"")).decode())' "$W/pe2.sock")
+grep -q '^l2vpn_port_to_kernel_total{router="pe2",port="to-p2"} [1-9]' <<<"$m" && grep -q '^l2vpn_ldp_fecs' <<<"$m" \
+  && ok "PE2's metrics: LDP's and the fast path's (l2vpn_port_to_kernel_total)" \
+  || bad "PE2's metrics lack LDP's or the fast path's: $(grep -c . <<<"$m") lines"
 
 # 3. cut p1-p2 under traffic: the labels follow the IGP, and the traffic
 v0=$(awk '/^version/{print $2}' "$W/p1.before")
