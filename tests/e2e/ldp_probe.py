@@ -9,7 +9,9 @@
   ldp_probe.py recv SECONDS OUT.json
       counts the probes that arrive on UDP port 40001 for SECONDS (they
       reach the egress's kernel as IPv4 after PHP) and writes their
-      sequence numbers and arrival times.
+      sequence numbers and arrival times; OUT.json.ready once it listens.
+  ldp_probe.py summary OUT.json COUNT INTERVAL_MS
+      prints: received, lost, the longest run of lost probes in ms.
 """
 import json
 import socket
@@ -51,6 +53,7 @@ def recv(seconds, out):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("0.0.0.0", PORT))
     s.settimeout(0.1)
+    open(out + ".ready", "w").close()  # bound: the sender may start
     end = time.monotonic() + float(seconds)
     got = []
     while time.monotonic() < end:
