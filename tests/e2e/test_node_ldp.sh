@@ -190,7 +190,7 @@ else
 fi
 [[ $(local_label p1 $FEC) = "$l_p1" ]] && ok "P1's local label for $FEC unchanged ($l_p1) across the reroute" \
   || bad "P1's local label for $FEC changed: $l_p1 -> $(local_label p1 $FEC)"
-summary pe1 | grep -q "^ftn $FEC push\[$l_p1\]@to-p1" && ok "PE1's FTN untouched (push $l_p1 via P1)" \
+grep -q "^ftn $FEC push\[$l_p1\]@to-p1" <<<"$(summary pe1)" && ok "PE1's FTN untouched (push $l_p1 via P1)" \
   || bad "PE1 FTN changed: $(summary pe1 | grep "ftn $FEC")"
 wait $send_pid; wait $recv_pid
 read -r got lost gap_ms < <($PY "$PROBE" summary "$W/probe2.json" 3000 1)
@@ -217,7 +217,7 @@ t0=$SECONDS
 while (( SECONDS - t0 < 30 )); do (( $(operational p1) == 2 )) && break; sleep 0.5; done
 if (( $(operational p1) == 2 )); then ok "P2 frozen: P1's session with it ended after $((SECONDS - t0)) s (hold 6 s, keepalive 9 s)"
 else bad "P2 frozen: P1 still has $(operational p1) sessions"; fi
-ctl p1 ldp binding | grep -q '"neighborId": "10.255.0.3"' && bad "P2's labels still in P1's bindings" \
+grep -q '"neighborId": "10.255.0.3"' <<<"$(ctl p1 ldp binding)" && bad "P2's labels still in P1's bindings" \
   || ok "P2's labels left P1's bindings"
 kill -KILL "$p2pid"
 rm -rf "/var/run/dpdk/l2vpn-node-p2-$p2pid"  # EAL's runtime directory: a killed process leaves it
