@@ -1,8 +1,10 @@
 #pragma once
 // Counters of the fast path. Every drop goes to a named reason, so that per
 // router: received = forwarded + sum of drops (+ replicas created, for
-// flooding; + OAM frames sent, - OAM frames punted, when the punt is on). Counters are per worker (lcore) and summed when read: no shared
-// writes on the hot path.
+// flooding; + OAM frames sent, - OAM frames punted, when the punt is on;
+// - frames left to the kernel and the kernel's own, on ports it shares).
+// Counters are per worker (lcore) and summed when read: no shared writes
+// on the hot path.
 
 #include <array>
 #include <cstdint>
@@ -65,11 +67,18 @@ inline constexpr std::array<std::string_view, kDropReasonCount> kDropReasonDescr
 struct PortStats {
   uint64_t rx_packets = 0, rx_bytes = 0;
   uint64_t tx_packets = 0, tx_bytes = 0;
+  // Ports the kernel shares (af_packet beside it, Router::set_port_kernel):
+  // frames received that are not ours (IPv4, ARP, the IGP, LDP: the
+  // kernel has its own copy) and frames the kernel itself sent out of the
+  // port (af_packet sees them too), neither forwarded nor dropped.
+  uint64_t to_kernel = 0, kernel_tx_seen = 0;
   PortStats& operator+=(const PortStats& o) {
     rx_packets += o.rx_packets;
     rx_bytes += o.rx_bytes;
     tx_packets += o.tx_packets;
     tx_bytes += o.tx_bytes;
+    to_kernel += o.to_kernel;
+    kernel_tx_seen += o.kernel_tx_seen;
     return *this;
   }
 };
@@ -100,6 +109,10 @@ struct RouterStats {
   // drops + oam_punted).
   uint64_t oam_punted = 0;
   uint64_t oam_sent = 0;
+  // Ports the kernel shares (PortStats): rx + replicas + oam_sent =
+  // forwarded + drops + oam_punted + to_kernel + kernel_tx_seen.
+  uint64_t to_kernel = 0;
+  uint64_t kernel_tx_seen = 0;
   std::array<uint64_t, kDropReasonCount> drops{};
   uint64_t total_drops() const {
     uint64_t s = 0;
@@ -113,6 +126,8 @@ struct RouterStats {
     replicas += o.replicas;
     oam_punted += o.oam_punted;
     oam_sent += o.oam_sent;
+    to_kernel += o.to_kernel;
+    kernel_tx_seen += o.kernel_tx_seen;
     for (size_t i = 0; i < kDropReasonCount; ++i) drops[i] += o.drops[i];
     return *this;
   }

@@ -17,13 +17,15 @@ bool g_started = false;
 char g_runtime_dir[4096];  // read by the atexit handler: no allocation there
 
 // EAL creates /var/run/dpdk/<prefix> and leaves it behind: hundreds pile up.
-// The telemetry library unlinks its socket in an atexit handler of its own;
-// we unlink it too (the order of the handlers does not matter then) and
+// The telemetry library unlinks its sockets (v2 and the legacy v1 one,
+// named "telemetry") in an atexit handler of its own, which may run after
+// ours (it does in the clang build); we unlink them too (the order of the
+// handlers does not matter then) and
 // remove the directory if nothing else is in it (a hugepage process's
 // config files for secondaries stay, and with them the directory).
 void remove_runtime_dir() {
   if (!g_runtime_dir[0]) return;
-  for (const char* f : {"/dpdk_telemetry.v2", "/dpdk_telemetry"}) {
+  for (const char* f : {"/dpdk_telemetry.v2", "/telemetry"}) {
     char path[sizeof g_runtime_dir + 32];
     std::snprintf(path, sizeof path, "%s%s", g_runtime_dir, f);
     unlink(path);

@@ -81,6 +81,13 @@ void router_metrics(Exposition& e, const Router& r) {
     e.add("l2vpn_port_rx_bytes_total", "counter", "Bytes received on the port", l, ps.rx_bytes);
     e.add("l2vpn_port_tx_packets_total", "counter", "Frames sent on the port", l, ps.tx_packets);
     e.add("l2vpn_port_tx_bytes_total", "counter", "Bytes sent on the port", l, ps.tx_bytes);
+    if (r.port_kernel(uint16_t(i))) {
+      e.add("l2vpn_port_to_kernel_total", "counter",
+            "Frames left to the kernel on a port it shares (not MPLS: IPv4, ARP, the IGP, LDP)", l, ps.to_kernel);
+      e.add("l2vpn_port_kernel_tx_seen_total", "counter",
+            "The kernel's own frames leaving a port it shares, seen by af_packet and ignored", l,
+            ps.kernel_tx_seen);
+    }
   }
   const auto& s = r.state();
   for (auto& ilm : s.ilm) {

@@ -133,9 +133,13 @@ void Router::forward_labelled(const Tables& t, Worker& w, rte_mbuf* m, uint32_t 
     uint8_t* q = rte_pktmbuf_mtod(m, uint8_t*) + off;
     store_be32(q, lse::with_ttl(top, out_ttl));
   } else if (op == NhlfeOp::pop) {
-    // PHP: what is below must be a label; we do not route IP, except MPLS
-    // OAM (an LSP ping or its reply toward the LSP's egress): oam_punt.cpp.
-    if (lse::bos(top)) return oam_php_or_drop(t, w, m, keep, *nh, out_ttl);
+    // PHP: what is below must be a label, or, where the router carries IP
+    // FECs (set_php_to_ip), an IP packet sent as it is; elsewhere MPLS OAM
+    // only (an LSP ping or its reply toward the LSP's egress: oam_punt.cpp).
+    if (lse::bos(top)) {
+      if (php_to_ip_) return php_ip(t, w, m, keep, *nh, out_ttl);
+      return oam_php_or_drop(t, w, m, keep, *nh, out_ttl);
+    }
     if (!nh->ttl_pipe) {
       // RFC 3443 uniform: the exposed label inherits the TTL, never raised.
       uint8_t* q = rte_pktmbuf_mtod(m, uint8_t*) + keep;
@@ -167,6 +171,44 @@ void Router::forward_labelled(const Tables& t, Worker& w, rte_mbuf* m, uint32_t 
     store_be32(q, word);
   }
   send(w, nh->out_port, m);
+}
+
+}  // namespace l2vpn::dp
+
+namespace l2vpn::dp {
+
+void Router::php_ip(const Tables& t, Worker& w, rte_mbuf* m, uint32_t ip, const CompiledNhlfe& nh,
+                    uint8_t out_ttl) {
+  if (m->data_len < ip + 20) return drop(w, m, DropReason::ip_payload_not_served);
+  uint8_t* q = rte_pktmbuf_mtod(m, uint8_t*) + ip;
+  uint16_t type;
+  switch (q[0] >> 4) {
+    case 4:
+      type = kEtherTypeIpv4;
+      if (!nh.ttl_pipe && q[8] > out_ttl) {
+        // RFC 3443 uniform: the IP TTL takes the label's, never raised;
+        // the checksum follows incrementally (RFC 1624: HC' = ~(~HC + ~m + m')).
+        const uint16_t old_word = load_be16(q + 8);
+        q[8] = out_ttl;
+        const uint16_t new_word = load_be16(q + 8);
+        uint32_t sum = uint16_t(~load_be16(q + 10)) + uint16_t(~old_word) + new_word;
+        sum = (sum & 0xffff) + (sum >> 16);
+        sum = (sum & 0xffff) + (sum >> 16);
+        store_be16(q + 10, uint16_t(~sum));
+      }
+      break;
+    case 6:
+      type = kEtherTypeIpv6;
+      if (!nh.ttl_pipe && q[7] > out_ttl) q[7] = out_ttl;
+      break;
+    default:
+      return drop(w, m, DropReason::ip_payload_not_served);
+  }
+  if (rte_pktmbuf_pkt_len(m) - ip > t.ports[nh.out_port].mtu) return drop(w, m, DropReason::mtu_exceeded);
+  uint8_t* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_adj(m, uint16_t(ip - kEtherHeaderLen)));
+  std::memcpy(h, nh.l2, 12);
+  store_be16(h + 12, type);
+  send(w, nh.out_port, m);
 }
 
 }  // namespace l2vpn::dp

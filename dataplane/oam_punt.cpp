@@ -162,27 +162,10 @@ void Router::oam_send_pending(Worker& w) {
 
 void Router::oam_php_or_drop(const Tables& t, Worker& w, rte_mbuf* m, uint32_t ip, const CompiledNhlfe& nh,
                              uint8_t out_ttl) {
-  uint8_t* p = rte_pktmbuf_mtod(m, uint8_t*);
+  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
   if (ip > m->data_len || classify_ipv4(p + ip, m->data_len - ip) == OamPayload::none)
     return drop(w, m, DropReason::ip_payload_not_served);
-  if (rte_pktmbuf_pkt_len(m) - ip > t.ports[nh.out_port].mtu) return drop(w, m, DropReason::mtu_exceeded);
-  uint8_t* q = p + ip;
-  // RFC 3443 uniform: the IP TTL takes the label's when lower (never
-  // raised); the header checksum follows (RFC 1624, incremental).
-  if (!nh.ttl_pipe && q[8] > out_ttl) {
-    const uint16_t old_word = load_be16(q + 8);
-    q[8] = out_ttl;
-    const uint16_t new_word = load_be16(q + 8);
-    uint32_t sum = uint32_t(uint16_t(~load_be16(q + 10))) + uint16_t(~old_word) + new_word;
-    sum = (sum & 0xffff) + (sum >> 16);
-    sum = (sum & 0xffff) + (sum >> 16);
-    store_be16(q + 10, uint16_t(~sum));
-  }
-  uint8_t* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_adj(m, uint16_t(ip - kEtherHeaderLen)));
-  if (!h) return drop(w, m, DropReason::truncated);
-  std::memcpy(h, nh.l2, 12);
-  store_be16(h + 12, kEtherTypeIpv4);
-  send(w, nh.out_port, m);
+  php_ip(t, w, m, ip, nh, out_ttl);  // mpls_forward.cpp: unlabelled, RFC 3443 TTL
 }
 
 }  // namespace l2vpn::dp

@@ -4,6 +4,7 @@
 #include <rte_prefetch.h>
 
 #include <algorithm>
+#include <cstring>
 #include <type_traits>
 
 namespace l2vpn::dp {
@@ -23,7 +24,7 @@ T load_relaxed(const T& src) {
 }  // namespace
 
 Router::Router(std::string name, Rcu& rcu, unsigned workers)
-    : port_up_(new std::atomic<bool>[kMaxPorts]), name_(std::move(name)), rcu_(rcu) {
+    : port_up_(new std::atomic<bool>[kMaxPorts]), kernel_ports_(new KernelPort[kMaxPorts]), name_(std::move(name)), rcu_(rcu) {
   for (uint16_t i = 0; i < kMaxPorts; ++i) port_up_[i].store(true);
   for (unsigned i = 0; i < (workers ? workers : 1); ++i) {
     workers_.push_back(std::make_unique<Worker>());
@@ -59,6 +60,13 @@ uint16_t Router::add_port(const std::string& name) {
 
 void Router::set_port_io(uint16_t port, unsigned worker, std::unique_ptr<PortIo> io) {
   workers_.at(worker)->io.at(port) = std::move(io);
+}
+
+void Router::set_port_kernel(uint16_t port, const MacAddr& own_mac) {
+  auto lock = observe_lock();
+  if (port >= kMaxPorts) return;
+  std::memcpy(kernel_ports_[port].mac, own_mac.data(), 6);
+  kernel_ports_[port].shared = true;
 }
 
 int Router::port_index(const std::string& name) const {
@@ -143,6 +151,7 @@ void Router::process(unsigned worker, uint16_t in_port, rte_mbuf** pkts, uint16_
     return;
   }
   const CompiledPort& port = t->ports[in_port];
+  const KernelPort& kp = kernel_ports_[in_port];
   if (!port.has_acs && n > 1) {
     // Core port: look every frame's top label up first and prefetch what its
     // stage will touch (NHLFE or pseudowire, label counters). The tables do
@@ -193,12 +202,25 @@ void Router::process(unsigned worker, uint16_t in_port, rte_mbuf** pkts, uint16_
       drop(w, m, DropReason::truncated);
       continue;
     }
+    if (kp.shared && std::memcmp(rte_pktmbuf_mtod(m, const uint8_t*) + 6, kp.mac, 6) == 0) [[unlikely]] {
+      // The kernel's own frame leaving the port (af_packet sees outgoing
+      // frames): it is on its way out already.
+      ++ps.kernel_tx_seen;
+      ++w.stats.kernel_tx_seen;
+      rte_pktmbuf_free(m);
+      continue;
+    }
     // A port is either customer-facing (it has ACs: every frame is customer
     // traffic, even MPLS) or core-facing (only labelled frames).
     if (port.has_acs) {
       ac_input(*t, w, in_port, m);
     } else if (load_be16(rte_pktmbuf_mtod(m, const uint8_t*) + 12) == kEtherTypeMpls) {
       mpls_input(*t, w, m);
+    } else if (kp.shared) {
+      // IPv4, ARP, the IGP, LDP: the kernel received its own copy.
+      ++ps.to_kernel;
+      ++w.stats.to_kernel;
+      rte_pktmbuf_free(m);
     } else {
       oam_or_drop(w, m, kEtherHeaderLen, OamPuntReason::unlabelled, DropReason::not_mpls);
     }

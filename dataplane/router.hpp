@@ -92,6 +92,23 @@ class Router {
   size_t retired_tables() const { return retired_.size(); }
   size_t table_memory_bytes() const;
 
+  // A port the kernel shares (af_packet or a veth beside the kernel's own
+  // stack, `l2vpn node`): the kernel receives every frame too and carries
+  // the control traffic (LDP, ARP, the IGP). On such a core port, frames
+  // that are not MPLS are left to it (PortStats::to_kernel), not dropped;
+  // frames with `own_mac` as source are the kernel's own transmissions,
+  // which af_packet also delivers (PACKET_OUTGOING): ignored on any such
+  // port (kernel_tx_seen), never forwarded. Control thread, before traffic.
+  void set_port_kernel(uint16_t port, const MacAddr& own_mac);
+  bool port_kernel(uint16_t port) const { return port < kMaxPorts && kernel_ports_[port].shared; }
+
+  // PHP onto an IP packet (an LDP IPv4 FEC at the penultimate hop, `l2vpn
+  // node`): a pop that empties the stack sends the packet below on, with
+  // the Ethernet type its version nibble names (IPv4: TTL per RFC 3443,
+  // header checksum updated). Off (the emulator: every LSP carries
+  // pseudowires), such frames are dropped as ip_payload_not_served.
+  void set_php_to_ip(bool on) { php_to_ip_ = on; }
+
   // Link state: traffic to a down port goes to the NHLFE's LFA backup.
   void set_port_up(uint16_t port, bool up) { port_up_[port].store(up, std::memory_order_relaxed); }
   bool port_up(uint16_t port) const { return port_up_[port].load(std::memory_order_relaxed); }
@@ -218,6 +235,9 @@ class Router {
   // null, ELI, our own pop_and_lookup label), kNoPoppedTtl when none was.
   void forward_labelled(const Tables& t, Worker& w, rte_mbuf* m, uint32_t off, uint32_t top,
                         uint32_t nhlfe, uint16_t popped_ttl = kNoPoppedTtl);
+  // forward_labelled's PHP of the bottom label onto an IP packet at `ip`.
+  void php_ip(const Tables& t, Worker& w, rte_mbuf* m, uint32_t ip, const CompiledNhlfe& nh,
+              uint8_t out_ttl);
   void ac_input(const Tables& t, Worker& w, uint16_t in_port, rte_mbuf* m);
   void pw_disposition(const Tables& t, Worker& w, rte_mbuf* m, uint32_t off, uint8_t depth,
                       uint32_t pw, uint16_t popped_ttl = kNoPoppedTtl);
@@ -296,8 +316,14 @@ class Router {
     return w.labels[label >> kIlmChunkBits][label & (kIlmChunkSize - 1)];
   }
 
+  struct KernelPort {
+    bool shared = false;
+    uint8_t mac[6] = {};
+  };
   // What every burst reads, in one line.
   std::unique_ptr<std::atomic<bool>[]> port_up_;
+  std::unique_ptr<KernelPort[]> kernel_ports_;
+  bool php_to_ip_ = false;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<const Tables*> tables_{nullptr};
   std::string name_;

@@ -14,13 +14,20 @@ std::string format_counters(const Router& r) {
   if (st.replicas) out += fmt::format("  replicas created (flooding, P2MP) {}\n", st.replicas);
   if (st.oam_punted || st.oam_sent)
     out += fmt::format("  OAM punted {}  OAM sent {}\n", st.oam_punted, st.oam_sent);
-  out += fmt::format("  {:<16} {:>12} {:>14} {:>12} {:>14}\n", "port", "rx frames", "rx bytes",
+  bool kernel = false;  // a port shared with the kernel: its columns too
+  for (size_t i = 0; i < r.port_names().size(); ++i) kernel |= r.port_kernel(uint16_t(i));
+  if (kernel)
+    out += fmt::format("  left to the kernel {}  the kernel's own frames seen {}\n", st.to_kernel,
+                       st.kernel_tx_seen);
+  out += fmt::format("  {:<16} {:>12} {:>14} {:>12} {:>14}", "port", "rx frames", "rx bytes",
                      "tx frames", "tx bytes");
+  out += kernel ? fmt::format(" {:>10} {:>10}\n", "to_kernel", "kernel_tx") : "\n";
   for (size_t i = 0; i < r.port_names().size(); ++i) {
     auto ps = r.port_stats(uint16_t(i));
-    out += fmt::format("  {:<16} {:>12} {:>14} {:>12} {:>14}{}\n", r.port_names()[i], ps.rx_packets,
-                       ps.rx_bytes, ps.tx_packets, ps.tx_bytes,
-                       r.port_up(uint16_t(i)) ? "" : "  (down)");
+    out += fmt::format("  {:<16} {:>12} {:>14} {:>12} {:>14}", r.port_names()[i], ps.rx_packets,
+                       ps.rx_bytes, ps.tx_packets, ps.tx_bytes);
+    if (kernel) out += fmt::format(" {:>10} {:>10}", ps.to_kernel, ps.kernel_tx_seen);
+    out += r.port_up(uint16_t(i)) ? "\n" : "  (down)\n";
   }
   bool any = false;
   for (size_t i = 0; i < kDropReasonCount; ++i) {
@@ -72,7 +79,10 @@ std::string counters_json(const Router& r, int indent) {
                      {"rx_packets", ps.rx_packets},
                      {"rx_bytes", ps.rx_bytes},
                      {"tx_packets", ps.tx_packets},
-                     {"tx_bytes", ps.tx_bytes}});
+                     {"tx_bytes", ps.tx_bytes},
+                     {"kernel", r.port_kernel(uint16_t(i))},
+                     {"to_kernel", ps.to_kernel},
+                     {"kernel_tx_seen", ps.kernel_tx_seen}});
   }
   j["ports"] = ports;
   json labels = json::array();
@@ -100,6 +110,8 @@ std::string counters_json(const Router& r, int indent) {
   j["replicas"] = st.replicas;
   j["oam_punted"] = st.oam_punted;
   j["oam_sent"] = st.oam_sent;
+  j["to_kernel"] = st.to_kernel;
+  j["kernel_tx_seen"] = st.kernel_tx_seen;
   json bds = json::array();
   for (auto& bd : r.state().bridge_domains) {
     auto bs = r.bd_stats(bd.name);

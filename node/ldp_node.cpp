@@ -149,6 +149,7 @@ class Runtime {
       return;
     }
     join_interfaces();
+    if (opt_.on_kernel) opt_.on_kernel(kernel_);
     auto view = routing_view(kernel_, opt_.ldp.lsr_id);
     if (view != view_) {
       view_ = view;
@@ -366,6 +367,13 @@ class Runtime {
       while (!req.empty() && (req.back() == '\n' || req.back() == '\r')) req.pop_back();
       status_.state = &state_;
       std::string ans = control_answer(engine_, opt_.router, req, now, status_);
+      if (opt_.ctl_extra) {
+        if (ans.rfind("error:", 0) == 0) {
+          if (std::string x = opt_.ctl_extra(req); !x.empty()) ans = std::move(x);
+        } else if (req == "metrics") {
+          ans += opt_.ctl_extra(req);  // the fast path's metrics after LDP's
+        }
+      }
       for (size_t off = 0; off < ans.size();) {
         ssize_t w = write(fd, ans.data() + off, ans.size() - off);
         if (w <= 0) break;
@@ -439,7 +447,7 @@ std::string control_answer(const ldp::Engine& e, const std::string& router,
     return j.dump(2) + "\n";
   }
   return fmt::format("error: unknown request '{}' (show ldp neighbor|discovery|binding|counters "
-                     "[json], show state json, metrics)\n", request);
+                     "[json], show state json, show dataplane [json], metrics)\n", request);
 }
 
 std::string control_request(const std::string& path, const std::string& request) {

@@ -21,6 +21,13 @@ struct NodeOptions {
   ldp::Config ldp;        // lsr_id, interfaces, label range, timers
   std::string ctl_path;   // unix socket for `l2vpn ctl --node`; empty: none
   bool verbose = false;   // log sessions and bindings changes to stderr
+  // Called with the kernel's view each time it is re-read (the fast path
+  // follows link state).
+  std::function<void(const KernelView&)> on_kernel;
+  // Control-socket requests the LDP side does not know ("show dataplane"):
+  // the answer, or "" to say it is unknown; for "metrics", what follows
+  // LDP's metrics.
+  std::function<std::string(const std::string&)> ctl_extra;
 };
 
 // Called with the router's new ForwardingState (node/lfib.hpp) each time

@@ -122,11 +122,22 @@ std::string show_counters(const TelemetryTable& t) {
     o += fmt::format("router {}: received {}  forwarded {}  dropped {}  (lfa used {}, replicas {})\n", t.router,
                      get(r, "rx_packets"), get(r, "forwarded"), get(r, "dropped"), get(r, "lfa_used"),
                      get(r, "replicas"));
-  o += fmt::format("  {:<16} {:<5} {:>12} {:>14} {:>12} {:>14}\n", "port", "state", "rx frames", "rx bytes",
+  // Ports the kernel shares (`l2vpn node`): what was left to it, and its own frames seen.
+  bool kernel = false;
+  for (auto& r : t.of("total"))
+    if (!get(r, "to_kernel").empty() && (get(r, "to_kernel") != "0" || get(r, "kernel_tx_seen") != "0")) {
+      kernel = true;
+      o += fmt::format("  left to the kernel {}  the kernel's own frames seen {}\n", get(r, "to_kernel"),
+                       get(r, "kernel_tx_seen"));
+    }
+  o += fmt::format("  {:<16} {:<5} {:>12} {:>14} {:>12} {:>14}", "port", "state", "rx frames", "rx bytes",
                    "tx frames", "tx bytes");
-  for (auto& r : t.of("port"))
-    o += fmt::format("  {:<16} {:<5} {:>12} {:>14} {:>12} {:>14}\n", get(r, "name"), get(r, "up"),
+  o += kernel ? fmt::format(" {:>10} {:>10}\n", "to_kernel", "kernel_tx") : "\n";
+  for (auto& r : t.of("port")) {
+    o += fmt::format("  {:<16} {:<5} {:>12} {:>14} {:>12} {:>14}", get(r, "name"), get(r, "up"),
                      get(r, "rx_packets"), get(r, "rx_bytes"), get(r, "tx_packets"), get(r, "tx_bytes"));
+    o += kernel ? fmt::format(" {:>10} {:>10}\n", get(r, "to_kernel"), get(r, "kernel_tx_seen")) : "\n";
+  }
   std::string drops = show_drops(t, false);
   if (!drops.empty()) o += "  drops:\n" + drops;
   auto labels = t.of("label");
@@ -244,13 +255,13 @@ void add_ctl_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("ctl", "show and change a running l2vpn process (sim, run, forward)");
   auto* target = cmd->add_option_group("target", "the process to look into");
   target->add_option("--file-prefix", o->prefix, "the process's DPDK --file-prefix (it prints it at start)");
-  target->add_option("--node", o->node, "an `l2vpn node` control socket (show ldp ...)");
+  target->add_option("--node", o->node, "an `l2vpn node` control socket (show ldp ..., show dataplane)");
   target->require_option(1);
   cmd->add_flag("--json", o->json, "print JSON for scripts");
   cmd->require_subcommand(1);
 
   auto* show = cmd->add_subcommand("show", "router-style tables: routers | lfib R | pw R | vpls R | counters R | "
-                                           "drops R | state R | ldp neighbor|discovery|binding (--node)");
+                                           "drops R | state R | ldp neighbor|discovery|binding, dataplane (--node)");
   show->add_option("table", o->what, "routers, lfib, pw, vpls, counters, drops, state")->required();
   show->add_option("router", o->router, "router name (see `show routers`)");
   show->callback([o] {
@@ -258,7 +269,7 @@ void add_ctl_command(CLI::App& app) {
       if (o->what == "state")
         exit_code = run_node_show(o->node, "show state", true);
       else
-        exit_code = run_node_show(o->node, "show " + o->what + " " + o->router, o->json);
+        exit_code = run_node_show(o->node, "show " + o->what + (o->router.empty() ? "" : " " + o->router), o->json);
       return;
     }
     exit_code = run_show(*o);

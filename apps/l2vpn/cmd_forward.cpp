@@ -18,6 +18,7 @@
 
 #include "commands.hpp"
 #include "dataplane/eal.hpp"
+#include "dataplane/launch.hpp"
 #include "dataplane/port.hpp"
 #include "dataplane/pdump_grace.hpp"
 #include "dataplane/rcu.hpp"
@@ -66,40 +67,6 @@ std::string format_trace(const dp::TelTable& t) {
   return o;
 }
 
-// Workers 1..N-1 (worker 0 is the main lcore, which also does housekeeping).
-struct WorkerLoop {
-  dp::Router* router;
-  dp::Rcu* rcu;
-  unsigned worker;
-  std::atomic<bool>* stop;
-};
-int worker_loop(void* arg) {
-  auto* w = static_cast<WorkerLoop*>(arg);
-  w->rcu->register_worker(w->worker);
-  while (!w->stop->load(std::memory_order_relaxed)) {
-    w->router->poll(w->worker);
-    w->rcu->quiescent(w->worker);
-  }
-  w->rcu->unregister_worker(w->worker);
-  return 0;
-}
-
-// lcore i on cpu i modulo the cpus online: on a machine with fewer cpus
-// than workers, lcores share cpus (and the log says so).
-std::string lcore_map(unsigned workers) {
-  const unsigned ncpu = unsigned(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
-  std::string m;
-  for (unsigned i = 0; i < workers; ++i) m += fmt::format("{}{}@{}", i ? "," : "", i, i % ncpu);
-  return m;
-}
-
-std::vector<std::string> split_words(const std::string& s) {
-  std::istringstream in(s);
-  std::vector<std::string> out;
-  for (std::string w; in >> w;) out.push_back(w);
-  return out;
-}
-
 int run_forward(const ForwardOptions& o) {
   auto state = load_forwarding_state(o.state_path);
   if (!state) {
@@ -119,38 +86,22 @@ int run_forward(const ForwardOptions& o) {
                   state->ports.size(), RTE_MAX_ETHPORTS);
     return 2;
   }
-  auto eal = dp::default_eal_args("0");
-  if (o.workers > 1) {
-    // "--lcores" maps lcores to cpus, so N workers also run on fewer cpus.
-    for (size_t i = 0; i + 1 < eal.size(); ++i)
-      if (eal[i] == "-l") {
-        eal[i] = "--lcores";
-        eal[i + 1] = lcore_map(o.workers);
-      }
-    if (o.workers > unsigned(sysconf(_SC_NPROCESSORS_ONLN)))
-      spdlog::warn("{} workers on {} cpus: lcores share cpus ({})", o.workers,
-                   sysconf(_SC_NPROCESSORS_ONLN), lcore_map(o.workers));
+  dp::EalRequest req;
+  req.what = "forward";
+  req.file_prefix = o.file_prefix;
+  req.extra = o.eal_args;
+  req.memory = o.memory;
+  req.workers = o.workers;
+  req.pdump = o.pdump;
+  req.huge_dir = o.huge_dir;
+  auto eal = dp::start_eal(req);
+  if (!eal) {
+    spdlog::error("{}", eal.error().message);
+    return eal.error().message.rfind("DPDK EAL", 0) == 0 ? 1 : 2;
   }
-  // Hugepages when reserved (--memory auto): 4 KiB pages halve the rate.
-  const auto extra = split_words(o.eal_args);
-  const bool eal_no_huge = std::find(extra.begin(), extra.end(), "--no-huge") != extra.end();
-  auto huge = dp::choose_hugepages(eal_no_huge ? "nohuge" : o.memory, 64);
-  if (!huge) {
-    spdlog::error("{}", huge.error().message);
-    return 2;
-  }
-  if (*huge && !o.pdump) dp::use_hugepages(eal);
-  for (auto& w : extra) eal.push_back(w);
-  const std::string prefix =
-      dp::set_file_prefix(eal, o.file_prefix.empty() ? dp::default_file_prefix("forward") : o.file_prefix);
-  if (o.pdump) dp::pdump_eal_args(eal, 256, o.huge_dir);
-  const bool no_huge = std::find(eal.begin(), eal.end(), "--no-huge") != eal.end();
-  spdlog::info("memory: {}", o.pdump ? "hugepages shared with dpdk-dumpcap (--pdump)" : dp::memory_text(!no_huge));
-  if (auto st = dp::telemetry_announce_starting(); !st) spdlog::warn("{}", st.error().message);
-  if (auto st = dp::eal_init(eal); !st) {
-    spdlog::error("{}", st.error().message);
-    return 1;
-  }
+  for (auto& w : eal->warnings) spdlog::warn("{}", w);
+  const std::string prefix = eal->prefix;
+  spdlog::info("memory: {}", eal->memory);
   if (o.pdump) {
     if (auto st = dp::pdump_init(); !st) {
       spdlog::error("{}", st.error().message);
@@ -170,21 +121,13 @@ int run_forward(const ForwardOptions& o) {
   dp::Router router(state->router, rcu, o.workers);
   std::vector<uint16_t> eth_ports;
   for (auto& p : state->ports) {
-    auto id = dp::probe_ethdev(p.device);
+    std::string note;
+    auto id = dp::attach_ethdev_port(router, p.name, p.device, *pool, o.require_rss, &note);
     if (!id) {
-      spdlog::error("port '{}': {}", p.name, id.error().message);
+      spdlog::error("{}", id.error().message);
       return 2;
     }
-    auto queues = dp::start_ethdev_workers(*id, uint16_t(o.workers), *pool, o.require_rss);
-    if (!queues) {
-      spdlog::error("port '{}' ({}): {}", p.name, p.device, queues.error().message);
-      return 2;
-    }
-    uint16_t idx = router.add_port(p.name);
-    for (unsigned w = 0; w < o.workers; ++w)
-      router.set_port_io(idx, w,
-                         std::make_unique<dp::EthdevPortIo>(*id, uint16_t(w), w < queues->rx_queues));
-    if (o.workers > 1) spdlog::info("port '{}': {}", p.name, queues->note);
+    if (o.workers > 1) spdlog::info("port '{}': {}", p.name, note);
     eth_ports.push_back(*id);
     spdlog::info("port '{}' = {} (ethdev {})", p.name, p.device, *id);
   }
@@ -213,11 +156,11 @@ int run_forward(const ForwardOptions& o) {
   rcu.register_worker(0);
   std::atomic<bool> stop_workers{false};
   uint64_t rx_seen = 0;
-  std::vector<WorkerLoop> loops;
+  std::vector<dp::PollLoop> loops;
   loops.reserve(o.workers);
   for (unsigned w = 1; w < o.workers; ++w) {
-    loops.push_back({&router, &rcu, w, &stop_workers});
-    if (int rc = rte_eal_remote_launch(worker_loop, &loops.back(), w); rc != 0) {
+    loops.push_back({&router, &rcu, w, &stop_workers, 0});
+    if (int rc = rte_eal_remote_launch(dp::poll_loop, &loops.back(), w); rc != 0) {
       spdlog::error("worker {}: cannot launch on lcore {} (rc {})", w, w, rc);
       stop_workers = true;
       rte_eal_mp_wait_lcore();

@@ -1,7 +1,9 @@
 // `l2vpn node TOPOLOGY --router NAME`: one router of a topology as its own
 // process. Its LSR id is the router's loopback; LDP runs on the kernel
 // interfaces its links name (the port name is the interface name); routes
-// come from the kernel FIB. `l2vpn ctl --node SOCKET show ldp ...` looks in.
+// come from the kernel FIB. The router's ForwardingState goes to its fast
+// path on af_packet ports beside the kernel (node/fastpath.hpp). `l2vpn ctl
+// --node SOCKET show ldp ...|dataplane` looks in.
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -11,6 +13,7 @@
 #include "commands.hpp"
 #include "controlplane/yaml_loader.hpp"
 #include "ldp/pdu.hpp"
+#include "node/fastpath.hpp"
 #include "node/ldp_node.hpp"
 
 namespace l2vpn::app {
@@ -26,23 +29,27 @@ struct NodeCmd {
   std::vector<std::string> targeted;
   uint16_t keepalive = 180, hello_holdtime = 15, hello_interval = 5;
   bool verbose = false;
+  std::vector<std::string> binds;  // PORT=DEVARGS
+  bool no_fastpath = false;
+  std::string file_prefix, eal, memory = "nohuge";
+  unsigned idle_sleep_us = 100;
 };
 
-int fail(const std::string& msg) {
+int fail(const std::string& msg, int code = 1) {
   std::fprintf(stderr, "l2vpn node: %s\n", msg.c_str());
-  return 1;
+  return code;
 }
 
 int run(const NodeCmd& o) {
   auto topo = cp::load_topology(o.topology);
-  if (!topo) return fail(topo.error().message);
+  if (!topo) return fail(topo.error().message, 2);
   const cp::Router* r = topo->find_router(o.router);
-  if (!r) return fail(fmt::format("{}: no router '{}'", o.topology, o.router));
+  if (!r) return fail(fmt::format("{}: no router '{}'", o.topology, o.router), 2);
   if (r->external)
     return fail(fmt::format("{}: router '{}' is external (FRR or a vendor router runs it), not ours to run",
-                            o.topology, o.router));
+                            o.topology, o.router), 2);
   auto lsr = ldp::parse_ip(r->loopback);
-  if (!lsr) return fail(fmt::format("{}: router '{}' has no IPv4 loopback", o.topology, o.router));
+  if (!lsr) return fail(fmt::format("{}: router '{}' has no IPv4 loopback", o.topology, o.router), 2);
   node::NodeOptions opt;
   opt.router = o.router;
   opt.verbose = o.verbose;
@@ -66,16 +73,41 @@ int run(const NodeCmd& o) {
       const cp::Router* peer = topo->find_router(t);
       if (peer) a = ldp::parse_ip(peer->loopback);
     }
-    if (!a) return fail(fmt::format("--targeted {}: neither an IPv4 address nor a router", t));
+    if (!a) return fail(fmt::format("--targeted {}: neither an IPv4 address nor a router", t), 2);
     opt.ldp.targeted_neighbors.push_back(*a);
+  }
+  std::unique_ptr<node::FastPath> fast;
+  if (!o.no_fastpath) {
+    node::FastPathOptions fo;
+    fo.router = o.router;
+    fo.ports = opt.ldp.interfaces;
+    for (const auto& b : o.binds) {
+      const auto eq = b.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == b.size())
+        return fail(fmt::format("--bind '{}': expected PORT=DEVARGS (e.g. to-p1=net_tap0,iface=tp1)", b), 2);
+      fo.bind[b.substr(0, eq)] = b.substr(eq + 1);
+    }
+    fo.file_prefix = o.file_prefix;
+    fo.eal_extra = o.eal;
+    fo.memory = o.memory;
+    fo.idle_sleep_us = o.idle_sleep_us;
+    bool usage = false;
+    auto started = node::FastPath::start(fo, &usage);
+    if (!started) return fail(started.error().message, usage ? 2 : 1);
+    fast = std::move(*started);
+    opt.on_kernel = [f = fast.get()](const node::KernelView& k) { f->kernel_changed(k); };
+    opt.ctl_extra = [f = fast.get()](const std::string& req) { return f->answer(req); };
   }
   std::signal(SIGINT, on_node_signal);
   std::signal(SIGTERM, on_node_signal);
-  std::fprintf(stderr, "l2vpn node %s: LSR id %s, LDP on %zu interfaces, control socket %s\n",
-               o.router.c_str(), r->loopback.c_str(), opt.ldp.interfaces.size(),
-               opt.ctl_path.c_str());
+  std::fprintf(stderr, "l2vpn node %s: LSR id %s, LDP on %zu interfaces, control socket %s%s\n",
+               o.router.c_str(), r->loopback.c_str(), opt.ldp.interfaces.size(), opt.ctl_path.c_str(),
+               fast ? fmt::format(", fast path (DPDK file prefix {})", fast->file_prefix()).c_str()
+                    : ", no fast path");
+  node::StateHook hook;
+  if (fast) hook = [f = fast.get()](const ForwardingState& st) { f->publish(st); };
   try {
-    return node::run_node(opt, &g_node_stop);
+    return node::run_node(opt, &g_node_stop, hook);
   } catch (const std::exception& e) {
     return fail(e.what());
   }
@@ -108,6 +140,18 @@ void add_node_command(CLI::App& app) {
   cmd->add_option("--hello-holdtime", o->hello_holdtime, "link hello hold time, s")->check(CLI::Range(3, 65535));
   cmd->add_option("--hello-interval", o->hello_interval, "link hello interval, s")->check(CLI::Range(1, 65535));
   cmd->add_flag("--verbose", o->verbose, "log bindings changes");
+  cmd->add_option("--bind", o->binds,
+                  "PORT=DEVARGS: open this port as that DPDK device (tap, memif, a NIC) instead of "
+                  "net_af_packet on the kernel interface (repeatable)");
+  cmd->add_flag("--no-fastpath", o->no_fastpath, "control plane only: no DPDK, no forwarding");
+  cmd->add_option("--file-prefix", o->file_prefix,
+                  "DPDK file prefix, for `l2vpn ctl --file-prefix` (default l2vpn-node-ROUTER-<pid>)");
+  cmd->add_option("--eal", o->eal, "extra DPDK EAL arguments");
+  cmd->add_option("--memory", o->memory, "auto|huge|nohuge (default nohuge: a node forwards little)")
+      ->check(CLI::IsMember({"auto", "huge", "nohuge"}));
+  cmd->add_option("--idle-sleep-us", o->idle_sleep_us,
+                  "the worker sleeps this long between polls once idle (0: busy polling)")
+      ->check(CLI::Range(0u, 100000u));
   cmd->callback([o] { exit_code = run(*o); });
 }
 

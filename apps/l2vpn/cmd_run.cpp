@@ -28,6 +28,7 @@
 #include "controlplane/yaml_loader.hpp"
 #include "dataplane/counters.hpp"
 #include "dataplane/eal.hpp"
+#include "dataplane/launch.hpp"
 #include "dataplane/metrics_http.hpp"
 #include "dataplane/telemetry.hpp"
 #include "dataplane/port.hpp"
@@ -199,12 +200,6 @@ std::string event_outcome(const sim::EventRow& e) {
   return fmt::format("recomputed at {:.3f} s, {} PW changes", e.applied_at_ms / 1000, e.pw_changes);
 }
 
-std::vector<std::string> split_words(const std::string& s) {
-  std::istringstream in(s);
-  std::vector<std::string> out;
-  for (std::string w; in >> w;) out.push_back(w);
-  return out;
-}
 
 int run_backbone(const RunOptions& o) {
   auto topo = cp::load_topology(o.topology);
@@ -289,7 +284,7 @@ int run_backbone(const RunOptions& o) {
     }
   }
   // Hugepages when reserved (physical NICs DMA from them; 4 KiB pages are slower).
-  const auto extra = split_words(o.eal_args);
+  const auto extra = dp::split_words(o.eal_args);
   const bool eal_no_huge = std::find(extra.begin(), extra.end(), "--no-huge") != extra.end();
   auto huge = dp::choose_hugepages(eal_no_huge ? "nohuge" : o.hugepages ? "huge" : o.memory, 128);
   if (!huge) {

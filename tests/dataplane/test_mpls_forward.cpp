@@ -93,6 +93,83 @@ TEST(MplsForward, PhpPopExposesNextLabelWithUniformTtl) {
   EXPECT_EQ(h.router->stats().drop(DropReason::ip_payload_not_served), 1u);
 }
 
+// An IPv4 header (20 bytes, checksum filled in) and a UDP-sized tail.
+Bytes ipv4_packet(uint8_t ttl) {
+  Bytes ip = {0x45, 0, 0, 48, 0x12, 0x34, 0, 0, ttl, 17, 0, 0, 10, 255, 0, 1, 10, 255, 0, 4};
+  uint32_t sum = 0;
+  for (size_t i = 0; i < 20; i += 2) sum += load_be16(ip.data() + i);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  store_be16(ip.data() + 10, uint16_t(~sum));
+  ip.resize(48, 0xcd);
+  return ip;
+}
+bool ipv4_checksum_ok(const uint8_t* ip) {
+  uint32_t sum = 0;
+  for (size_t i = 0; i < 20; i += 2) sum += load_be16(ip + i);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return sum == 0xffff;
+}
+
+TEST(MplsForward, PhpOntoIpWhenTheRouterCarriesIpFecs) {
+  // `l2vpn node`: the penultimate hop of an LDP IPv4 FEC pops the only
+  // label and sends the IPv4 packet on, typed 0x0800, TTL uniform.
+  test::RouterHarness h(lsr_state());
+  h.router->set_php_to_ip(true);
+  Frame f;
+  f.eth(mac(0x10, 0x02), mac(0x99, 0x06), dp::kEtherTypeMpls).word(lse::make(200, 0, true, 10));
+  f.bytes(ipv4_packet(64));
+  h.inject("core0", {f.mbuf()});
+  auto out = h.take("core2");
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].size(), 14u + 48);
+  EXPECT_EQ(Bytes(out[0].begin(), out[0].begin() + 6), Bytes({0x06, 0, 0, 0, 0, 0xa2}));
+  EXPECT_EQ(load_be16(out[0].data() + 12), kEtherTypeIpv4);
+  EXPECT_EQ(out[0][14 + 8], 9);  // min(IP 64, label 10 - 1)
+  EXPECT_TRUE(ipv4_checksum_ok(out[0].data() + 14));
+  EXPECT_EQ(Bytes(out[0].begin() + 34, out[0].end()), Bytes(28, 0xcd));
+  // A lower IP TTL stays; the checksum still holds.
+  Frame g;
+  g.eth(mac(0x10, 0x02), mac(0x99, 0x06), dp::kEtherTypeMpls).word(lse::make(200, 0, true, 60));
+  g.bytes(ipv4_packet(5));
+  h.inject("core0", {g.mbuf()});
+  out = h.take("core2");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0][14 + 8], 5);
+  EXPECT_TRUE(ipv4_checksum_ok(out[0].data() + 14));
+  // Not IP below the label (version nibble 0): still not ours.
+  h.inject("core0", {mb(labelled({lse::make(200, 0, true, 10)}))});
+  EXPECT_TRUE(h.take("core2").empty());
+  EXPECT_EQ(h.router->stats().drop(DropReason::ip_payload_not_served), 1u);
+  EXPECT_EQ(h.router->stats().forwarded, 2u);
+}
+
+TEST(MplsForward, KernelSharedPortLeavesItsTrafficToTheKernel) {
+  // A core port beside the kernel (af_packet): IPv4/ARP are the kernel's,
+  // counted to_kernel, not dropped; frames with the port's own MAC as
+  // source are the kernel's transmissions af_packet shows us: ignored,
+  // even when labelled; other labelled frames are forwarded as always.
+  test::RouterHarness h(lsr_state());
+  h.router->set_port_kernel(0, mac(0x10));
+  Frame arp, ip, own, lab;
+  arp.eth(mac(0xff, 0xff), mac(0x99, 0x06), kEtherTypeArp).fill(46);
+  ip.eth(mac(0x10), mac(0x99, 0x06), kEtherTypeIpv4).bytes(ipv4_packet(64));
+  own.eth(mac(0x99, 0x06), mac(0x10), kEtherTypeMpls).word(lse::make(100, 0, true, 64)).fill(46);
+  lab.eth(mac(0x10), mac(0x99, 0x06), kEtherTypeMpls).word(lse::make(100, 0, true, 64)).fill(46);
+  h.inject("core0", {arp.mbuf(), ip.mbuf(), own.mbuf(), lab.mbuf()});
+  EXPECT_EQ(h.take("core1").size(), 1u);
+  auto st = h.router->stats();
+  EXPECT_EQ(st.total_drops(), 0u);
+  EXPECT_EQ(st.to_kernel, 2u);
+  EXPECT_EQ(st.kernel_tx_seen, 1u);
+  EXPECT_EQ(st.rx_packets, st.forwarded + st.total_drops() + st.to_kernel + st.kernel_tx_seen);
+  auto ps = h.router->port_stats(0);
+  EXPECT_EQ(ps.to_kernel, 2u);
+  EXPECT_EQ(ps.kernel_tx_seen, 1u);
+  // A port the kernel does not share still drops what is not MPLS.
+  h.inject("core1", {arp.mbuf()});
+  EXPECT_EQ(h.router->stats().drop(DropReason::not_mpls), 1u);
+}
+
 TEST(MplsForward, PushKeepsTopAndPushesAbove) {
   test::RouterHarness h(lsr_state());
   h.inject("core0", {mb(labelled({lse::make(300, 2, true, 50)}))});

@@ -169,7 +169,8 @@ while (( SECONDS - t0 < 40 )) && [[ $(ups) = "$u0" ]]; do sleep 0.2; done
 if [[ $(ups) != "$u0" ]] && t=$(wait_up 40); then ok "FRR cleared the session; a new one OPERATIONAL on both sides (sessions up $u0 -> $(ups))"
 else bad "no new session after FRR's clear: FRR $(frr_state), ours $(our_state), sessions up $u0 -> $(ups)"; fi
 # 4b. our node killed and restarted
-kill -9 "$NODE_PID"; wait "$NODE_PID" 2>/dev/null; NODE_PID=
+kill -9 "$NODE_PID"; wait "$NODE_PID" 2>/dev/null
+rm -rf "/var/run/dpdk/l2vpn-node-n1-$NODE_PID"; NODE_PID=  # EAL runtime dir a killed process leaves
 start_node
 if t=$(wait_up 60); then ok "recovered after our node was killed and restarted (${t}s)"
 else bad "no recovery after our restart: FRR $(frr_state), ours $(our_state)"; fi

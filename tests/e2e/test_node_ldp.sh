@@ -17,6 +17,15 @@
 #  4. P2 frozen (SIGSTOP, no FIN): its sessions go down after the hold time
 #     and its labels leave the others' bindings; P2 killed and restarted:
 #     the sessions come back.
+# Labelled traffic through the four fast paths (af_packet beside the kernel):
+#  T1. 300 probes (MPLS, PE1's FTN label for PE2's loopback, IPv4/UDP below)
+#      sent by a raw socket out of PE1's to-p1 (ldp_probe.py): P1 swaps, P2
+#      pops (PHP onto IPv4), PE2's kernel receives them all; the counters
+#      say so: P1's and P2's label hits, PE2's to_kernel, PE1's fast path
+#      ignoring them as the kernel's own frames (kernel_tx_seen), no frame
+#      of the kernel's (OSPF, LDP, ARP) counted as a drop anywhere;
+#  T2. probes every 1 ms while p1-p2 is cut: the traffic outage (the
+#      longest run of lost probes) is the figure printed at the end.
 # Exit 0: passed; 1: a check failed; 77: skipped (not root, FRR missing).
 set -uo pipefail
 
@@ -39,6 +48,17 @@ bad() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 trap '[[ ${KEEP:-0} = 1 ]] || "$LAB" down' EXIT
 
 "$LAB" up "$L2VPN" || { echo "FAIL: lab-ldp.sh up"; exit 1; }
+
+# Bad input: a --bind for a port the router lacks, a port without its interface: exit 2, named.
+out=$(ip netns exec i16-pe1 "$L2VPN" node "$ROOT/topologies/lab-ldp.yaml" --router pe1 --ctl "$W/bad.sock" \
+  --bind to-p9=net_null0 2>&1); rc=$?
+[[ $rc = 2 && $out == *"no port 'to-p9'"* ]] && ok "--bind to an unknown port: exit 2, named" \
+  || bad "--bind to-p9=...: exit $rc, '$out'"
+ip netns add i16-empty
+out=$(ip netns exec i16-empty "$L2VPN" node "$ROOT/topologies/lab-ldp.yaml" --router pe1 --ctl "$W/bad.sock" 2>&1); rc=$?
+ip netns del i16-empty
+[[ $rc = 2 && $out == *"port 'to-p1' has no kernel interface 'to-p1'"* ]] && ok "a port without its interface: exit 2, named" \
+  || bad "node without to-p1: exit $rc, '$out'"
 
 ctl() { "$L2VPN" ctl --node "$W/$1.sock" --json show "${@:2}" 2>/dev/null; }
 operational() {  # router -> number of OPERATIONAL sessions
@@ -90,8 +110,68 @@ grep -q "^ilm $l_p1 swap\[$l_p2\]@to-p2" "$W/p1.before" && ok "P1 ILM $l_p1: swa
 grep -q "^ilm $l_p2 pop\[\]@to-pe2" "$W/p2.before" && ok "P2 ILM $l_p2: pop (PHP) out of to-pe2" \
   || bad "P2 ILM $l_p2: $(grep "ilm $l_p2 " "$W/p2.before") (want pop @to-pe2)"
 
-# 3. cut p1-p2: the labels follow the IGP
+# T1. labelled probes PE1 -> P1 (swap) -> P2 (PHP) -> PE2's kernel
+PROBE=$HERE/ldp_probe.py
+mac_of() { ip -n "i16-$1" -j link show "$2" | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'; }
+dp() {  # router -> the fast path's counters (JSON)
+  "$L2VPN" ctl --node "$W/$1.sock" --json show dataplane 2>/dev/null
+}
+dpq() {  # router python-expression-over-j -> value
+  dp "$1" | $PY -c 'import json,sys
+j=json.load(sys.stdin)
+lab={l["label"]:l["rx_packets"] for l in j["labels"]}
+port={p["name"]:p for p in j["ports"]}
+print(eval(sys.argv[1]))' "$2" 2>/dev/null
+}
+for r in pe2 p1 p2 pe1; do ip netns exec "i16-$r" sysctl -qw net.ipv4.conf.all.rp_filter=0; done
+PE1_MAC=$(mac_of pe1 to-p1); P1_MAC=$(mac_of p1 to-pe1)
+listening() {  # out.json: wait until the receiver is bound
+  for _ in $(seq 1 100); do [[ -f $1.ready ]] && return; sleep 0.05; done
+}
+probes() {  # count interval_ms recv_seconds out.json: receive at PE2, send at PE1
+  ip netns exec i16-pe2 $PY "$PROBE" recv "$3" "$4" &
+  local rp=$!
+  listening "$4"
+  ip netns exec i16-pe1 $PY "$PROBE" send to-p1 "$P1_MAC" "$PE1_MAC" "$l_p1" 10.255.0.1 10.255.0.4 "$1" "$2" >/dev/null
+  wait $rp
+}
+pe1_seen0=$(dpq pe1 'port["to-p1"]["kernel_tx_seen"]'); p1_hits0=$(dpq p1 "lab[$l_p1]")
+p2_hits0=$(dpq p2 "lab[$l_p2]"); pe2_kernel0=$(dpq pe2 'port["to-p2"]["to_kernel"]')
+probes 300 2 1.5 "$W/probe1.json"
+read -r got lost _ < <($PY "$PROBE" summary "$W/probe1.json" 300 2)
+# All of them, unless the machine is so loaded that the odd one is late.
+(( ${got:-0} >= 295 )) && ok "300 labelled probes PE1 -> PE2: $got arrived at PE2's kernel after PHP" \
+  || bad "labelled probes: ${got:-0} of 300 arrived at PE2 (see '$L2VPN ctl --node $W/ROUTER.sock show dataplane')"
+d_p1=$(( $(dpq p1 "lab[$l_p1]") - p1_hits0 )); d_p2=$(( $(dpq p2 "lab[$l_p2]") - p2_hits0 ))
+d_pe2=$(( $(dpq pe2 'port["to-p2"]["to_kernel"]') - pe2_kernel0 ))
+d_pe1=$(( $(dpq pe1 'port["to-p1"]["kernel_tx_seen"]') - pe1_seen0 ))
+(( d_p1 >= got && d_p2 >= got )) && ok "P1 swapped $d_p1 on label $l_p1, P2 popped $d_p2 on label $l_p2 (fast path label counters)" \
+  || bad "label counters: P1 $l_p1 +$d_p1, P2 $l_p2 +$d_p2 (want >= $got)"
+(( d_pe2 >= got )) && ok "PE2's fast path left $d_pe2 frames (the IPv4 after PHP) to its kernel (to_kernel), not dropped" \
+  || bad "PE2 to_kernel on to-p2 +$d_pe2 (want >= $got)"
+(( d_pe1 >= got )) && ok "PE1's fast path saw the $d_pe1 frames the kernel sent out of to-p1 and ignored them (kernel_tx_seen)" \
+  || bad "PE1 kernel_tx_seen on to-p1 +$d_pe1 (want >= $got)"
+for r in pe1 p1 p2 pe2; do
+  d=$(dpq $r 'j["dropped"]'); tk=$(dpq $r 'j["to_kernel"]')
+  [[ $d = 0 ]] && ok "$r: no drops; $tk frames left to the kernel (OSPF, LDP, ARP, probes)" \
+  || bad "$r: $d drops: $(dpq $r '{k:v for k,v in j["drops"].items() if v}')"
+done
+"$L2VPN" ctl --node "$W/p1.sock" show dataplane >"$W/p1.dataplane.txt" 2>&1
+m=$($PY -c 'import socket,sys
+s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"metrics\n")
+print(b"".join(iter(lambda: s.recv(65536), b"")).decode())' "$W/pe2.sock")
+grep -q '^l2vpn_port_to_kernel_total{router="pe2",port="to-p2"} [1-9]' <<<"$m" && grep -q '^l2vpn_ldp_fecs' <<<"$m" \
+  && ok "PE2's metrics: LDP's and the fast path's (l2vpn_port_to_kernel_total)" \
+  || bad "PE2's metrics lack LDP's or the fast path's: $(grep -c . <<<"$m") lines"
+
+# 3. cut p1-p2 under traffic: the labels follow the IGP, and the traffic
 v0=$(awk '/^version/{print $2}' "$W/p1.before")
+ip netns exec i16-pe2 $PY "$PROBE" recv 5 "$W/probe2.json" &
+recv_pid=$!
+listening "$W/probe2.json"
+ip netns exec i16-pe1 $PY "$PROBE" send to-p1 "$P1_MAC" "$PE1_MAC" "$l_p1" 10.255.0.1 10.255.0.4 3000 1 >/dev/null &
+send_pid=$!
+sleep 1
 cut_ms=$($PY -c 'import time; print(int(time.clock_gettime(time.CLOCK_MONOTONIC)*1000))')
 ip -n i16-p1 link set to-p2 down
 ip -n i16-p2 link set to-p1 down
@@ -110,8 +190,21 @@ else
 fi
 [[ $(local_label p1 $FEC) = "$l_p1" ]] && ok "P1's local label for $FEC unchanged ($l_p1) across the reroute" \
   || bad "P1's local label for $FEC changed: $l_p1 -> $(local_label p1 $FEC)"
-summary pe1 | grep -q "^ftn $FEC push\[$l_p1\]@to-p1" && ok "PE1's FTN untouched (push $l_p1 via P1)" \
+grep -q "^ftn $FEC push\[$l_p1\]@to-p1" <<<"$(summary pe1)" && ok "PE1's FTN untouched (push $l_p1 via P1)" \
   || bad "PE1 FTN changed: $(summary pe1 | grep "ftn $FEC")"
+wait $send_pid; wait $recv_pid
+read -r got lost gap_ms < <($PY "$PROBE" summary "$W/probe2.json" 3000 1)
+if [[ -n $got ]] && (( got > 2000 && gap_ms < 1000 )); then
+  ok "probes every 1 ms across the cut: $got of 3000 arrived, $lost lost; longest gap $gap_ms ms"
+  echo "traffic outage (longest run of lost 1 ms probes, PE1 -> PE2 through the four fast paths): $gap_ms ms ($lost of 3000 lost)" >>"$W/outage.txt"
+else
+  bad "probes across the cut: ${got:-0} of 3000 arrived, longest gap ${gap_ms:-?} ms"
+fi
+n=$(dpq p1 'port["to-pe2"]["tx_packets"]')
+(( ${n:-0} > 1500 )) && ok "P1 sent $n probes out of to-pe2 (PHP onto IPv4) after the cut" \
+  || bad "P1 sent ${n:-0} frames out of to-pe2 after the cut (want > 1500)"
+echo "P1's fast path after the cut:"; "$L2VPN" ctl --node "$W/p1.sock" show dataplane | sed 's/^/  /'
+
 ip -n i16-p1 link set to-p2 up
 ip -n i16-p2 link set to-p1 up
 sleep 8
@@ -124,9 +217,10 @@ t0=$SECONDS
 while (( SECONDS - t0 < 30 )); do (( $(operational p1) == 2 )) && break; sleep 0.5; done
 if (( $(operational p1) == 2 )); then ok "P2 frozen: P1's session with it ended after $((SECONDS - t0)) s (hold 6 s, keepalive 9 s)"
 else bad "P2 frozen: P1 still has $(operational p1) sessions"; fi
-ctl p1 ldp binding | grep -q '"neighborId": "10.255.0.3"' && bad "P2's labels still in P1's bindings" \
+grep -q '"neighborId": "10.255.0.3"' <<<"$(ctl p1 ldp binding)" && bad "P2's labels still in P1's bindings" \
   || ok "P2's labels left P1's bindings"
 kill -KILL "$p2pid"
+rm -rf "/var/run/dpdk/l2vpn-node-p2-$p2pid"  # EAL's runtime directory: a killed process leaves it
 "$LAB" start-node p2 "$L2VPN"
 t0=$SECONDS
 while (( SECONDS - t0 < 40 )); do (( $(operational p1) == 3 && $(operational p2) == 2 )) && break; sleep 0.5; done

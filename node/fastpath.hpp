@@ -1,0 +1,66 @@
+#pragma once
+// The node's fast path: the router's ForwardingState (node/lfib.hpp)
+// published with RCU to a dataplane Router whose ports are the kernel
+// interfaces its links name, opened as DPDK net_af_packet devices beside
+// the kernel (or what `--bind PORT=DEVARGS` says: tap, memif, a NIC). On
+// af_packet ports the kernel keeps everything that is not MPLS (LDP, OSPF,
+// ARP: counted to_kernel, not dropped) and the fast path ignores the
+// kernel's own outgoing frames (kernel_tx_seen); the penultimate hop pops
+// onto IP (set_php_to_ip). One worker lcore polls, sleeping when idle.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "contract/forwarding_state.hpp"
+#include "contract/result.hpp"
+#include "node/kernel.hpp"
+
+namespace l2vpn::node {
+
+struct FastPathOptions {
+  std::string router;
+  std::vector<std::string> ports;            // kernel interface names (the core ports)
+  std::map<std::string, std::string> bind;   // port -> DPDK devargs, instead of af_packet
+  std::string file_prefix;                   // DPDK's; empty: l2vpn-node-ROUTER-<pid>
+  std::string eal_extra;                     // more EAL words
+  std::string memory = "nohuge";             // auto|huge|nohuge
+  unsigned idle_sleep_us = 100;              // worker's sleep when idle (launch.hpp)
+};
+
+// Where each port goes: the --bind devargs or af_packet on the interface.
+// Errors (exit 2): a --bind for a port the router does not have, a port
+// without a kernel interface (and no --bind). Names the port.
+struct PortPlan {
+  std::string port, devargs;
+  bool kernel = false;  // af_packet beside the kernel
+};
+Result<std::vector<PortPlan>> plan_ports(const FastPathOptions& o, const KernelView& k);
+
+class FastPath {
+ public:
+  // Starts EAL, the ports and the worker. The error says what and which
+  // port; `usage` is set for bad input (exit 2) as opposed to a failure.
+  static Result<std::unique_ptr<FastPath>> start(const FastPathOptions& o, bool* usage = nullptr);
+  ~FastPath();
+  FastPath(const FastPath&) = delete;
+  FastPath& operator=(const FastPath&) = delete;
+
+  // Control thread: publish a new state (RCU), follow link state.
+  void publish(const ForwardingState& state);
+  void kernel_changed(const KernelView& k);
+  // Control-socket requests it answers: "show dataplane" (counters as
+  // router-style tables), "show dataplane json", "metrics" (Prometheus
+  // text of the router's counters); "" for anything else.
+  std::string answer(const std::string& request) const;
+  const std::string& file_prefix() const;
+
+  struct Impl;
+
+ private:
+  explicit FastPath(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace l2vpn::node
