@@ -1135,6 +1135,7 @@ Report Emulator::Impl::report(double wall) const {
   for (auto& rt : bb->routers()) all += rt->stats();
   for (size_t i = 0; i < dp::kDropReasonCount; ++i)
     if (all.drops[i]) r.router_drops[std::string(dp::kDropReasonNames[i])] = all.drops[i];
+  r.routers = router_rows(bb->routers());
   return r;
 }
 

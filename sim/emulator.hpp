@@ -25,6 +25,7 @@
 #include "controlplane/topology.hpp"
 #include "dataplane/rcu.hpp"
 #include "sim/backbone.hpp"
+#include "sim/router_counters.hpp"
 
 namespace l2vpn::cp {
 class Network;
@@ -198,6 +199,7 @@ struct Report {
   std::vector<FloodRow> flooding;
   std::vector<FlowRow> flows;
   std::map<std::string, uint64_t> router_drops;  // by reason, all routers
+  std::vector<RouterRow> routers;                // per router (router_counters.hpp)
   Totals totals;
   // Stopped before its end (a signal): the report covers [0, cut_at_ms).
   bool cut_short = false;
