@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include "controlplane/yaml_loader.hpp"
 #include "sim/emulator.hpp"
 #include "sim/path_bounds.hpp"
@@ -178,6 +180,42 @@ TEST(Issue14, P2mpTreeChangeDuplicatesNothing) {
     EXPECT_EQ(r.totals.lost_outside_events, 0u) << "seed " << seed;
     EXPECT_GT(r.totals.sent, 0u);
   }
+}
+
+// Per-router counters in the report: every router's figures add up
+// (rx + replicas + OAM sent = tx + drops + OAM punted), the drops by reason
+// add up to router_drops, the packet-hops are the routers' rx, and each VPLS
+// learned the MACs of its hosts at each of its PEs (and floods, so copies).
+TEST(Issue14, RouterCountersAddUpAndVplsLearned) {
+  auto topo = default_topology();
+  Report r = run(topo, run_of(100));
+  ASSERT_EQ(r.routers.size(), topo.routers.size());
+  std::map<std::string, uint64_t> drops;
+  uint64_t rx = 0;
+  size_t bds = 0;
+  for (auto& x : r.routers) {
+    EXPECT_EQ(x.rx + x.replicas + x.oam_sent, x.tx + x.dropped + x.oam_punted) << x.name;
+    uint64_t sum = 0;
+    for (auto& [k, v] : x.drops) {
+      sum += v;
+      drops[k] += v;
+    }
+    EXPECT_EQ(sum, x.dropped) << x.name;
+    rx += x.rx;
+    for (auto& b : x.bridge_domains) {
+      ++bds;
+      EXPECT_GT(b.learned, 0u) << x.name << " " << b.name;
+      EXPECT_GT(b.macs, 0u) << x.name << " " << b.name;
+      EXPECT_LE(b.macs, b.learned) << x.name << " " << b.name;
+      EXPECT_GT(b.flooded, 0u) << x.name << " " << b.name << ": ARP requests are broadcast";
+    }
+  }
+  EXPECT_GT(bds, 0u);
+  EXPECT_EQ(drops, r.router_drops);
+  EXPECT_EQ(rx, r.totals.packet_hops);
+  const std::string j = to_json(r);
+  EXPECT_NE(j.find("\"routers\""), std::string::npos);
+  EXPECT_NE(j.find("\"flood_copies\""), std::string::npos);
 }
 
 }  // namespace
