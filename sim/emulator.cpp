@@ -224,6 +224,8 @@ struct Emulator::Impl {
   bool send(uint32_t from, uint32_t to, uint16_t sport, uint16_t dport, uint32_t flow);
   void step(uint64_t t);
   Report report(double wall) const;
+  void run_agenda(uint64_t t);
+  void step_profiled(uint64_t t);
   void flooding(Report& r) const;
 };
 
@@ -800,17 +802,44 @@ void Emulator::Impl::on_udp(const UdpDelivery& u) {
 }
 
 void Emulator::Impl::step(uint64_t t) {
+  if (opt.profile) return step_profiled(t);
   // The routers' clocks follow the frames they forward (set_virtual_clocks).
   bb->advance_to(t);
   auto cb = [this](const UdpDelivery& u) { on_udp(u); };
   hosts->receive(cb);
+  run_agenda(t);
+  do bb->settle();
+  while (hosts->receive(cb) > 0);
+}
+
+void Emulator::Impl::run_agenda(uint64_t t) {
   while (!agenda.empty() && agenda.top().t <= t) {
     auto fn = std::move(const_cast<Task&>(agenda.top()).fn);
     agenda.pop();
     if (fn) fn();
   }
-  do bb->settle();
-  while (hosts->receive(cb) > 0);
+}
+
+// step() with its time split between the backbone and the hosts.
+void Emulator::Impl::step_profiled(uint64_t t) {
+  StepProfile& p = *opt.profile;
+  ++p.steps;
+  uint64_t t0 = StepProfile::ticks();
+  bb->advance_to(t);
+  uint64_t t1 = StepProfile::ticks();
+  p.backbone += t1 - t0;
+  auto cb = [this](const UdpDelivery& u) { on_udp(u); };
+  hosts->receive(cb);
+  run_agenda(t);
+  for (;;) {
+    t0 = StepProfile::ticks();
+    p.hosts += t0 - t1;
+    bb->settle();
+    t1 = StepProfile::ticks();
+    p.backbone += t1 - t0;
+    if (hosts->receive(cb) == 0) break;
+  }
+  p.hosts += StepProfile::ticks() - t1;
 }
 
 Result<Report> Emulator::run(const std::atomic<bool>* stop) {
@@ -869,7 +898,9 @@ Result<Report> Emulator::run(const std::atomic<bool>* stop) {
     while (!m.agenda.empty()) m.agenda.pop();
   }
   for (auto& r : m.bb->routers()) r->reclaim_all();
+  const uint64_t report0 = StepProfile::ticks();
   Report r = m.report(double(wall_ns()) / 1e9);
+  if (m.opt.profile) m.opt.profile->report += StepProfile::ticks() - report0;
   r.cut_short = cut;
   r.cut_at_ms = cut ? cut_at : 0;
   return r;

@@ -26,6 +26,7 @@
 #include "dataplane/rcu.hpp"
 #include "sim/backbone.hpp"
 #include "sim/router_counters.hpp"
+#include "sim/step_profile.hpp"
 
 namespace l2vpn::cp {
 class Network;
@@ -108,6 +109,8 @@ struct EmulatorOptions {
   // PE access ports bound to real interfaces (`l2vpn run`): no emulated
   // host attaches there; serve() polls them.
   RealPortMap real_ports;
+  // run() adds where its time went (bench/sim_job_bench); nullptr: not measured.
+  StepProfile* profile = nullptr;
 };
 
 // ------------------------------------------------------------ report
