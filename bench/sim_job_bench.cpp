@@ -190,9 +190,10 @@ Result<Figures> run_case(const std::string& name, const cp::Topology& topo, doub
 void print(const Figures& f, const Figures* base) {
   const double ticks = double(f.prof.backbone + f.prof.hosts + f.prof.report);
   auto share = [&](uint64_t t) { return ticks > 0 ? f.ns_per_hop() * double(t) / ticks : 0.0; };
-  std::printf("%-8s %5zu routers %4zu sites: %11llu packet-hops in %6.2f s CPU (%6.2f s wall), %5.2f M hops/CPU s, "
-              "%6.0f ns/hop = backbone %5.0f + hosts/workload %5.0f + report %4.0f; %s",
-              f.name.c_str(), f.routers, f.sites, (unsigned long long)f.hops, f.cpu_s, f.wall_s,
+  std::printf("%-8s %5zu routers %4zu sites: %11llu packet-hops (%.1f a frame) in %6.2f s CPU (%6.2f s wall), "
+              "%5.2f M hops/CPU s, %6.0f ns/hop = backbone %5.0f + hosts/workload %5.0f + report %4.0f; %s",
+              f.name.c_str(), f.routers, f.sites, (unsigned long long)f.hops,
+              f.sent ? double(f.hops) / double(f.sent) : 0.0, f.cpu_s, f.wall_s,
               f.cpu_s > 0 ? double(f.hops) / f.cpu_s / 1e6 : 0.0, f.ns_per_hop(), share(f.prof.backbone),
               share(f.prof.hosts), share(f.prof.report), f.ok ? "ok" : "NOT OK");
   if (base && base->ns_per_hop() > 0) std::printf("; %.2fx the baseline's ns/hop", f.ns_per_hop() / base->ns_per_hop());
