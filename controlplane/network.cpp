@@ -333,7 +333,10 @@ struct Network::Impl {
     apply_spoke_redundancy(ctx, results);
     pw_slot.assign(sp.ends.size(), kNoIndex);
     emit_vpws(ctx, results, out, status, &pw_slot);
-    if (auto st = emit_vpls(ctx, results, out, status, &trees, &pw_slot); !st) return st;
+    // Versions are committed only with the tables they numbered.
+    TreeVersions next = state.tree_versions;
+    if (auto st = emit_vpls(ctx, results, out, status, &trees, &pw_slot, &next); !st) return st;
+    state.tree_versions = std::move(next);
     end_lsp.assign(sp.ends.size(), 0);
     for (size_t i = 0; i < sp.ends.size(); ++i)
       end_lsp[i] = !routes[sp.ends[i].router].to(plan.routers[sp.ends[i].peer].fec).empty();
@@ -603,7 +606,7 @@ struct Network::Impl {
     }
   }
 
-  Status full(const Failures& f) {
+  Status full(const Failures& f, const TreeVersions* prior = nullptr) {
     auto p = make_plan(topo);
     if (!p) return p.error();
     plan = std::move(*p);
@@ -618,6 +621,7 @@ struct Network::Impl {
     routes.resize(plan.router_count());
     for (uint32_t r = 0; r < plan.router_count(); ++r) routes[r] = compute_routes(*igp, r);
     state = NetworkState{};
+    if (prior) state.tree_versions = *prior;
     if (auto st = compute_services(services, state.pseudowires, state.p2mp_trees); !st) return st;
     for (uint32_t r = 0; r < plan.router_count(); ++r)
       state.routers.emplace(plan.router_at(r).name, build_router(r));
@@ -819,10 +823,10 @@ Result<NetworkDiff> Network::remove_vpls(const std::string& name) {
   return impl_->services_changed(std::move(prev));
 }
 
-Result<NetworkState> compute(const Topology& topo, const Failures& failures) {
+Result<NetworkState> compute(const Topology& topo, const Failures& failures, const TreeVersions* prior) {
   Network::Impl impl;
   impl.topo = topo;
-  if (auto st = impl.full(failures); !st) return st.error();
+  if (auto st = impl.full(failures, prior); !st) return st.error();
   return std::move(impl.state);
 }
 

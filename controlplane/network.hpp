@@ -66,6 +66,9 @@ struct NetworkState {
   size_t lsp_count = 0;               // FTN entries over all PEs
   std::vector<PwStatus> pseudowires;  // one per PW end, services in topology order
   std::vector<P2mpTree> p2mp_trees;
+  // Each P2MP tree slot's last shape and version: history, so that a tree
+  // whose shape changes always moves to another label (emit_vpls).
+  TreeVersions tree_versions;
   std::vector<std::string> warnings;
 
   const ForwardingState* router(std::string_view name) const;
@@ -76,7 +79,10 @@ struct NetworkState {
 Result<Lsp> trace_lsp(const NetworkState& state, const Topology& topo, std::string_view ingress,
                       std::string_view egress);
 
-Result<NetworkState> compute(const Topology& topo, const Failures& failures = {});
+// `prior`: the tree versions of an earlier state (NetworkState::tree_versions),
+// so that a fresh computation equals an incremental one from that state.
+Result<NetworkState> compute(const Topology& topo, const Failures& failures = {},
+                             const TreeVersions* prior = nullptr);
 
 struct NetworkDiff {
   std::map<std::string, ForwardingStateDiff> routers;  // only routers that changed

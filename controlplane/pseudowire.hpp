@@ -9,9 +9,10 @@
 // failure never renumbers a PW; signalling (up or down, transport) is redone
 // on every computation.
 
+#include <array>
 #include <cstdint>
-#include <optional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -98,14 +99,32 @@ struct TreeSlot {
 };
 using TreeSlots = std::map<std::string, TreeSlot>;  // by VPLS name
 
-// Labels per P2MP tree slot at every router: the tree's version, a stable
-// hash of its shape (branches, leaves) modulo this, picks one. When a
-// failure or a repair changes the shape, the tree most likely (3 in 4)
-// moves to another label, so a copy the old tree replicated and still in
-// flight is dropped where it arrives instead of being replicated again by
-// the new tree (a leaf reached both ways got it twice; issue 14, failure
-// 4). From the shape alone, so an incremental computation equals a fresh one.
+// Labels per P2MP tree slot at every router; the tree's version picks one.
+// A version stands for one shape (branches, leaves) of the slot's tree: when
+// a failure or a repair changes the shape, the tree moves to the version of
+// that shape if it is remembered, else to the least recently used other
+// version. A copy in flight that arrives with the label of an older shape is
+// then dropped where it arrives (no ILM entry), or replicated exactly as
+// that shape would (its shape is back), never by another shape: a leaf
+// reached both ways got it twice (issue 14, failure 4). A version taken
+// from a shape had been left for at least three changes. The versions are
+// history, not a hash of the shape alone: that collided 1 time in 4
+// (seed 134 of the property tests).
 inline constexpr uint32_t kTreeVersions = 4;
+
+// A slot's versions: the shape (a hash) each stands for, when each was last
+// taken (0: never) and the one in use. A slot's first tree takes version
+// shape % kTreeVersions, so a fresh computation numbers as before.
+struct TreeVersion {
+  std::array<uint64_t, kTreeVersions> shape{};
+  std::array<uint64_t, kTreeVersions> taken{};
+  uint32_t current = 0;
+  uint64_t clock = 0;
+  bool operator==(const TreeVersion&) const = default;
+  // The version of `shape`, taking one when it is new.
+  uint32_t of(uint64_t shape);
+};
+using TreeVersions = std::map<uint32_t, TreeVersion>;  // by tree slot
 
 struct ServicePlan {
   std::vector<PwEndPlan> ends;
@@ -115,7 +134,7 @@ struct ServicePlan {
   std::vector<StableAllocator> labels;  // per router: PW label space (after the tree slots)
   // P2MP trees get fixed slots, one per (instance, possible root): the tree
   // label at any router is first + FEC count + kTreeVersions x slot +
-  // version (emit_vpls: from the tree's shape), the replication group
+  // version (emit_vpls: TreeVersions), the replication group
   // id 1 + slot, a branch NHLFE id service base + slot x port stride + port.
   // Collision-free and independent of the order trees are built in.
   uint32_t tree_slots = 0;

@@ -31,6 +31,7 @@ struct Emitter {
   std::vector<PwStatus>& status;
   std::vector<P2mpTree>* trees;
   std::vector<uint32_t>* slots;
+  TreeVersions* versions;
   // Scratch for tree building, indexed by router.
   std::vector<uint32_t> stamp;
   std::vector<std::vector<uint16_t>> children;  // ports toward downstream routers
@@ -151,7 +152,7 @@ struct Emitter {
       return;
     }
     // The tree's shape: its branches (router, ports down) and where leaves
-    // dispose. The version, from the shape, picks the slot's label (kTreeVersions).
+    // dispose. A new shape takes the slot's next label (TreeVersions).
     uint64_t shape = 0xcbf29ce484222325ULL;
     auto mix = [&](uint64_t v) { shape = (shape ^ v) * 0x100000001b3ULL; };
     {
@@ -165,7 +166,7 @@ struct Emitter {
       }
     }
     shape ^= shape >> 29;  // the low bits depend on every branch
-    const uint32_t version = uint32_t(shape % kTreeVersions);
+    const uint32_t version = versions ? (*versions)[slot].of(shape) : uint32_t(shape % kTreeVersions);
     // Each router on the tree but the root has a label for the P2MP FEC
     // (root, VSI) and advertises it upstream: the slot's label of this version.
     auto tree_label = [&](uint32_t x) {
@@ -212,10 +213,29 @@ struct Emitter {
 
 }  // namespace
 
+uint32_t TreeVersion::of(uint64_t s) {
+  if (clock == 0) {  // the slot's first tree
+    current = uint32_t(s % kTreeVersions);
+  } else {
+    uint32_t v = kTreeVersions;
+    for (uint32_t i = 0; i < kTreeVersions; ++i)
+      if (taken[i] && shape[i] == s) v = i;
+    if (v == current) return current;
+    if (v == kTreeVersions) {  // a new shape: the least recently used other version
+      for (uint32_t i = 0; i < kTreeVersions; ++i)
+        if (i != current && (v == kTreeVersions || taken[i] < taken[v])) v = i;
+    }
+    current = v;
+  }
+  shape[current] = s;
+  taken[current] = ++clock;
+  return current;
+}
+
 Status emit_vpls(const ServiceContext& ctx, const std::vector<PwNegotiation>& results,
                  std::vector<ServiceTables>& out, std::vector<PwStatus>& status,
-                 std::vector<P2mpTree>* trees, std::vector<uint32_t>* slots) {
-  Emitter e{ctx, results, out, status, trees, slots, {}, {}, 0};
+                 std::vector<P2mpTree>* trees, std::vector<uint32_t>* slots, TreeVersions* versions) {
+  Emitter e{ctx, results, out, status, trees, slots, versions, {}, {}, 0};
   return e.run();
 }
 

@@ -29,9 +29,11 @@ struct P2mpTree {
 
 // Bridge domains, VPLS attachment circuits, mesh and spoke pseudowires with
 // their ILM entries, and the P2MP trees' labels, replication groups and
-// NHLFEs. Fails only when a router runs out of labels or ids.
+// NHLFEs. `versions`: each slot's last tree (read and updated; without it
+// every version comes from the shape alone). Fails only when a router runs out of labels or ids.
 Status emit_vpls(const ServiceContext& ctx, const std::vector<PwNegotiation>& results,
                  std::vector<ServiceTables>& out, std::vector<PwStatus>& status,
-                 std::vector<P2mpTree>* trees = nullptr, std::vector<uint32_t>* slots = nullptr);
+                 std::vector<P2mpTree>* trees = nullptr, std::vector<uint32_t>* slots = nullptr,
+                 TreeVersions* versions = nullptr);
 
 }  // namespace l2vpn::cp

@@ -60,19 +60,25 @@ class Backbone::LinkIo final : public dp::PortIo {
 // writes no frame time on the way, with windows every frame has its own).
 class Backbone::AccessIo final : public dp::PortIo {
  public:
-  AccessIo(Backbone& bb, rte_ring* rx, rte_ring* tx) : bb_(bb), rx_(rx), tx_(tx) {}
+  AccessIo(Backbone& bb, AccessPort* ap) : bb_(bb), ap_(ap), rx_(ap->to_pe.get()), tx_(ap->from_pe.get()) {}
   uint16_t rx_burst(rte_mbuf** pkts, uint16_t n) override {
     return uint16_t(rte_ring_dequeue_burst(rx_, reinterpret_cast<void**>(pkts), n, nullptr));
   }
   uint16_t tx_burst(rte_mbuf** pkts, uint16_t n) override {
     if (!bb_.windows_on_)
       for (uint16_t i = 0; i < n; ++i) set_frame_time(pkts[i], bb_.now_ns_);
-    return uint16_t(rte_ring_enqueue_burst(tx_, reinterpret_cast<void**>(pkts), n, nullptr));
+    const auto sent = uint16_t(rte_ring_enqueue_burst(tx_, reinterpret_cast<void**>(pkts), n, nullptr));
+    if (sent && !ap_->out_listed) {
+      ap_->out_listed = true;
+      bb_.access_out_.push_back(ap_);
+    }
+    return sent;
   }
   std::string describe() const override { return "emulated hosts"; }
 
  private:
   Backbone& bb_;
+  AccessPort* ap_;
   rte_ring* rx_;
   rte_ring* tx_;
 };
@@ -143,10 +149,14 @@ Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
     if (!from) return from.error();
     auto* r = b->by_name_.at(s.pe);
     const uint16_t port = r->add_port(s.port);
-    r->set_port_io(port, 0, std::make_unique<AccessIo>(*b, to->get(), from->get()));
+    rte_ring* to_ring = to->get();
+    // A std::map node: the port's address is stable for the AccessIo.
+    AccessPort& ap = b->access_[key] = AccessPort{s.pe, s.port, std::move(*to), std::move(*from)};
+    ap.rx_slot = uint32_t(b->access_rx_.size());
+    r->set_port_io(port, 0, std::make_unique<AccessIo>(*b, &ap));
     auto& w = b->work_[index.at(s.pe)];
     const Waker wk{index.at(s.pe), uint32_t(w.rx.size())};
-    b->access_rx_.push_back({to->get(), wk});
+    b->access_rx_.push_back({to_ring, wk});
     // The host side's line for schedule(): no delay, no rate, no loss.
     LinkParams hp;
     hp.delay_us = 0;
@@ -154,9 +164,9 @@ Result<std::unique_ptr<Backbone>> Backbone::build(const cp::Topology& topo,
     hp.queue_bytes = UINT64_MAX / 2;
     const uint32_t line = uint32_t(2 * topo.links.size() + b->host_lines_.size());
     b->host_lines_.push_back(std::make_unique<LinkDirection>(nullptr, nullptr, hp, 0));
-    w.rx.push_back({b->host_lines_.back().get(), to->get(), port});
+    w.rx.push_back({b->host_lines_.back().get(), to_ring, port});
     b->receiver_.push_back(wk);
-    b->access_[key] = AccessPort{s.pe, s.port, std::move(*to), std::move(*from), line};
+    ap.line = line;
   }
   for (uint32_t id = 0; id < b->receiver_.size(); ++id) b->dirs_.push_back(b->direction_slow(id));
   {
@@ -364,9 +374,19 @@ unsigned Backbone::run_routers() {
 }
 
 unsigned Backbone::settle() {
-  // Hosts enqueue behind our back: look at their rings.
-  for (auto& [ring, w] : access_rx_)
-    if (!rte_ring_empty(ring)) wake(w);
+  // Hosts enqueue behind our back: look at the rings they noted
+  // (note_to_pe), in the order of access_rx_ as a scan of all would.
+  if (!access_rx_listed_.empty()) {
+    access_rx_scratch_.swap(access_rx_listed_);
+    std::sort(access_rx_scratch_.begin(), access_rx_scratch_.end(),
+              [](const AccessPort* a, const AccessPort* b) { return a->rx_slot < b->rx_slot; });
+    for (AccessPort* ap : access_rx_scratch_) {
+      ap->rx_listed = false;
+      auto& [ring, w] = access_rx_[ap->rx_slot];
+      if (!rte_ring_empty(ring)) wake(w);
+    }
+    access_rx_scratch_.clear();
+  }
   // What arrives now and what hosts sent now, in one pass (as one instant);
   // then what that made arrive now (links without delay).
   stamp_access_ = true;

@@ -53,6 +53,14 @@ struct AccessPort {
   dp::RingPtr to_pe;    // hosts enqueue, the PE receives
   dp::RingPtr from_pe;  // the PE sends, hosts dequeue
   uint32_t line = UINT32_MAX;  // the backbone's direction id for schedule()
+  // Only the ports that have frames are visited (issue 14: a scan of every
+  // access port on every step made the cost per packet-hop grow with the
+  // number of sites). Whoever enqueues on to_pe calls
+  // Backbone::note_to_pe; the PE's sends list the port in
+  // Backbone::access_out(), which the hosts take.
+  uint32_t rx_slot = UINT32_MAX;    // in the backbone's access_rx_ (its order)
+  uint32_t out_order = UINT32_MAX;  // the hosts' order (Hosts sets it); MAX: no hosts
+  bool rx_listed = false, out_listed = false;
 };
 
 // An access port bound to a real interface (`l2vpn run`): the PE's port
@@ -136,6 +144,16 @@ class Backbone {
   void set_virtual_clocks(bool on) { virtual_clocks_ = on; }
 
   AccessPort* access_port(const std::string& pe, const std::string& port);
+  // Frames were put on ap->to_pe: the PE polls it at the next settle().
+  void note_to_pe(AccessPort* ap) {
+    if (!ap->rx_listed) {
+      ap->rx_listed = true;
+      access_rx_listed_.push_back(ap);
+    }
+  }
+  // Access ports the PEs sent to since the hosts last took this list
+  // (each once; the taker clears out_listed).
+  std::vector<AccessPort*>& access_out() { return access_out_; }
   dp::Router* router(const std::string& name);
   const std::vector<std::unique_ptr<dp::Router>>& routers() const { return routers_; }
   const std::vector<EmulatedLink>& links() const { return links_; }
@@ -225,6 +243,8 @@ class Backbone {
   std::vector<RouterWork> work_;
   std::vector<Waker> receiver_;  // per direction: the receiving router and slot
   std::vector<std::pair<rte_ring*, Waker>> access_rx_;  // host->PE rings
+  std::vector<AccessPort*> access_rx_listed_, access_rx_scratch_;  // note_to_pe
+  std::vector<AccessPort*> access_out_;                            // access_out()
   std::vector<uint32_t> active_, polling_;
   std::vector<uint8_t> queued_;    // per router: in active_
   std::vector<uint64_t> pending_;  // per router: rx slots with frames

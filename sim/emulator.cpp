@@ -33,6 +33,10 @@ constexpr size_t kMemcachedUdpHeader = 8;
 constexpr size_t kMemcachedDatagram = 1400 - kTrailerLen;
 constexpr uint64_t kMacFloodGapNs = 10'000;  // 100,000 frames per second
 constexpr uint64_t kAgeIntervalNs = 1'000'000'000;
+// Tracker::retire: every 100 ms of virtual time, the frames sent more than
+// 2 s + twice the in-flight bound ago (memory independent of the duration).
+constexpr uint64_t kRetireEveryNs = 100'000'000;
+constexpr uint64_t kRetireAfterNs = 2'000'000'000;
 
 uint64_t splitmix(uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;
@@ -226,6 +230,15 @@ struct Emulator::Impl {
   bool send(uint32_t from, uint32_t to, uint16_t sport, uint16_t dport, uint32_t flow);
   void step(uint64_t t);
   Report report(double wall) const;
+  // Event windows: a frame sent from `max_path_ns` before an event belongs
+  // to it (it may have been on the failed wire). Each window's start.
+  std::vector<uint64_t> window_starts() const {
+    std::vector<uint64_t> starts;
+    for (auto& e : events) starts.push_back(e.spec.at_ns > max_path_ns ? e.spec.at_ns - max_path_ns : 0);
+    return starts;
+  }
+  void run_agenda(uint64_t t);
+  void step_profiled(uint64_t t);
   void flooding(Report& r) const;
 };
 
@@ -810,18 +823,45 @@ void Emulator::Impl::on_udp(const UdpDelivery& u) {
 }
 
 void Emulator::Impl::step(uint64_t t) {
+  if (opt.profile) return step_profiled(t);
   // The routers' clocks follow the frames they forward (set_virtual_clocks).
   bb->advance_to(t);
   auto cb = [this](const UdpDelivery& u) { on_udp(u); };
   hosts->receive(cb);
+  run_agenda(t);
+  // The OAM agent answers what the routers punted (and sends probes' replies on).
+  do bb->settle();
+  while (hosts->receive(cb) > 0 || (oam && oam->poll()));
+}
+
+void Emulator::Impl::run_agenda(uint64_t t) {
   while (!agenda.empty() && agenda.top().t <= t) {
     auto fn = std::move(const_cast<Task&>(agenda.top()).fn);
     agenda.pop();
     if (fn) fn();
   }
-  // The OAM agent answers what the routers punted (and sends probes' replies on).
-  do bb->settle();
-  while (hosts->receive(cb) > 0 || (oam && oam->poll()));
+}
+
+// step() with its time split between the backbone and the hosts.
+void Emulator::Impl::step_profiled(uint64_t t) {
+  StepProfile& p = *opt.profile;
+  ++p.steps;
+  uint64_t t0 = StepProfile::ticks();
+  bb->advance_to(t);
+  uint64_t t1 = StepProfile::ticks();
+  p.backbone += t1 - t0;
+  auto cb = [this](const UdpDelivery& u) { on_udp(u); };
+  hosts->receive(cb);
+  run_agenda(t);
+  for (;;) {
+    t0 = StepProfile::ticks();
+    p.hosts += t0 - t1;
+    bb->settle();
+    t1 = StepProfile::ticks();
+    p.backbone += t1 - t0;
+    if (hosts->receive(cb) == 0 && !(oam && oam->poll())) break;
+  }
+  p.hosts += StepProfile::ticks() - t1;
 }
 
 Result<Report> Emulator::run(const std::atomic<bool>* stop) {
@@ -838,6 +878,7 @@ Result<Report> Emulator::run(const std::atomic<bool>* stop) {
   // After the traffic stops the network drains; nothing may take longer.
   const uint64_t limit = m.opt.duration_ns + 60'000'000'000ULL;
   uint64_t next_progress = 200'000'000;
+  uint64_t next_retire = kRetireEveryNs;
   for (;;) {
     const uint64_t t_task = m.agenda.empty() ? UINT64_MAX : m.agenda.top().t;
     const uint64_t t = std::min(t_task, m.bb->next_arrival());
@@ -863,6 +904,13 @@ Result<Report> Emulator::run(const std::atomic<bool>* stop) {
       }
     }
     m.step(std::max(t, m.now()));
+    // Memory independent of the duration: what was sent long enough ago
+    // that it has landed or is lost is counted and forgotten.
+    if (m.now() >= next_retire) {
+      if (m.now() > kRetireAfterNs + 2 * m.max_path_ns)
+        m.tracker.retire(m.now() - kRetireAfterNs - 2 * m.max_path_ns, m.window_starts());
+      next_retire = m.now() + kRetireEveryNs;
+    }
     if (m.opt.progress && wall_ns() >= next_progress) {
       m.opt.progress(m.now(), m.opt.duration_ns);
       next_progress = wall_ns() + 200'000'000;
@@ -880,7 +928,9 @@ Result<Report> Emulator::run(const std::atomic<bool>* stop) {
     while (!m.agenda.empty()) m.agenda.pop();
   }
   for (auto& r : m.bb->routers()) r->reclaim_all();
+  const uint64_t report0 = StepProfile::ticks();
   Report r = m.report(double(wall_ns()) / 1e9);
+  if (m.opt.profile) m.opt.profile->report += StepProfile::ticks() - report0;
   r.cut_short = cut;
   r.cut_at_ms = cut ? cut_at : 0;
   return r;
@@ -998,17 +1048,19 @@ Report Emulator::Impl::report(double wall) const {
 
   // Event windows: a frame sent from `max_path_ns` before an event belongs
   // to it (it may have been on the failed wire).
-  std::vector<uint64_t> starts;
-  for (auto& e : events) starts.push_back(e.spec.at_ns > max_path_ns ? e.spec.at_ns - max_path_ns : 0);
-  auto window_of = [&](uint64_t send) -> int {
-    int w = -1;
-    for (size_t i = 0; i < starts.size(); ++i)
-      if (send >= starts[i]) w = int(i);
-    return w;
-  };
+  const std::vector<uint64_t> starts = window_starts();
+  auto window_of = [&](uint64_t send) -> int { return Tracker::window_of(send, starts); };
   std::vector<EventRow> rows;
   for (auto& e : events) rows.push_back(e.row);
   std::vector<uint64_t> first(rows.size(), UINT64_MAX), last(rows.size(), 0);
+  // What the tracker retired during the run (Tracker::retire).
+  const RetiredLosses& gone = tracker.retired();
+  r.totals.lost_outside_events += gone.lost_outside;
+  for (size_t i = 0; i < gone.lost.size() && i < rows.size(); ++i) {
+    rows[i].lost += gone.lost[i];
+    first[i] = gone.first[i];
+    last[i] = gone.last[i];
+  }
   // CSIT's blocked time over the flows an event hit: their lost frames over
   // their offered rate (worst receiver of each flow).
   std::vector<double> hit_lost(rows.size(), 0), hit_rate(rows.size(), 0);
@@ -1058,7 +1110,8 @@ Report Emulator::Impl::report(double wall) const {
     uint64_t lat_min = UINT64_MAX, lat_max = 0;
     // Per event window: frames sent and lost (worst receiver), for the outage.
     std::vector<uint64_t> sent_in(rows.size() + 1, 0), lost_in(rows.size() + 1, 0);
-    for (uint64_t seq = 0; seq < f.sent(); ++seq) sent_in[size_t(window_of(f.send_ns[seq]) + 1)]++;
+    if (f.sent_in.size() == sent_in.size()) sent_in = f.sent_in;  // retired
+    for (uint64_t i = 0; i < f.send_ns.size(); ++i) sent_in[size_t(window_of(f.send_ns[i]) + 1)]++;
     for (auto& rc : f.receivers) {
       fr.expected += f.sent();
       fr.received += rc.received;
@@ -1069,16 +1122,17 @@ Report Emulator::Impl::report(double wall) const {
         lat_max = std::max(lat_max, rc.lat_max);
       }
       std::vector<uint64_t> lost_rc(rows.size() + 1, 0);
-      for (uint64_t seq = 0; seq < f.sent(); ++seq) {
-        if (seen(rc, seq)) continue;
-        const int w = window_of(f.send_ns[seq]);
+      if (rc.lost_in.size() == lost_rc.size()) lost_rc = rc.lost_in;  // retired
+      for (uint64_t i = 0; i < f.send_ns.size(); ++i) {
+        if (seen(rc, i)) continue;
+        const int w = window_of(f.send_ns[i]);
         lost_rc[size_t(w + 1)]++;
         if (w < 0) {
           ++r.totals.lost_outside_events;
         } else {
           rows[size_t(w)].lost++;
-          first[size_t(w)] = std::min(first[size_t(w)], f.send_ns[seq]);
-          last[size_t(w)] = std::max(last[size_t(w)], f.send_ns[seq]);
+          first[size_t(w)] = std::min(first[size_t(w)], f.send_ns[i]);
+          last[size_t(w)] = std::max(last[size_t(w)], f.send_ns[i]);
         }
       }
       for (size_t i = 0; i < lost_in.size(); ++i) lost_in[i] = std::max(lost_in[i], lost_rc[i]);
@@ -1149,6 +1203,7 @@ Report Emulator::Impl::report(double wall) const {
   if (oam) r.bfd = oam->bfd_rows(bb->now());
   for (size_t i = 0; i < dp::kDropReasonCount; ++i)
     if (all.drops[i]) r.router_drops[std::string(dp::kDropReasonNames[i])] = all.drops[i];
+  r.routers = router_rows(bb->routers());
   return r;
 }
 

@@ -26,6 +26,8 @@
 #include "dataplane/rcu.hpp"
 #include "sim/backbone.hpp"
 #include "sim/oam_report.hpp"
+#include "sim/router_counters.hpp"
+#include "sim/step_profile.hpp"
 
 namespace l2vpn::cp {
 class Network;
@@ -112,6 +114,8 @@ struct EmulatorOptions {
   // runs an OAM responder.
   std::vector<OamActionSpec> oam;
   BfdPwOptions bfd_pw;  // BFD on every PW with the control word (sim/oam_agent.hpp)
+  // run() adds where its time went (bench/sim_job_bench); nullptr: not measured.
+  StepProfile* profile = nullptr;
 };
 
 // ------------------------------------------------------------ report
@@ -203,6 +207,7 @@ struct Report {
   std::vector<FloodRow> flooding;
   std::vector<FlowRow> flows;
   std::map<std::string, uint64_t> router_drops;  // by reason, all routers
+  std::vector<RouterRow> routers;                // per router (router_counters.hpp)
   Totals totals;
   std::vector<OamResult> oam;  // the lsp-ping and lsp-trace actions, in the scenario's order
   std::vector<BfdPwRow> bfd;   // BFD over PWs (when enabled), per PW end

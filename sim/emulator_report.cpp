@@ -107,6 +107,21 @@ std::string to_json(const Report& r, int indent) {
   if (!r.bfd.empty()) j["bfd"] = bfd_to_json(r.bfd);
   j["router_drops"] = json::object();
   for (auto& [k, v] : r.router_drops) j["router_drops"][k] = v;
+  j["routers"] = json::array();
+  for (auto& x : r.routers) {
+    json o{{"name", x.name},       {"rx", x.rx},           {"tx", x.tx},
+           {"replicas", x.replicas}, {"lfa_used", x.lfa_used}, {"oam_punted", x.oam_punted},
+           {"oam_sent", x.oam_sent}, {"dropped", x.dropped},   {"drops", json::object()}};
+    for (auto& [k, v] : x.drops) o["drops"][k] = v;
+    o["bridge_domains"] = json::array();
+    for (auto& b : x.bridge_domains)
+      o["bridge_domains"].push_back({{"name", b.name},
+                                     {"macs", b.macs},
+                                     {"learned", b.learned},
+                                     {"flooded", b.flooded},
+                                     {"flood_copies", b.flood_copies}});
+    j["routers"].push_back(std::move(o));
+  }
   j["flows"] = json::array();
   for (auto& f : r.flows)
     j["flows"].push_back({{"id", f.id},

@@ -81,7 +81,10 @@ Hosts::Hosts(const cp::Topology& topo, const std::vector<ServiceInfo>& services,
       site_slot_[site] = uint32_t(sites_.size());
       by_port_vlan_[{ap, ts.vlan}] = uint32_t(sites_.size());
       sites_.push_back(std::move(sh));
-      if (port_seen.insert(ap).second) ports_.push_back(ap);
+      if (port_seen.insert(ap).second) {
+        ap->out_order = uint32_t(ports_.size());
+        ports_.push_back(ap);
+      }
     }
   }
 }
@@ -132,6 +135,7 @@ bool Hosts::enqueue(Host& h, rte_mbuf* m) {
     ++h.tx_fail;
     return false;
   }
+  bb_.note_to_pe(h.port);
   ++h.tx_frames;
   return true;
 }
@@ -304,7 +308,16 @@ void Hosts::deliver(uint32_t id, const uint8_t* d, size_t len, const dp::Etherne
 unsigned Hosts::receive(const std::function<void(const UdpDelivery&)>& on_udp) {
   unsigned total = 0;
   rte_mbuf* burst[64];
-  for (AccessPort* ap : ports_) {
+  // Only the ports the PEs sent to (Backbone::access_out), in our port
+  // order as a scan of every port would visit them.
+  auto& listed = bb_.access_out();
+  if (listed.empty()) return 0;
+  scratch_.swap(listed);
+  std::sort(scratch_.begin(), scratch_.end(),
+            [](const AccessPort* a, const AccessPort* b) { return a->out_order < b->out_order; });
+  for (AccessPort* ap : scratch_) {
+    ap->out_listed = false;
+    if (ap->out_order == UINT32_MAX) continue;  // no hosts here: as before, nobody reads it
     unsigned n;
     while ((n = rte_ring_dequeue_burst(ap->from_pe.get(), reinterpret_cast<void**>(burst), 64,
                                        nullptr)) > 0) {
@@ -348,6 +361,7 @@ unsigned Hosts::receive(const std::function<void(const UdpDelivery&)>& on_udp) {
       }
     }
   }
+  scratch_.clear();
   return total;
 }
 

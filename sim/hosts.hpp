@@ -115,6 +115,7 @@ class Hosts {
                uint64_t at, const std::function<void(const UdpDelivery&)>& on_udp);
 
   Backbone& bb_;
+  std::vector<AccessPort*> scratch_;  // receive(): the ports listed
   rte_mempool* pool_;
   Tracker& tracker_;
   std::vector<Host> hosts_;

@@ -104,6 +104,7 @@ CheckReport check_services(Backbone& bb, const cp::Topology& topo, const cp::Net
     auto* ap = bb.access_port(s.pe, s.port);
     rte_mbuf* m = ap ? make_probe(pool, s, host_mac(from), dst, p) : nullptr;
     if (m && rte_ring_enqueue(ap->to_pe.get(), m) != 0) rte_pktmbuf_free(m);
+    else if (m) bb.note_to_pe(ap);
   };
   auto collect = [&] {
     report.rounds += bb.run_until_idle();

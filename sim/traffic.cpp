@@ -108,14 +108,14 @@ uint32_t Tracker::add_flow(FlowKind kind, uint32_t service, uint32_t src, int64_
 Trailer Tracker::next(uint32_t flow, uint64_t now_ns) {
   auto& f = flows_[flow];
   f.send_ns.push_back(now_ns);
-  return Trailer{flow, uint32_t(f.send_ns.size() - 1), now_ns};
+  return Trailer{flow, uint32_t(f.sent() - 1), now_ns};
 }
 
 void Tracker::unsend(uint32_t flow) { flows_[flow].send_ns.pop_back(); }
 
 void Tracker::receive(uint32_t host, const Trailer& t, uint64_t now_ns) {
-  if (t.flow >= flows_.size() || t.seq >= flows_[t.flow].send_ns.size()) {
-    ++unknown_;
+  if (t.flow >= flows_.size() || t.seq >= flows_[t.flow].sent() || t.seq < flows_[t.flow].base) {
+    ++unknown_;  // no such frame, or one that outlived its retirement
     return;
   }
   auto& f = flows_[t.flow];
@@ -126,7 +126,8 @@ void Tracker::receive(uint32_t host, const Trailer& t, uint64_t now_ns) {
     ++f.misdelivered;
     return;
   }
-  const uint64_t word = t.seq / 64, bit = uint64_t(1) << (t.seq % 64);
+  const uint64_t rel = t.seq - f.base;  // base is a multiple of 64
+  const uint64_t word = rel / 64, bit = uint64_t(1) << (rel % 64);
   if (word >= r->seen.size()) r->seen.resize(std::max<size_t>(word + 1, r->seen.size() * 2));
   if (r->seen[word] & bit) {
     ++r->duplicated;
@@ -138,11 +139,52 @@ void Tracker::receive(uint32_t host, const Trailer& t, uint64_t now_ns) {
   r->max_seq = std::max<int64_t>(r->max_seq, t.seq);
   // The send time is the sender's record, not the frame's copy: a frame
   // corrupted on the way must not fake its latency.
-  const uint64_t lat = now_ns - f.send_ns[t.seq];
+  const uint64_t lat = now_ns - f.send_time(t.seq);
   r->lat_min = r->received == 1 ? lat : std::min(r->lat_min, lat);
   r->lat_max = std::max(r->lat_max, lat);
   r->lat_sum += lat;
   latency_[f.service].add(lat);
+}
+
+void Tracker::retire(uint64_t cutoff_ns, const std::vector<uint64_t>& window_starts) {
+  const size_t windows = window_starts.size();
+  if (retired_.lost.size() != windows) {
+    retired_.lost.assign(windows, 0);
+    retired_.first.assign(windows, UINT64_MAX);
+    retired_.last.assign(windows, 0);
+  }
+  for (auto& f : flows_) {
+    // Send times grow with the sequence: the first ones before the cutoff.
+    size_t n = 0;
+    while (n < f.send_ns.size() && f.send_ns[n] < cutoff_ns) ++n;
+    n -= n % 64;  // whole bitmap words
+    if (n == 0) continue;
+    if (f.sent_in.size() != windows + 1) f.sent_in.assign(windows + 1, 0);
+    for (auto& rc : f.receivers)
+      if (rc.lost_in.size() != windows + 1) rc.lost_in.assign(windows + 1, 0);
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t at = f.send_ns[i];
+      const int w = window_of(at, window_starts);
+      f.sent_in[size_t(w + 1)]++;
+      for (auto& rc : f.receivers) {
+        if (seen(rc, i)) continue;
+        rc.lost_in[size_t(w + 1)]++;
+        if (w < 0) {
+          ++retired_.lost_outside;
+        } else {
+          retired_.lost[size_t(w)]++;
+          retired_.first[size_t(w)] = std::min(retired_.first[size_t(w)], at);
+          retired_.last[size_t(w)] = std::max(retired_.last[size_t(w)], at);
+        }
+      }
+    }
+    f.send_ns.erase(f.send_ns.begin(), f.send_ns.begin() + ptrdiff_t(n));
+    for (auto& rc : f.receivers) {
+      const size_t words = std::min(rc.seen.size(), n / 64);
+      rc.seen.erase(rc.seen.begin(), rc.seen.begin() + ptrdiff_t(words));
+    }
+    f.base += n;
+  }
 }
 
 const LatencyHistogram& Tracker::latency(uint32_t service) const {

@@ -104,7 +104,8 @@ struct Receiver {
   uint64_t reordered = 0;   // arrived after a higher sequence number
   uint64_t lat_min = 0, lat_max = 0, lat_sum = 0;
   int64_t max_seq = -1;
-  std::vector<uint64_t> seen;  // bit per sequence number
+  std::vector<uint64_t> seen;  // bit per sequence number from the flow's `base`
+  std::vector<uint64_t> lost_in;  // retired: lost per event window + 1 (0: outside)
 };
 
 struct Flow {
@@ -113,10 +114,22 @@ struct Flow {
   uint32_t service = 0;  // index into the emulator's service list
   uint32_t src = 0;      // host
   int64_t dst = -1;      // host, -1: broadcast to every other site's host of the service
-  std::vector<uint64_t> send_ns;  // by sequence number
+  // Send times of the sequence numbers still held: base, base + 1, ...
+  // Older ones were retired (Tracker::retire): counted, then forgotten.
+  uint64_t base = 0;
+  std::vector<uint64_t> send_ns;
   std::vector<Receiver> receivers;
+  std::vector<uint64_t> sent_in;  // retired: sent per event window + 1 (0: outside)
   uint64_t misdelivered = 0;  // reached a host (addressed to it) that is not a receiver
-  uint64_t sent() const { return send_ns.size(); }
+  uint64_t sent() const { return base + send_ns.size(); }
+  uint64_t send_time(uint64_t seq) const { return send_ns[seq - base]; }
+};
+
+// What retired frames left behind, over all flows: per event window, lost
+// frames and the send times of the first and last of them.
+struct RetiredLosses {
+  std::vector<uint64_t> lost, first, last;  // per window
+  uint64_t lost_outside = 0;
 };
 
 // Every flow of a run: senders register a sequence number per frame,
@@ -132,6 +145,20 @@ class Tracker {
   // A host accepted a tracked frame (addressed to it, or broadcast).
   void receive(uint32_t host, const Trailer& t, uint64_t now_ns);
   uint64_t unknown_frames() const { return unknown_; }  // trailers naming no flow/sequence
+  // Memory independent of the run's duration (issue 14): sequence numbers
+  // sent before `cutoff_ns` (a frame's flight is long over) are counted
+  // into their event window (`window_starts`, as the report's) and
+  // forgotten, 64 at a time. A frame arriving after its number was retired
+  // counts as an unknown trailer. Without a call nothing is retired.
+  void retire(uint64_t cutoff_ns, const std::vector<uint64_t>& window_starts);
+  const RetiredLosses& retired() const { return retired_; }
+  // The event window of a send time: the last start at or before it, -1: none.
+  static int window_of(uint64_t send_ns, const std::vector<uint64_t>& starts) {
+    int w = -1;
+    for (size_t i = 0; i < starts.size(); ++i)
+      if (send_ns >= starts[i]) w = int(i);
+    return w;
+  }
 
   const std::vector<Flow>& flows() const { return flows_; }
   Flow& flow(uint32_t id) { return flows_.at(id); }
@@ -142,9 +169,10 @@ class Tracker {
   std::vector<Flow> flows_;
   std::vector<LatencyHistogram> latency_;  // by service
   uint64_t unknown_ = 0;
+  RetiredLosses retired_;
 };
 
-// Whether `seq` of a receiver arrived.
+// Whether `seq` (counted from the flow's base: seq - Flow::base) of a receiver arrived.
 inline bool seen(const Receiver& r, uint64_t seq) {
   return seq / 64 < r.seen.size() && (r.seen[seq / 64] >> (seq % 64) & 1);
 }

@@ -137,7 +137,7 @@ TEST(NetworkProperty, EveryPwSurvivesAnySingleLinkFailure) {
 // The incremental state equals a fresh computation, and applying the diffs
 // to the old states gives the new ones.
 void expect_event_consistent(Network& net, const NetworkState& before, const NetworkDiff& d) {
-  auto fresh = compute(net.topology(), net.failures());
+  auto fresh = compute(net.topology(), net.failures(), &before.tree_versions);
   ASSERT_TRUE(fresh.ok()) << fresh.error().message;
   ASSERT_EQ(fresh->routers.size(), net.state().routers.size());
   for (auto& [name, fs] : fresh->routers) {

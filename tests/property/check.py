@@ -76,4 +76,43 @@ def check(case, rc, stderr, report):
             f.append(f"link {link['from']}>{link['to']} utilisation {link['utilisation']}")
     if not report["drained"]:
         f.append(f"the network had not drained at {report['end_ms']} ms")
+    f += check_routers(case, report)
+    return f
+
+
+def check_routers(case, report):
+    """Per-router counters: they add up at every router, the drops by reason
+    add up to the report's router_drops, and every VPLS that carried data
+    learned MACs at each of its PEs."""
+    f = []
+    routers = report.get("routers")
+    if routers is None:
+        return ["no per-router counters in the report"]
+    drops = {}
+    for r in routers:
+        got_in = r["rx"] + r["replicas"] + r["oam_sent"]
+        went = r["tx"] + r["dropped"] + r["oam_punted"]
+        if got_in != went:
+            f.append(f"router {r['name']}: rx {r['rx']} + replicas {r['replicas']} + oam_sent {r['oam_sent']} "
+                     f"!= tx {r['tx']} + dropped {r['dropped']} + oam_punted {r['oam_punted']}")
+        if sum(r["drops"].values()) != r["dropped"]:
+            f.append(f"router {r['name']}: drops by reason {r['drops']} do not add up to {r['dropped']}")
+        for k, v in r["drops"].items():
+            drops[k] = drops.get(k, 0) + v
+    if drops != report["router_drops"]:
+        f.append(f"per-router drops {drops} != router_drops {report['router_drops']}")
+    # Every VPLS that delivered data learned at each PE it is on (a service
+    # removed and added back starts a new table: not checked).
+    touched = {e.split()[2] for e in case.events if e.split()[1] in ("service-remove", "service-add")}
+    for s in report["services"]:
+        if s["kind"] != "vpls" or s["received"] == 0 or s["name"] in touched:
+            continue
+        bds = [(r["name"], b) for r in routers for b in r["bridge_domains"] if b["name"] == s["name"]]
+        if not bds:
+            f.append(f"VPLS {s['name']} delivered frames but no router has its bridge domain")
+        for name, b in bds:
+            if b["learned"] == 0:
+                f.append(f"VPLS {s['name']} delivered {s['received']} frames but {name} learned no MAC")
+            if b["macs"] > b["learned"]:
+                f.append(f"VPLS {s['name']} at {name}: {b['macs']} MACs in the table, {b['learned']} learned")
     return f

@@ -172,19 +172,33 @@ def generate(seed, max_routers=60):
     service_names = [f"w{i}" for i in range(len(vpws))] + [f"v{i}" for i in range(len(vpls))]
     p_routers = [r for r in names if roles[r] == "p"]
     ev = []
+    # One disruption per object: two overlapping (a service removed twice)
+    # are refused as they should be. Skipped without drawing anything else,
+    # so the other seeds' cases stay as they were.
+    used = set()
+
+    def first_use(obj):
+        if obj in used:
+            return False
+        used.add(obj)
+        return True
+
     for _ in range(rng.choice([0, 0, 1, 2, 3])):
         t0 = rng.randint(duration // 5, duration // 2)
         t1 = rng.randint(t0 + 5, max(t0 + 6, duration * 4 // 5))
         kind = rng.choice(["link", "link", "router", "service", "flood"])
         if kind == "link":
             a, b = rng.choice(link_list)
-            ev += [(t0, f"link-down {a}:{b}"), (t1, f"link-up {a}:{b}")]
+            if first_use(("link", a, b)):
+                ev += [(t0, f"link-down {a}:{b}"), (t1, f"link-up {a}:{b}")]
         elif kind == "router" and p_routers:
             r = rng.choice(p_routers)
-            ev += [(t0, f"router-down {r}"), (t1, f"router-up {r}")]
+            if first_use(("router", r)):
+                ev += [(t0, f"router-down {r}"), (t1, f"router-up {r}")]
         elif kind == "service" and service_names:
             s = rng.choice(service_names)
-            ev += [(t0, f"service-remove {s}"), (t1, f"service-add {s}")]
+            if first_use(("service", s)):
+                ev += [(t0, f"service-remove {s}"), (t1, f"service-add {s}")]
         elif vpls:
             ev.append((t0, f"mac-flood {sites[0].split('name: ')[1].split(',')[0]} {rng.randint(1, 2000)}"))
     ev.sort()

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include "controlplane/yaml_loader.hpp"
 #include "sim/emulator.hpp"
 #include "sim/path_bounds.hpp"
@@ -178,6 +180,103 @@ TEST(Issue14, P2mpTreeChangeDuplicatesNothing) {
     EXPECT_EQ(r.totals.lost_outside_events, 0u) << "seed " << seed;
     EXPECT_GT(r.totals.sent, 0u);
   }
+}
+
+// (4, again) Property seed 134, reduced: P router r7 down and up. The tree
+// of v1 rooted at r32 during the outage and the tree after it had the same
+// label (the version was a hash of the shape modulo 4): copies the outage
+// tree replicated, in flight when the repaired tree was applied at 144 ms,
+// were replicated again: 10 duplicated ARP frames before the fix.
+TEST(Issue14, P2mpTreeBackAfterARouterOutageDuplicatesNothing) {
+  auto topo = topo_of(
+      "routers:\n"
+      "  - {name: r7, role: p}\n"
+      "  - {name: r8, role: p}\n"
+      "  - {name: r13, role: p}\n"
+      "  - {name: r14, role: p}\n"
+      "  - {name: r15, role: pe}\n"
+      "  - {name: r16, role: pe}\n"
+      "  - {name: r17, role: pe}\n"
+      "  - {name: r20, role: pe}\n"
+      "  - {name: r21, role: pe}\n"
+      "  - {name: r23, role: pe}\n"
+      "  - {name: r27, role: pe}\n"
+      "  - {name: r28, role: pe}\n"
+      "  - {name: r32, role: pe}\n"
+      "  - {name: r33, role: pe}\n"
+      "links:\n"
+      "  - {a: r28, b: r15, metric: 100, bandwidth: 1G, delay: 10us, mtu: 9000}\n"
+      "  - {a: r32, b: r15, metric: 50, bandwidth: 10G, delay: 10us, mtu: 9000}\n"
+      "  - {a: r13, b: r28, metric: 1, bandwidth: 10G, delay: 2ms, mtu: 9000}\n"
+      "  - {a: r17, b: r32, metric: 100, bandwidth: 2.5Gbps, delay: 3ms, mtu: 4470}\n"
+      "  - {a: r14, b: r17, metric: 10, bandwidth: 2.5Gbps, delay: 3ms, mtu: 9000}\n"
+      "  - {a: r20, b: r13, metric: 10, bandwidth: 100G, delay: 100us, mtu: 9600}\n"
+      "  - {a: r27, b: r13, metric: 5, bandwidth: 1G, delay: 50us, mtu: 4470}\n"
+      "  - {a: r21, b: r8, metric: 10, bandwidth: 2.5Gbps, delay: 3ms, mtu: 1600}\n"
+      "  - {a: r7, b: r14, metric: 1, bandwidth: 10G, delay: 500us, mtu: 9000}\n"
+      "  - {a: r16, b: r7, metric: 5, bandwidth: 40G, delay: 500us, mtu: 9600}\n"
+      "  - {a: r23, b: r28, metric: 10, bandwidth: 1G, delay: 3ms, mtu: 9600}\n"
+      "  - {a: r33, b: r7, metric: 1, bandwidth: 1G, delay: 10us, mtu: 4470}\n"
+      "  - {a: r15, b: r33, metric: 734, bandwidth: 10G, delay: 250us, mtu: 1600}\n"
+      "sites:\n"
+      "  - {name: s8, pe: r23}\n"
+      "  - {name: s9, pe: r32, port: trunk0, vlan: 3264, mode: raw}\n"
+      "  - {name: s10, pe: r33}\n"
+      "  - {name: s11, pe: r17}\n"
+      "  - {name: s12, pe: r27}\n"
+      "  - {name: s13, pe: r20}\n"
+      "services:\n"
+      "  vpls:\n"
+      "    - {name: v1, vsi_id: 418, sites: [s8, s9, s10, s11, s12, s13], bum: p2mp, mac_limit: 1024}\n");
+  auto o = run_of(200);
+  o.seed = 134;
+  o.control_plane_delay_ns = 10'000'000;
+  o.workload.arp_interval_ns = 5'000'000;
+  o.workload.memcached_rps = 500;
+  o.workload.redis_mbps = 5;
+  o.workload.imix_pps = 500;
+  o.events.push_back(*parse_event("75ms router-down r7"));
+  o.events.push_back(*parse_event("134ms router-up r7"));
+  Report r = run(topo, o);
+  EXPECT_EQ(r.totals.duplicated, 0u);
+  EXPECT_EQ(r.totals.lost_outside_events, 0u);
+  EXPECT_GT(r.totals.sent, 0u);
+}
+
+// Per-router counters in the report: every router's figures add up
+// (rx + replicas + OAM sent = tx + drops + OAM punted), the drops by reason
+// add up to router_drops, the packet-hops are the routers' rx, and each VPLS
+// learned the MACs of its hosts at each of its PEs (and floods, so copies).
+TEST(Issue14, RouterCountersAddUpAndVplsLearned) {
+  auto topo = default_topology();
+  Report r = run(topo, run_of(100));
+  ASSERT_EQ(r.routers.size(), topo.routers.size());
+  std::map<std::string, uint64_t> drops;
+  uint64_t rx = 0;
+  size_t bds = 0;
+  for (auto& x : r.routers) {
+    EXPECT_EQ(x.rx + x.replicas + x.oam_sent, x.tx + x.dropped + x.oam_punted) << x.name;
+    uint64_t sum = 0;
+    for (auto& [k, v] : x.drops) {
+      sum += v;
+      drops[k] += v;
+    }
+    EXPECT_EQ(sum, x.dropped) << x.name;
+    rx += x.rx;
+    for (auto& b : x.bridge_domains) {
+      ++bds;
+      EXPECT_GT(b.learned, 0u) << x.name << " " << b.name;
+      EXPECT_GT(b.macs, 0u) << x.name << " " << b.name;
+      EXPECT_LE(b.macs, b.learned) << x.name << " " << b.name;
+      EXPECT_GT(b.flooded, 0u) << x.name << " " << b.name << ": ARP requests are broadcast";
+    }
+  }
+  EXPECT_GT(bds, 0u);
+  EXPECT_EQ(drops, r.router_drops);
+  EXPECT_EQ(rx, r.totals.packet_hops);
+  const std::string j = to_json(r);
+  EXPECT_NE(j.find("\"routers\""), std::string::npos);
+  EXPECT_NE(j.find("\"flood_copies\""), std::string::npos);
 }
 
 }  // namespace

@@ -135,6 +135,49 @@ TEST(Traffic, HistogramQuantilesWithinTwoPercent) {
 }
 
 // ------------------------------------------------------------ receivers
+// Issue 14: memory grew with the run's duration (a send time per frame and a
+// bit per frame and receiver, for ever). Retiring counts what is old enough
+// into its event window and forgets it: what is held stays bounded, and the
+// counts are those of keeping everything.
+TEST(Traffic, RetiringOldFramesBoundsMemoryAndKeepsTheCounts) {
+  Tracker t;
+  const uint32_t f = t.add_flow(FlowKind::arp, 0, 1, -1, {2, 3});
+  const std::vector<uint64_t> windows{3'000'000'000ULL, 7'000'000'000ULL};  // two events' windows
+  size_t held_max = 0;
+  uint64_t lost_expected[3] = {0, 0, 0};  // outside, window 0, window 1
+  // 10 s, a frame every ms; receiver 2 misses every 7th, receiver 3 every 11th.
+  for (uint64_t i = 0; i < 10'000; ++i) {
+    const uint64_t at = i * 1'000'000;
+    Trailer tr = t.next(f, at);
+    const int w = Tracker::window_of(at, windows);
+    if (i % 7) t.receive(2, tr, at + 500'000);
+    else lost_expected[w + 1]++;
+    if (i % 11) t.receive(3, tr, at + 500'000);
+    else lost_expected[w + 1]++;
+    if (i % 100 == 0 && at > 1'000'000'000) t.retire(at - 1'000'000'000, windows);
+    held_max = std::max(held_max, t.flows()[f].send_ns.size());
+  }
+  EXPECT_LT(held_max, 1'200u) << "about 1 s of frames held, not 10 s";
+  auto& fl = t.flows()[f];
+  EXPECT_EQ(fl.sent(), 10'000u);
+  EXPECT_GT(fl.base, 8'000u);
+  // What was retired plus what is held gives the counts of keeping all.
+  uint64_t lost[3] = {0, 0, 0};
+  for (size_t w = 0; w < 3; ++w)
+    for (auto& rc : fl.receivers) lost[w] += rc.lost_in[w];
+  for (auto& rc : fl.receivers)
+    for (uint64_t i = 0; i < fl.send_ns.size(); ++i)
+      if (!seen(rc, i)) lost[Tracker::window_of(fl.send_ns[i], windows) + 1]++;
+  for (size_t w = 0; w < 3; ++w) EXPECT_EQ(lost[w], lost_expected[w]) << "window " << int(w) - 1;
+  EXPECT_EQ(t.retired().lost_outside, fl.receivers[0].lost_in[0] + fl.receivers[1].lost_in[0]);
+  EXPECT_EQ(fl.receivers[0].received + fl.receivers[1].received + lost_expected[0] + lost_expected[1] +
+                lost_expected[2],
+            20'000u);
+  // A frame arriving after its number was retired is not a frame we know.
+  t.receive(2, Trailer{f, 5, 5'000'000}, 11'000'000'000ULL);
+  EXPECT_EQ(t.unknown_frames(), 1u);
+}
+
 TEST(Traffic, TrackerCountsLossDuplicatesReorderingMisdelivery) {
   Tracker t;
   const uint32_t f = t.add_flow(FlowKind::imix, 0, 1, 2, {2});
