@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "bench/bench_util.hpp"
+#include "bench/sim_bench_util.hpp"
 #include "controlplane/network.hpp"
 #include "controlplane/yaml_loader.hpp"
 #include "dataplane/eal.hpp"
@@ -44,48 +45,9 @@ using namespace l2vpn;
 
 namespace {
 
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
-}
+using bench::cpu_seconds;
 
-// Farthest-point sampling by hop count (as sim_scale_bench): deterministic, spread out.
-std::vector<uint32_t> spread_pes(const cp::Topology& t, unsigned n) {
-  std::vector<std::vector<uint32_t>> adj(t.routers.size());
-  std::map<std::string, uint32_t> idx;
-  for (uint32_t i = 0; i < t.routers.size(); ++i) idx[t.routers[i].name] = i;
-  for (auto& l : t.links) {
-    adj[idx[l.a]].push_back(idx[l.b]);
-    adj[idx[l.b]].push_back(idx[l.a]);
-  }
-  std::vector<uint32_t> dist(t.routers.size(), UINT32_MAX), chosen;
-  auto bfs_from = [&](uint32_t s) {
-    std::vector<uint32_t> d(t.routers.size(), UINT32_MAX);
-    std::vector<uint32_t> q{s};
-    d[s] = 0;
-    for (size_t h = 0; h < q.size(); ++h)
-      for (uint32_t v : adj[q[h]])
-        if (d[v] == UINT32_MAX) d[v] = d[q[h]] + 1, q.push_back(v);
-    for (size_t i = 0; i < d.size(); ++i) dist[i] = std::min(dist[i], d[i]);
-  };
-  uint32_t first = 0;
-  for (uint32_t i = 0; i < adj.size(); ++i)
-    if (adj[i].size() > adj[first].size()) first = i;
-  bfs_from(first);
-  std::vector<bool> reach(adj.size());
-  for (size_t i = 0; i < adj.size(); ++i) reach[i] = dist[i] != UINT32_MAX;
-  chosen.push_back(first);
-  while (chosen.size() < n) {
-    uint32_t best = UINT32_MAX;
-    for (uint32_t i = 0; i < adj.size(); ++i)
-      if (reach[i] && dist[i] > 0 && (best == UINT32_MAX || dist[i] > dist[best])) best = i;
-    if (best == UINT32_MAX) break;
-    chosen.push_back(best);
-    bfs_from(best);
-  }
-  return chosen;
-}
+using bench::spread_pes;
 
 // A ring of n routers with n/2 seeded chords; metrics 1..100, delays 10 us..2 ms.
 cp::Topology generated_backbone(unsigned n, uint64_t seed) {
