@@ -72,6 +72,11 @@ struct PortStats {
   // kernel has its own copy) and frames the kernel itself sent out of the
   // port (af_packet sees them too), neither forwarded nor dropped.
   uint64_t to_kernel = 0, kernel_tx_seen = 0;
+  // Exception path (Router::set_port_exception): on a port the fast path
+  // owns, frames that are not MPLS sent into its tap (`punted`, part of
+  // `forwarded`); on the tap, the kernel's IPv4 frames that left labelled
+  // by the FTN (`ftn_labelled`; the rest left unlabelled by the phy).
+  uint64_t punted = 0, ftn_labelled = 0;
   PortStats& operator+=(const PortStats& o) {
     rx_packets += o.rx_packets;
     rx_bytes += o.rx_bytes;
@@ -79,6 +84,8 @@ struct PortStats {
     tx_bytes += o.tx_bytes;
     to_kernel += o.to_kernel;
     kernel_tx_seen += o.kernel_tx_seen;
+    punted += o.punted;
+    ftn_labelled += o.ftn_labelled;
     return *this;
   }
 };

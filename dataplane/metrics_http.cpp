@@ -88,6 +88,13 @@ void router_metrics(Exposition& e, const Router& r) {
             "The kernel's own frames leaving a port it shares, seen by af_packet and ignored", l,
             ps.kernel_tx_seen);
     }
+    if (r.port_exception_tap(uint16_t(i)) >= 0)
+      e.add("l2vpn_port_punted_total", "counter",
+            "Frames that are not MPLS sent from a port the fast path owns into its tap (the kernel's view)", l,
+            ps.punted);
+    if (r.port_is_exception_tap(uint16_t(i)))
+      e.add("l2vpn_port_ftn_labelled_total", "counter",
+            "IPv4 frames the kernel wrote into an exception tap that left labelled by the FTN", l, ps.ftn_labelled);
   }
   const auto& s = r.state();
   for (auto& ilm : s.ilm) {

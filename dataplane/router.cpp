@@ -67,6 +67,16 @@ void Router::set_port_kernel(uint16_t port, const MacAddr& own_mac) {
   if (port >= kMaxPorts) return;
   std::memcpy(kernel_ports_[port].mac, own_mac.data(), 6);
   kernel_ports_[port].shared = true;
+  kernel_ports_[port].own_src = true;
+}
+
+void Router::set_port_exception(uint16_t phy, uint16_t tap, const MacAddr& phy_mac) {
+  auto lock = observe_lock();
+  if (phy >= kMaxPorts || tap >= kMaxPorts || phy == tap) return;
+  std::memcpy(kernel_ports_[phy].mac, phy_mac.data(), 6);
+  kernel_ports_[phy].own_src = true;
+  kernel_ports_[phy].tap = tap;
+  kernel_ports_[tap].phy = phy;
 }
 
 int Router::port_index(const std::string& name) const {
@@ -202,12 +212,16 @@ void Router::process(unsigned worker, uint16_t in_port, rte_mbuf** pkts, uint16_
       drop(w, m, DropReason::truncated);
       continue;
     }
-    if (kp.shared && std::memcmp(rte_pktmbuf_mtod(m, const uint8_t*) + 6, kp.mac, 6) == 0) [[unlikely]] {
+    if (kp.own_src && std::memcmp(rte_pktmbuf_mtod(m, const uint8_t*) + 6, kp.mac, 6) == 0) [[unlikely]] {
       // The kernel's own frame leaving the port (af_packet sees outgoing
       // frames): it is on its way out already.
       ++ps.kernel_tx_seen;
       ++w.stats.kernel_tx_seen;
       rte_pktmbuf_free(m);
+      continue;
+    }
+    if (kp.phy != kNoPort) [[unlikely]] {
+      tap_input(*t, w, in_port, kp.phy, m);  // the kernel's frame, from an exception tap
       continue;
     }
     // A port is either customer-facing (it has ACs: every frame is customer
@@ -216,6 +230,10 @@ void Router::process(unsigned worker, uint16_t in_port, rte_mbuf** pkts, uint16_
       ac_input(*t, w, in_port, m);
     } else if (load_be16(rte_pktmbuf_mtod(m, const uint8_t*) + 12) == kEtherTypeMpls) {
       mpls_input(*t, w, m);
+    } else if (kp.tap != kNoPort) {
+      // A port the fast path owns: the kernel sees it through its tap.
+      ++ps.punted;
+      send(w, kp.tap, m);
     } else if (kp.shared) {
       // IPv4, ARP, the IGP, LDP: the kernel received its own copy.
       ++ps.to_kernel;

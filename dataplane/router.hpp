@@ -102,6 +102,26 @@ class Router {
   void set_port_kernel(uint16_t port, const MacAddr& own_mac);
   bool port_kernel(uint16_t port) const { return port < kMaxPorts && kernel_ports_[port].shared; }
 
+  // An exception path, as VPP's linux-cp: `phy` is a port the fast path
+  // alone owns (a NIC, a device bound with `l2vpn node --bind`), `tap` the
+  // kernel interface that stands for it (same name, same MAC). From phy,
+  // frames that are not MPLS go into the tap (PortStats::punted); frames
+  // with `phy_mac` as source are our own seen leaving (kernel_tx_seen).
+  // What the kernel writes into the tap leaves by phy as written, except
+  // IPv4 to a destination with an FTN entry (Tables::ftn_lookup): the FTN's
+  // labels pushed, out of its NHLFE, ECMP and LFA as for labelled frames
+  // (PortStats::ftn_labelled on the tap). So the kernel's own IP traffic
+  // (LDP sessions to remote peers, a ping to a far loopback) is labelled.
+  // Control thread, before traffic.
+  void set_port_exception(uint16_t phy, uint16_t tap, const MacAddr& phy_mac);
+  // The tap of `phy`, or -1.
+  int port_exception_tap(uint16_t port) const {
+    return port < kMaxPorts && kernel_ports_[port].tap != kNoPort ? kernel_ports_[port].tap : -1;
+  }
+  bool port_is_exception_tap(uint16_t port) const {
+    return port < kMaxPorts && kernel_ports_[port].phy != kNoPort;
+  }
+
   // PHP onto an IP packet (an LDP IPv4 FEC at the penultimate hop, `l2vpn
   // node`): a pop that empties the stack sends the packet below on, with
   // the Ethernet type its version nibble names (IPv4: TTL per RFC 3443,
@@ -239,6 +259,8 @@ class Router {
   void php_ip(const Tables& t, Worker& w, rte_mbuf* m, uint32_t ip, const CompiledNhlfe& nh,
               uint8_t out_ttl);
   void ac_input(const Tables& t, Worker& w, uint16_t in_port, rte_mbuf* m);
+  // exception.cpp: a frame the kernel wrote into an exception tap.
+  void tap_input(const Tables& t, Worker& w, uint16_t tap, uint16_t phy, rte_mbuf* m);
   void pw_disposition(const Tables& t, Worker& w, rte_mbuf* m, uint32_t off, uint8_t depth,
                       uint32_t pw, uint16_t popped_ttl = kNoPoppedTtl);
   // `pcp`: the PCP of a tag raw mode inserts (the PW label's TC, or the
@@ -316,9 +338,13 @@ class Router {
     return w.labels[label >> kIlmChunkBits][label & (kIlmChunkSize - 1)];
   }
 
+  static constexpr uint16_t kNoPort = UINT16_MAX;
   struct KernelPort {
-    bool shared = false;
+    bool shared = false;   // af_packet beside the kernel
+    bool own_src = false;  // frames from `mac` are our own, seen leaving
     uint8_t mac[6] = {};
+    uint16_t tap = kNoPort;  // an exception phy: its tap
+    uint16_t phy = kNoPort;  // an exception tap: its phy
   };
   // What every burst reads, in one line.
   std::unique_ptr<std::atomic<bool>[]> port_up_;

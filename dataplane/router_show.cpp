@@ -21,12 +21,17 @@ std::string format_counters(const Router& r) {
                        st.kernel_tx_seen);
   out += fmt::format("  {:<16} {:>12} {:>14} {:>12} {:>14}", "port", "rx frames", "rx bytes",
                      "tx frames", "tx bytes");
-  out += kernel ? fmt::format(" {:>10} {:>10}\n", "to_kernel", "kernel_tx") : "\n";
+  bool exception = false;  // an exception path (a tap per port): its columns too
+  for (size_t i = 0; i < r.port_names().size(); ++i)
+    exception |= r.port_exception_tap(uint16_t(i)) >= 0 || r.port_is_exception_tap(uint16_t(i));
+  out += kernel ? fmt::format(" {:>10} {:>10}", "to_kernel", "kernel_tx") : "";
+  out += exception ? fmt::format(" {:>10} {:>12}\n", "punted", "ftn_labelled") : "\n";
   for (size_t i = 0; i < r.port_names().size(); ++i) {
     auto ps = r.port_stats(uint16_t(i));
     out += fmt::format("  {:<16} {:>12} {:>14} {:>12} {:>14}", r.port_names()[i], ps.rx_packets,
                        ps.rx_bytes, ps.tx_packets, ps.tx_bytes);
     if (kernel) out += fmt::format(" {:>10} {:>10}", ps.to_kernel, ps.kernel_tx_seen);
+    if (exception) out += fmt::format(" {:>10} {:>12}", ps.punted, ps.ftn_labelled);
     out += r.port_up(uint16_t(i)) ? "\n" : "  (down)\n";
   }
   bool any = false;
@@ -82,7 +87,9 @@ std::string counters_json(const Router& r, int indent) {
                      {"tx_bytes", ps.tx_bytes},
                      {"kernel", r.port_kernel(uint16_t(i))},
                      {"to_kernel", ps.to_kernel},
-                     {"kernel_tx_seen", ps.kernel_tx_seen}});
+                     {"kernel_tx_seen", ps.kernel_tx_seen},
+                     {"punted", ps.punted},
+                     {"ftn_labelled", ps.ftn_labelled}});
   }
   j["ports"] = ports;
   json labels = json::array();

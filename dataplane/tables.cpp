@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -14,6 +15,17 @@ uint32_t* alloc_chunk() {
   if (!p) throw std::bad_alloc();
   std::memset(p, 0, kIlmChunkSize * sizeof(uint32_t));
   return static_cast<uint32_t*>(p);
+}
+// "a.b.c.d/len" (or no length: /32) -> address and length.
+bool parse_ipv4_prefix(const std::string& text, uint32_t& addr, unsigned& len) {
+  unsigned o[4], l = 32;
+  char tail = 0;
+  int n = std::sscanf(text.c_str(), "%3u.%3u.%3u.%3u/%2u%c", &o[0], &o[1], &o[2], &o[3], &l, &tail);
+  if (n != 4 && n != 5) return false;
+  if (o[0] > 255 || o[1] > 255 || o[2] > 255 || o[3] > 255 || l > 32) return false;
+  addr = o[0] << 24 | o[1] << 16 | o[2] << 8 | o[3];
+  len = l;
+  return true;
 }
 }  // namespace
 
@@ -227,6 +239,24 @@ Result<std::unique_ptr<Tables>> compile_tables(
     t->ilm_set(e.label, slot);
     t->ilm_labels.push_back(e.label);
   }
+
+  for (auto& f : s.ftn) {
+    uint32_t addr = 0;
+    unsigned len = 0;
+    if (!parse_ipv4_prefix(f.fec, addr, len)) continue;  // not an IPv4 FEC: no IP lookup for it
+    IlmKind kind;
+    uint32_t idx;
+    if (!transport_of(f.next_hop, kind, idx)) continue;  // FTN NHLFEs push; anything else is not for IP
+    const uint32_t mask = len ? ~uint32_t(0) << (32 - len) : 0;
+    (len == 32 ? t->ftn_host : t->ftn_prefix).push_back({addr & mask, mask, ilm_slot(kind, idx)});
+  }
+  std::sort(t->ftn_host.begin(), t->ftn_host.end(),
+            [](const CompiledFtn& a, const CompiledFtn& b) { return a.addr < b.addr; });
+  t->ftn_host.erase(std::unique(t->ftn_host.begin(), t->ftn_host.end(),
+                                [](const CompiledFtn& a, const CompiledFtn& b) { return a.addr == b.addr; }),
+                    t->ftn_host.end());
+  std::stable_sort(t->ftn_prefix.begin(), t->ftn_prefix.end(),
+                   [](const CompiledFtn& a, const CompiledFtn& b) { return a.mask > b.mask; });
   return t;
 }
 

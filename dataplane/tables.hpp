@@ -110,6 +110,15 @@ struct CompiledBridgeDomain {
   BridgeRuntime* runtime = nullptr;    // ditto
 };
 
+// An FTN entry for IPv4 destinations: frames the kernel writes into an
+// exception tap (`l2vpn node`, router.hpp set_port_exception) to an address
+// of an LDP FEC leave labelled. `slot` as an ILM slot: forward or ecmp.
+struct CompiledFtn {
+  uint32_t addr = 0;  // host order, masked
+  uint32_t mask = 0;
+  uint32_t slot = 0;
+};
+
 struct CompiledPort {
   uint32_t mtu = 1500;
   uint8_t mac[6]{};
@@ -138,6 +147,25 @@ class Tables {
   std::vector<CompiledReplication> replications;
   std::vector<CompiledBridgeDomain> bridge_domains;
   std::vector<uint32_t> ilm_labels;  // labels installed, for counters and show
+
+  // FTN by IPv4 destination: /32 FECs sorted by address (binary search),
+  // shorter prefixes longest first (scanned). Entries whose FEC is not an
+  // IPv4 prefix or whose NHLFEs do not all push are left out.
+  std::vector<CompiledFtn> ftn_host;
+  std::vector<CompiledFtn> ftn_prefix;
+  // The FTN slot for `dst` (host order), 0 (miss) when none.
+  uint32_t ftn_lookup(uint32_t dst) const {
+    size_t lo = 0, hi = ftn_host.size();
+    while (lo < hi) {
+      const size_t mid = (lo + hi) / 2;
+      if (ftn_host[mid].addr < dst) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < ftn_host.size() && ftn_host[lo].addr == dst) return ftn_host[lo].slot;
+    for (const auto& f : ftn_prefix)
+      if ((dst & f.mask) == f.addr) return f.slot;
+    return 0;
+  }
 
   // Which ILM chunks hold labels (counters need a chunk there too).
   bool chunk_used(uint32_t chunk) const { return ilm_[chunk] != miss_chunk_; }
