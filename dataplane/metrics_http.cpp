@@ -141,11 +141,13 @@ std::string prometheus_text_registered() {
   return e.text();
 }
 
-Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& address, uint16_t port) {
+Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& address, uint16_t port,
+                                                            std::function<std::string()> text) {
   std::unique_ptr<MetricsServer> m(new MetricsServer());
   m->server_ = std::make_unique<httplib::Server>();
-  m->server_->Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(prometheus_text_registered(), "text/plain; version=0.0.4; charset=utf-8");
+  if (!text) text = [] { return prometheus_text_registered(); };
+  m->server_->Get("/metrics", [text](const httplib::Request&, httplib::Response& res) {
+    res.set_content(text(), "text/plain; version=0.0.4; charset=utf-8");
   });
   m->server_->Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("l2vpn metrics: GET /metrics (Prometheus text format)\n", "text/plain");
@@ -161,9 +163,10 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& a
   return m;
 }
 
-Result<std::unique_ptr<MetricsServer>> start_metrics(const std::string& address, uint16_t port) {
+Result<std::unique_ptr<MetricsServer>> start_metrics(const std::string& address, uint16_t port,
+                                                     std::function<std::string()> text) {
   if (!port) return std::unique_ptr<MetricsServer>();
-  auto m = MetricsServer::start(address, port);
+  auto m = MetricsServer::start(address, port, std::move(text));
   if (m) spdlog::info("metrics: http://{}:{}/metrics", address, (*m)->port());
   return m;
 }

@@ -5,6 +5,7 @@
 // the telemetry commands read (docs/observability.md lists the families).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -29,7 +30,10 @@ class MetricsServer {
  public:
   // Binds address:port (port 0: any free one, see port()) and serves from a
   // thread. Error: the address cannot be bound (in use, not local).
-  static Result<std::unique_ptr<MetricsServer>> start(const std::string& address, uint16_t port);
+  // `text` makes the page (on the server's thread); empty: every router
+  // registered with telemetry (prometheus_text_registered).
+  static Result<std::unique_ptr<MetricsServer>> start(const std::string& address, uint16_t port,
+                                                      std::function<std::string()> text = {});
   ~MetricsServer();  // stops the thread
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
@@ -45,6 +49,7 @@ class MetricsServer {
 };
 
 // For the apps: nullptr when port is 0 (off); else started, and says where.
-Result<std::unique_ptr<MetricsServer>> start_metrics(const std::string& address, uint16_t port);
+Result<std::unique_ptr<MetricsServer>> start_metrics(const std::string& address, uint16_t port,
+                                                     std::function<std::string()> text = {});
 
 }  // namespace l2vpn::dp

@@ -5,7 +5,13 @@
 #include <rte_launch.h>
 #include <rte_mempool.h>
 
+#include <net/if.h>
+
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "dataplane/launch.hpp"
 #include "dataplane/metrics_http.hpp"
@@ -24,6 +30,15 @@ const KernelLink* link_named(const KernelView& k, const std::string& name) {
     if (l.name == name) return &l;
   return nullptr;
 }
+// The value of a devargs' "iface=" key, "" when it has none.
+std::string iface_of(const std::string& devargs) {
+  size_t at = 0;
+  while ((at = devargs.find(',', at)) != std::string::npos) {
+    ++at;
+    if (devargs.compare(at, 6, "iface=") == 0) return devargs.substr(at + 6, devargs.find(',', at) - at - 6);
+  }
+  return "";
+}
 }  // namespace
 
 Result<std::vector<PortPlan>> plan_ports(const FastPathOptions& o, const KernelView& k) {
@@ -34,18 +49,34 @@ Result<std::vector<PortPlan>> plan_ports(const FastPathOptions& o, const KernelV
       return Error{fmt::format("--bind {}={}: router '{}' has no port '{}' (its ports: {})", port, devargs,
                                o.router, port, have.empty() ? "none" : have)};
     }
+  if (o.exception != "tap" && o.exception != "none")
+    return Error{fmt::format("--exception {}: expected tap or none", o.exception)};
   std::vector<PortPlan> plan;
-  unsigned n = 0;
+  unsigned n = 0, taps = 0;
   for (const auto& port : o.ports) {
     if (auto b = o.bind.find(port); b != o.bind.end()) {
-      plan.push_back({port, b->second, b->second.rfind("net_af_packet", 0) == 0});
+      const std::string& d = b->second;
+      const bool beside = d.rfind("net_af_packet", 0) == 0 && link_named(k, port) && iface_of(d) == port;
+      PortPlan p{port, d, beside, ""};
+      if (!beside && o.exception == "tap") {
+        if (link_named(k, port))
+          return Error{fmt::format("--bind {}={}: the port's exception tap is the kernel interface '{}', "
+                                   "which exists already (rename it, e.g. ip link set {} name {}-phy, and "
+                                   "bind that; or --exception none)",
+                                   port, d, port, port, port)};
+        if (port.size() >= IFNAMSIZ)
+          return Error{fmt::format("--bind {}={}: '{}' is too long for a kernel interface name (at most {})",
+                                   port, d, port, IFNAMSIZ - 1)};
+        p.tap = fmt::format("net_tap_x{},iface={}", taps++, port);
+      }
+      plan.push_back(std::move(p));
       continue;
     }
     if (!link_named(k, port))
       return Error{fmt::format("router '{}': port '{}' has no kernel interface '{}' in this network "
                                "namespace (create it, or --bind {}=DEVARGS)",
                                o.router, port, port, port)};
-    plan.push_back({port, fmt::format("net_af_packet_n{},iface={}", n++, port), true});
+    plan.push_back({port, fmt::format("net_af_packet_n{},iface={}", n++, port), true, ""});
   }
   return plan;
 }
@@ -62,8 +93,43 @@ struct FastPath::Impl {
   std::atomic<bool> stop{false};
   dp::PollLoop loop;
   bool launched = false;
+  // Exception paths: the device's link state mirrored onto its tap, polled
+  // (a NIC's link changes raise no rtnetlink event).
+  struct Mirror {
+    uint16_t port_index, phy_id, tap_id;
+    bool up;
+  };
+  std::vector<Mirror> mirrors;
+  std::thread link_thread;
+  std::mutex link_mu;
+  std::condition_variable link_cv;
+  bool link_stop = false;
+
+  void follow_links() {
+    std::unique_lock<std::mutex> lock(link_mu);
+    while (!link_cv.wait_for(lock, std::chrono::milliseconds(100), [this] { return link_stop; })) {
+      for (auto& m : mirrors) {
+        rte_eth_link link{};
+        if (rte_eth_link_get_nowait(m.phy_id, &link) != 0) continue;
+        const bool up = link.link_status == RTE_ETH_LINK_UP;
+        if (up == m.up) continue;
+        m.up = up;
+        router->set_port_up(m.port_index, up);
+        if (up) rte_eth_dev_set_link_up(m.tap_id);
+        else rte_eth_dev_set_link_down(m.tap_id);
+      }
+    }
+  }
 
   ~Impl() {
+    if (link_thread.joinable()) {
+      {
+        std::lock_guard<std::mutex> lock(link_mu);
+        link_stop = true;
+      }
+      link_cv.notify_all();
+      link_thread.join();
+    }
     if (launched) {
       stop = true;
       rte_eal_wait_lcore(kWorkerLcore);
@@ -128,6 +194,25 @@ Result<std::unique_ptr<FastPath>> FastPath::start(const FastPathOptions& o, bool
     const uint16_t idx = uint16_t(impl->router->port_index(p.port));
     if (p.kernel)
       if (const KernelLink* l = link_named(k, p.port)) impl->router->set_port_kernel(idx, l->mac);
+    if (p.tap.empty()) continue;
+    // The exception tap: the kernel's view of the port, with its MAC (the
+    // kernel's frames then carry it) and its MTU (the IGP checks MTUs).
+    rte_ether_addr ea{};
+    rte_eth_macaddr_get(*id, &ea);
+    MacAddr mac;
+    std::copy(std::begin(ea.addr_bytes), std::end(ea.addr_bytes), mac.begin());
+    auto tap = dp::attach_ethdev_port(*impl->router, p.port + ".tap", p.tap + ",mac=" + to_string(mac), impl->pool);
+    if (!tap) return Error{fmt::format("port '{}': its exception tap: {}", p.port, tap.error().message)};
+    impl->eth_ports.push_back(*tap);
+    uint16_t mtu = 1500;
+    rte_eth_dev_get_mtu(*id, &mtu);
+    if (mtu > 1500) mtu = 1500;  // the neighbors' IGP expects what the topology's ports have
+    if (int rc = rte_eth_dev_set_mtu(*tap, mtu); rc != 0)
+      std::fprintf(stderr, "%s: port '%s': cannot set its tap's MTU to %u (%s)\n", o.router.c_str(),
+                   p.port.c_str(), mtu, rte_strerror(-rc));
+    const uint16_t tap_idx = uint16_t(impl->router->port_index(p.port + ".tap"));
+    impl->router->set_port_exception(idx, tap_idx, mac);
+    impl->mirrors.push_back({idx, *id, *tap, true});
   }
   // Nothing labelled is known yet: every label misses until LDP fills the ILM.
   ForwardingState empty;
@@ -140,6 +225,7 @@ Result<std::unique_ptr<FastPath>> FastPath::start(const FastPathOptions& o, bool
     return Error{fmt::format("router '{}': cannot launch the worker on lcore {} (rc {})", o.router,
                              kWorkerLcore, rc)};
   impl->launched = true;
+  if (!impl->mirrors.empty()) impl->link_thread = std::thread([i = impl.get()] { i->follow_links(); });
   auto fp = std::unique_ptr<FastPath>(new FastPath(std::move(impl)));
   fp->kernel_changed(k);
   return fp;
@@ -167,7 +253,9 @@ std::string FastPath::answer(const std::string& request) const {
   if (request == "show dataplane") {
     std::string out = fmt::format("fast path of {} (DPDK file prefix {}):\n", impl_->opt.router, impl_->prefix);
     for (const auto& p : impl_->plan)
-      out += fmt::format("  port {:<12} {}{}\n", p.port, p.devargs, p.kernel ? " (beside the kernel)" : "");
+      out += fmt::format("  port {:<12} {}{}\n", p.port, p.devargs,
+                         p.kernel ? " (beside the kernel)"
+                                  : p.tap.empty() ? " (DPDK only)" : fmt::format(" (exception tap {})", p.port));
     return out + dp::format_counters(*impl_->router);
   }
   if (request == "show dataplane json") return dp::counters_json(*impl_->router) + "\n";

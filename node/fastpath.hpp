@@ -6,7 +6,12 @@
 // af_packet ports the kernel keeps everything that is not MPLS (LDP, OSPF,
 // ARP: counted to_kernel, not dropped) and the fast path ignores the
 // kernel's own outgoing frames (kernel_tx_seen); the penultimate hop pops
-// onto IP (set_php_to_ip). One worker lcore polls, sleeping when idle.
+// onto IP (set_php_to_ip). A bound device the kernel does not see gets an
+// exception path, as VPP's linux-cp: a kernel tap named after the port
+// (DPDK net_tap, the device's MAC and MTU) where the kernel runs ARP, the
+// IGP and LDP; the kernel's IPv4 to an LDP FEC leaves labelled by the FTN
+// (dataplane/router.hpp set_port_exception); the device's link state is
+// mirrored onto the tap. One worker lcore polls, sleeping when idle.
 
 #include <map>
 #include <memory>
@@ -23,6 +28,9 @@ struct FastPathOptions {
   std::string router;
   std::vector<std::string> ports;            // kernel interface names (the core ports)
   std::map<std::string, std::string> bind;   // port -> DPDK devargs, instead of af_packet
+  // What a bound port the kernel does not share gets: "tap" (an exception
+  // tap named PORT) or "none" (DPDK-only: the kernel sees nothing there).
+  std::string exception = "tap";
   std::string file_prefix;                   // DPDK's; empty: l2vpn-node-ROUTER-<pid>
   std::string eal_extra;                     // more EAL words
   std::string memory = "nohuge";             // auto|huge|nohuge
@@ -30,11 +38,15 @@ struct FastPathOptions {
 };
 
 // Where each port goes: the --bind devargs or af_packet on the interface.
-// Errors (exit 2): a --bind for a port the router does not have, a port
-// without a kernel interface (and no --bind). Names the port.
+// A bound device is beside the kernel when it is net_af_packet on the
+// interface of the port's name; any other gets an exception tap (unless
+// exception is "none"). Errors (exit 2): a --bind for a port the router
+// does not have, a port without a kernel interface (and no --bind), a port
+// whose exception tap's name a kernel interface already has. Names the port.
 struct PortPlan {
   std::string port, devargs;
-  bool kernel = false;  // af_packet beside the kernel
+  bool kernel = false;    // af_packet beside the kernel
+  std::string tap;        // the exception tap's devargs (net_tap, iface=PORT), "" for none
 };
 Result<std::vector<PortPlan>> plan_ports(const FastPathOptions& o, const KernelView& k);
 

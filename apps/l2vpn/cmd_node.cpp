@@ -12,6 +12,7 @@
 
 #include "commands.hpp"
 #include "controlplane/yaml_loader.hpp"
+#include "dataplane/metrics_http.hpp"
 #include "ldp/pdu.hpp"
 #include "node/fastpath.hpp"
 #include "node/ldp_node.hpp"
@@ -30,6 +31,9 @@ struct NodeCmd {
   uint16_t keepalive = 180, hello_holdtime = 15, hello_interval = 5;
   bool verbose = false;
   std::vector<std::string> binds;  // PORT=DEVARGS
+  std::string exception = "tap";   // what a bound port the kernel does not share gets
+  uint16_t metrics_port = 0;       // Prometheus over HTTP; 0: off
+  std::string metrics_address = "127.0.0.1";
   bool no_fastpath = false;
   std::string file_prefix, eal, memory = "nohuge";
   unsigned idle_sleep_us = 100;
@@ -87,6 +91,7 @@ int run(const NodeCmd& o) {
         return fail(fmt::format("--bind '{}': expected PORT=DEVARGS (e.g. to-p1=net_tap0,iface=tp1)", b), 2);
       fo.bind[b.substr(0, eq)] = b.substr(eq + 1);
     }
+    fo.exception = o.exception;
     fo.file_prefix = o.file_prefix;
     fo.eal_extra = o.eal;
     fo.memory = o.memory;
@@ -98,6 +103,17 @@ int run(const NodeCmd& o) {
     opt.on_kernel = [f = fast.get()](const node::KernelView& k) { f->kernel_changed(k); };
     opt.ctl_extra = [f = fast.get()](const std::string& req) { return f->answer(req); };
   }
+  // GET /metrics: what the control socket's `metrics` answers (LDP, then the
+  // fast path), asked of the control loop over that socket, so the HTTP
+  // thread never touches the engine.
+  auto metrics = dp::start_metrics(o.metrics_address, o.metrics_port, [path = opt.ctl_path] {
+    try {
+      return node::control_request(path, "metrics");
+    } catch (const std::exception& e) {
+      return std::string("# l2vpn node: control socket: ") + e.what() + "\n";
+    }
+  });
+  if (!metrics) return fail(metrics.error().message);
   std::signal(SIGINT, on_node_signal);
   std::signal(SIGTERM, on_node_signal);
   std::fprintf(stderr, "l2vpn node %s: LSR id %s, LDP on %zu interfaces, control socket %s%s\n",
@@ -142,7 +158,18 @@ void add_node_command(CLI::App& app) {
   cmd->add_flag("--verbose", o->verbose, "log bindings changes");
   cmd->add_option("--bind", o->binds,
                   "PORT=DEVARGS: open this port as that DPDK device (tap, memif, a NIC) instead of "
-                  "net_af_packet on the kernel interface (repeatable)");
+                  "net_af_packet on the kernel interface (repeatable); unless it is net_af_packet on the "
+                  "interface PORT, the kernel sees the port through an exception tap named PORT (--exception)");
+  cmd->add_option("--exception", o->exception,
+                  "what a port bound to a device the kernel does not see gets: tap (a kernel tap named "
+                  "PORT with the device's MAC, the exception path: ARP, the IGP and LDP run there, the "
+                  "kernel's IPv4 to LDP FECs leaves labelled) or none (DPDK only)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"tap", "none"}));
+  cmd->add_option("--metrics-port", o->metrics_port,
+                  "serve the control socket's `metrics` (LDP and fast path, Prometheus text) on this HTTP "
+                  "port (0: off)");
+  cmd->add_option("--metrics-address", o->metrics_address, "address of the metrics port")->capture_default_str();
   cmd->add_flag("--no-fastpath", o->no_fastpath, "control plane only: no DPDK, no forwarding");
   cmd->add_option("--file-prefix", o->file_prefix,
                   "DPDK file prefix, for `l2vpn ctl --file-prefix` (default l2vpn-node-ROUTER-<pid>)");
