@@ -94,7 +94,9 @@ Status configure_and_start(uint16_t port_id, const rte_eth_dev_info& info, uint1
   const uint32_t room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
   const bool scatter = info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER;
   if (scatter) conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-  if (info.max_mtu >= kJumboMtu && (scatter || room >= kJumboMtu + RTE_ETHER_HDR_LEN + 8))
+  // (net_tap says max_mtu 65535 but takes frames of 1522 bytes at most.)
+  if (info.max_mtu >= kJumboMtu && info.max_rx_pktlen >= kJumboMtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN &&
+      (scatter || room >= kJumboMtu + RTE_ETHER_HDR_LEN + 8))
     conf.rxmode.mtu = kJumboMtu;
   if (rx_q > info.max_rx_queues || tx_q > info.max_tx_queues)
     return Error{fmt::format("port {} ({}): {} rx / {} tx queues asked, device has {} rx / {} tx",

@@ -13,7 +13,12 @@
 # inside a namespace the interfaces are named after the topology's ports
 # (to-<peer>), as topologies/lab-ldp.yaml expects. Work files in
 # /tmp/${PREFIX}lab: the nodes' control sockets (ROUTER.sock), logs, FRR's.
-# NODE_ARGS adds options to every `l2vpn node` (e.g. timers).
+# NODE_ARGS adds options to every `l2vpn node` (e.g. timers); NODE_ARGS_<router>
+# to one. LINUXCP="pe1 ..." runs those routers' core ports DPDK-only with
+# the exception path (docs/ldp.md): each veth becomes <port>-phy (no
+# address, no IPv6), the node binds it (`--bind PORT=net_af_packet...,
+# iface=PORT-phy`) and makes a tap named PORT, which gets the address;
+# ospfd and LDP run over the tap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -38,9 +43,45 @@ down() {
 
 start_node() {  # router
   local r=$1
+  local extra=NODE_ARGS_$r
   ip netns exec "$(ns "$r")" "$L2VPN" node "$TOPO" --router "$r" --ctl "$W/$r.sock" --verbose \
-    ${NODE_ARGS:-} >>"$W/$r.node.log" 2>&1 &
+    ${NODE_ARGS:-} ${!extra:-} $(cat "$W/$r.bind" 2>/dev/null) >>"$W/$r.node.log" 2>&1 &
   echo $! >"$W/$r.node.pid"
+}
+
+linuxcp() { [[ " ${LINUXCP:-} " == *" $1 "* ]]; }
+
+to_phy() {  # router: its veths become PORT-phy, bound DPDK-only; the addresses wait for the taps
+  local r=$1 n=0 rr ifn cost
+  while read -r rr ifn cost; do
+    [[ $rr == "$r" ]] || continue
+    ip -n "$(ns "$r")" -4 -o addr show dev "$ifn" | awk '{print $4}' >"$W/$r.$ifn.addr"
+    ip -n "$(ns "$r")" link set "$ifn" down
+    ip -n "$(ns "$r")" addr flush dev "$ifn"
+    ip -n "$(ns "$r")" link set "$ifn" name "$ifn-phy"
+    # The kernel still sees the veth (a NIC bound to DPDK it would not): it
+    # must not answer what arrives there too (ARP, or IP to our loopback
+    # with forwarding on), only through the tap.
+    ip netns exec "$(ns "$r")" sysctl -qw "net.ipv6.conf.$ifn-phy.disable_ipv6=1" \
+      "net.ipv4.conf.$ifn-phy.rp_filter=1" "net.ipv4.conf.$ifn-phy.arp_ignore=8"
+    ip -n "$(ns "$r")" link set "$ifn-phy" up
+    # The veth's other end must fill its checksums in: with tx offload it
+    # leaves them to "hardware" (CHECKSUM_PARTIAL), af_packet hands the frame
+    # over as it is, and the kernel behind the tap drops it (UdpInCsumErrors).
+    ip netns exec "$(ns "${ifn#to-}")" ethtool -K "to-$r" tx off >/dev/null
+    printf -- '--bind %s=net_af_packet_cp%s,iface=%s-phy ' "$ifn" "$n" "$ifn" >>"$W/$r.bind"
+    n=$((n + 1))
+  done <"$W/ospf-ifs"
+}
+
+tap_addresses() {  # router: once the node's taps exist, they get the veths' addresses
+  local r=$1 rr ifn cost
+  while read -r rr ifn cost; do
+    [[ $rr == "$r" ]] || continue
+    for _ in $(seq 1 100); do ip -n "$(ns "$r")" link show "$ifn" >/dev/null 2>&1 && break; sleep 0.1; done
+    ip -n "$(ns "$r")" addr add "$(cat "$W/$r.$ifn.addr")" dev "$ifn" \
+      || { echo "lab-ldp: $r: no tap $ifn from the node (see $W/$r.node.log)" >&2; return 1; }
+  done <"$W/ospf-ifs"
 }
 
 up() {
@@ -85,11 +126,13 @@ up() {
       printf ' network %s/32 area 0\n timers throttle spf 0 50 500\nexit\n' "${LO[$r]}"
     } >"$d/frr.conf"
     chmod 666 "$d/frr.conf"
+    linuxcp "$r" && to_phy "$r"
     local opts=(-d -z "$d/zserv.api" --vty_socket "$d" -f "$d/frr.conf")
     ip netns exec "$(ns "$r")" /usr/lib/frr/zebra "${opts[@]}" -i "$W/$r.zebra.pid" >/dev/null 2>&1
     sleep 0.3
     ip netns exec "$(ns "$r")" /usr/lib/frr/ospfd "${opts[@]}" -i "$W/$r.ospfd.pid" >/dev/null 2>&1
     start_node "$r"
+    linuxcp "$r" && tap_addresses "$r"
   done
   echo "lab-ldp: up (namespaces ${PREFIX}{pe1,p1,p2,pe2}, work dir $W)"
 }
