@@ -51,6 +51,57 @@ TEST(FastPathPlan, AfPacketBesideTheKernelUnlessBound) {
   EXPECT_FALSE((*plan)[1].kernel);
   EXPECT_EQ((*plan)[2].devargs, "net_af_packet_n1,iface=to-pe2");
   EXPECT_TRUE((*plan)[2].kernel);
+  // The bound device is not the kernel's: the kernel sees it through a tap
+  // named after the port; the others have none.
+  EXPECT_EQ((*plan)[1].tap, "net_tap_x0,iface=to-p2");
+  EXPECT_EQ((*plan)[0].tap, "");
+  EXPECT_EQ((*plan)[2].tap, "");
+}
+
+TEST(FastPathPlan, ExceptionTapsForBoundDevicesOnly) {
+  FastPathOptions o;
+  o.router = "p1";
+  o.ports = {"to-pe1", "to-p2", "to-pe2"};
+  o.bind["to-pe1"] = "net_af_packet9,iface=to-pe1,qpairs=1";  // af_packet on its own interface: beside
+  o.bind["to-p2"] = "net_af_packet_cp0,iface=to-p2-phy";       // on another interface: behind a tap
+  o.bind["to-pe2"] = "0000:03:00.0";                           // a NIC: behind a tap
+  auto plan = plan_ports(o, links({"lo", "to-pe1", "to-p2-phy"}));
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_TRUE((*plan)[0].kernel);
+  EXPECT_EQ((*plan)[0].tap, "");
+  EXPECT_FALSE((*plan)[1].kernel);
+  EXPECT_EQ((*plan)[1].tap, "net_tap_x0,iface=to-p2");
+  EXPECT_EQ((*plan)[2].tap, "net_tap_x1,iface=to-pe2");
+  // --exception none: DPDK only.
+  o.exception = "none";
+  plan = plan_ports(o, links({"lo", "to-pe1", "to-p2-phy"}));
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_EQ((*plan)[1].tap, "");
+  EXPECT_EQ((*plan)[2].tap, "");
+}
+
+TEST(FastPathPlan, ExceptionTapNameTakenIsAnErrorNamingIt) {
+  FastPathOptions o;
+  o.router = "pe1";
+  o.ports = {"to-p1"};
+  o.bind["to-p1"] = "net_null0";
+  auto plan = plan_ports(o, links({"lo", "to-p1"}));
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message.find("exception tap is the kernel interface 'to-p1', which exists already"),
+            std::string::npos)
+      << plan.error().message;
+  o.exception = "none";  // DPDK only: the name does not matter
+  EXPECT_TRUE(plan_ports(o, links({"lo", "to-p1"})));
+  o.exception = "linuxcp";
+  plan = plan_ports(o, links({"lo"}));
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message.find("--exception linuxcp"), std::string::npos);
+  o.exception = "tap";
+  o.ports = {"a-very-long-port-name"};
+  o.bind = {{"a-very-long-port-name", "net_null0"}};
+  plan = plan_ports(o, links({"lo"}));
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message.find("too long for a kernel interface name"), std::string::npos);
 }
 
 }  // namespace
