@@ -98,6 +98,10 @@ struct FastPath::Impl {
   struct Mirror {
     uint16_t port_index, phy_id, tap_id;
     bool up;
+    // af_packet on a kernel interface: its ethdev link says nothing of the
+    // carrier; the kernel's view of that interface does (kernel_changed).
+    std::string kernel_iface;
+    bool kernel_up = true;
   };
   std::vector<Mirror> mirrors;
   std::thread link_thread;
@@ -111,7 +115,7 @@ struct FastPath::Impl {
       for (auto& m : mirrors) {
         rte_eth_link link{};
         if (rte_eth_link_get_nowait(m.phy_id, &link) != 0) continue;
-        const bool up = link.link_status == RTE_ETH_LINK_UP;
+        const bool up = link.link_status == RTE_ETH_LINK_UP && m.kernel_up;
         if (up == m.up) continue;
         m.up = up;
         router->set_port_up(m.port_index, up);
@@ -212,7 +216,7 @@ Result<std::unique_ptr<FastPath>> FastPath::start(const FastPathOptions& o, bool
                    p.port.c_str(), mtu, rte_strerror(-rc));
     const uint16_t tap_idx = uint16_t(impl->router->port_index(p.port + ".tap"));
     impl->router->set_port_exception(idx, tap_idx, mac);
-    impl->mirrors.push_back({idx, *id, *tap, true});
+    impl->mirrors.push_back({idx, *id, *tap, true, p.devargs.rfind("net_af_packet", 0) == 0 ? iface_of(p.devargs) : "", true});
   }
   // Nothing labelled is known yet: every label misses until LDP fills the ILM.
   ForwardingState empty;
@@ -246,6 +250,12 @@ void FastPath::kernel_changed(const KernelView& k) {
     const int idx = impl_->router->port_index(p.port);
     if (idx >= 0) impl_->router->set_port_up(uint16_t(idx), l && l->up);
   }
+  std::lock_guard<std::mutex> lock(impl_->link_mu);  // the link thread applies it within 100 ms
+  for (auto& m : impl_->mirrors)
+    if (!m.kernel_iface.empty()) {
+      const KernelLink* l = link_named(k, m.kernel_iface);
+      m.kernel_up = l && l->up;
+    }
   impl_->router->reclaim();
 }
 

@@ -19,7 +19,9 @@
 #  3. GET /metrics on PE1's --metrics-port: LDP's and the fast path's
 #     families, the same the control socket's `metrics` answers;
 #  4. bad input: --bind of a port whose tap name a kernel interface has:
-#     exit 2, named.
+#     exit 2, named;
+#  5. the device's carrier lost and back: the tap goes down and up with
+#     it, and so does the port in the fast path.
 # Exit 0: passed; 1: a check failed; 77: skipped (not root, FRR missing).
 set -uo pipefail
 
@@ -130,6 +132,22 @@ out=$(ip netns exec i16x-pe1 "$L2VPN" node "$ROOT/topologies/lab-ldp.yaml" --rou
   --bind to-p1=net_null0 2>&1); rc=$?
 [[ $rc = 2 && $out == *"exception tap is the kernel interface 'to-p1', which exists already"* ]] \
   && ok "--bind of a port whose tap name is taken: exit 2, named" || bad "--bind to-p1=net_null0 beside the tap: exit $rc, '$out'"
+
+# 5. the device's link state mirrored onto the tap (and the port)
+tap_state() { ip -n i16x-pe1 -o link show to-p1 | grep -q '<[^>]*[<,]UP[,>]' && echo up || echo down; }
+waitfor() {  # want command...: up to 3 s
+  local want=$1; shift
+  for _ in $(seq 1 30); do [[ $("$@") == "$want" ]] && return 0; sleep 0.1; done
+  return 1
+}
+ip -n i16x-p1 link set to-pe1 down  # to-p1-phy loses its carrier
+waitfor down tap_state && waitfor False dpq pe1 'port["to-p1"]["up"]' \
+  && ok "carrier lost on to-p1-phy: PE1's tap to-p1 set down, the port down in the fast path" \
+  || bad "carrier lost: tap $(tap_state), port up=$(dpq pe1 'port["to-p1"]["up"]')"
+ip -n i16x-p1 link set to-pe1 up
+waitfor up tap_state && waitfor True dpq pe1 'port["to-p1"]["up"]' \
+  && ok "carrier back: the tap and the port up again" \
+  || bad "carrier back: tap $(tap_state), port up=$(dpq pe1 'port["to-p1"]["up"]')"
 
 if (( FAILS )); then echo "FAILED: $FAILS check(s) (logs in $W; KEEP=1 keeps the lab)"; exit 1; fi
 echo "PASS"
