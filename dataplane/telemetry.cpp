@@ -292,7 +292,7 @@ TelTable counters_table(const Router& r) {
   t.add_columns("total", {"rx_packets", "forwarded", "dropped", "lfa_used", "replicas", "to_kernel",
                           "kernel_tx_seen"});
   t.add_columns("port", {"name", "up", "rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "to_kernel",
-                         "kernel_tx_seen"});
+                         "kernel_tx_seen", "punted", "ftn_labelled"});
   t.add_columns("label", {"label", "action", "rx_packets", "rx_bytes"});
   t.add_columns("pw", {"id", "pw_id", "peer", "local_label", "rx_packets", "rx_bytes", "tx_packets", "tx_bytes"});
   std::vector<std::string> bd_cols{"name", "vsi_id"};
@@ -308,7 +308,8 @@ TelTable counters_table(const Router& r) {
   for (size_t i = 0; i < r.port_names().size(); ++i) {
     auto ps = r.port_stats(uint16_t(i));
     t.rows.push_back({"port", r.port_names()[i], r.port_up(uint16_t(i)) ? "up" : "down", u(ps.rx_packets),
-                      u(ps.rx_bytes), u(ps.tx_packets), u(ps.tx_bytes), u(ps.to_kernel), u(ps.kernel_tx_seen)});
+                      u(ps.rx_bytes), u(ps.tx_packets), u(ps.tx_bytes), u(ps.to_kernel), u(ps.kernel_tx_seen),
+                      u(ps.punted), u(ps.ftn_labelled)});
   }
   const auto& s = r.state();
   for (auto& e : s.ilm) {
