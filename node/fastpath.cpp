@@ -166,10 +166,13 @@ Result<std::unique_ptr<FastPath>> FastPath::start(const FastPathOptions& o, bool
     if (usage) *usage = true;
     return plan.error();
   }
-  if (plan->size() > RTE_MAX_ETHPORTS) {
+  size_t devices = plan->size();  // each exception tap is an ethdev too
+  for (const auto& p : *plan) devices += !p.tap.empty();
+  if (devices > RTE_MAX_ETHPORTS) {
     if (usage) *usage = true;
-    return Error{fmt::format("router '{}': {} ports, DPDK allows {} per process", o.router, plan->size(),
-                             RTE_MAX_ETHPORTS)};
+    return Error{fmt::format("router '{}': {} ports ({} devices with their exception taps), DPDK allows {} "
+                             "per process",
+                             o.router, plan->size(), devices, RTE_MAX_ETHPORTS)};
   }
   dp::EalRequest req;
   req.what = "node-" + o.router;
