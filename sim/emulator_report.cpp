@@ -36,6 +36,7 @@ std::string to_json(const Report& r, int indent) {
   t["lost"] = r.totals.lost;
   t["lost_outside_events"] = r.totals.lost_outside_events;
   t["duplicated"] = r.totals.duplicated;
+  t["duplicated_at_switchover"] = r.totals.duplicated_at_switchover;
   t["reordered"] = r.totals.reordered;
   t["misdelivered"] = r.totals.misdelivered;
   t["unresolved"] = r.totals.unresolved;
@@ -79,7 +80,8 @@ std::string to_json(const Report& r, int indent) {
                            {"outage_ms", r3(e.outage_ms)},
                            {"first_loss_ms", r3(e.first_loss_ms)},
                            {"last_loss_ms", r3(e.last_loss_ms)},
-                           {"frames", e.frames}});
+                           {"frames", e.frames},
+                           {"duplicated_at_switchover", e.duplicated_at_switchover}});
   j["links"] = json::array();
   for (auto& l : r.links)
     j["links"].push_back({{"from", l.from},
@@ -185,6 +187,10 @@ std::string format_report(const Report& r) {
       out += fmt::format("{:<34} {:>10} {:>8} {:>8} {:>8} {:>6} {:>10.3f} {:>19}{}\n", e.event, applied,
                          e.routers_changed, e.entries_changed, e.lost, e.flows_hit, e.outage_ms, span,
                          e.kind == "mac-flood" ? fmt::format("  ({} frames)", e.frames) : "");
+      if (e.duplicated_at_switchover)
+        out += fmt::format("{:<34} {} frames delivered twice across an H-VPLS spoke switchover (sent before the "
+                           "MTU-s changed hubs, through the old hub and again through the new: RFC 6718)\n",
+                           "", e.duplicated_at_switchover);
     }
   }
 

@@ -131,6 +131,7 @@ void Tracker::receive(uint32_t host, const Trailer& t, uint64_t now_ns) {
   if (word >= r->seen.size()) r->seen.resize(std::max<size_t>(word + 1, r->seen.size() * 2));
   if (r->seen[word] & bit) {
     ++r->duplicated;
+    if (duplicates_.size() < kMaxDuplicates) duplicates_.push_back({t.flow, host, f.send_time(t.seq), now_ns});
     return;
   }
   r->seen[word] |= bit;

@@ -132,6 +132,14 @@ struct RetiredLosses {
   uint64_t lost_outside = 0;
 };
 
+// A copy beyond the first: kept so the report can tell the copies an
+// H-VPLS spoke switchover delivers (sent before it, received after) from
+// any other duplicate.
+struct Duplicate {
+  uint32_t flow = 0, host = 0;
+  uint64_t send_ns = 0, recv_ns = 0;
+};
+
 // Every flow of a run: senders register a sequence number per frame,
 // hosts report every tracked frame they accept.
 class Tracker {
@@ -162,6 +170,11 @@ class Tracker {
 
   const std::vector<Flow>& flows() const { return flows_; }
   Flow& flow(uint32_t id) { return flows_.at(id); }
+  // The first kMaxDuplicates copies (the rest are counted, not kept: a
+  // copy not kept is never explained, so memory stays bounded and nothing
+  // is excused unseen).
+  static constexpr size_t kMaxDuplicates = 65536;
+  const std::vector<Duplicate>& duplicates() const { return duplicates_; }
   // Per-service latency of everything received.
   const LatencyHistogram& latency(uint32_t service) const;
 
@@ -170,6 +183,7 @@ class Tracker {
   std::vector<LatencyHistogram> latency_;  // by service
   uint64_t unknown_ = 0;
   RetiredLosses retired_;
+  std::vector<Duplicate> duplicates_;
 };
 
 // Whether `seq` (counted from the flow's base: seq - Flow::base) of a receiver arrived.

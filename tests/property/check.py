@@ -24,7 +24,11 @@ def check(case, rc, stderr, report):
     # The report's verdict matches its figures, and the exit code the verdict.
     data = [fl for fl in flows if fl["kind"] != "arp"]
     data_sent = sum(fl["sent"] for fl in data)
-    figures_ok = (t["duplicated"] == 0 and t["misdelivered"] == 0 and t["stray_frames"] == 0
+    # Copies an H-VPLS spoke switchover delivers (sent before the MTU-s
+    # changed hubs, through the old hub and again the new) are the one
+    # duplication a correct network shows; the emulator names them per event.
+    switch_dups = t.get("duplicated_at_switchover", 0)
+    figures_ok = (t["duplicated"] == switch_dups and t["misdelivered"] == 0 and t["stray_frames"] == 0
                   and t["unknown_trailers"] == 0 and t["lost_outside_events"] == 0 and report["drained"]
                   and (not data or data_sent > 0))
     if report["ok"] != figures_ok:
@@ -48,9 +52,16 @@ def check(case, rc, stderr, report):
     if t["lost"] != _sum(report["events"], "lost") + t["lost_outside_events"]:
         f.append(f"lost {t['lost']} != lost in event windows {_sum(report['events'], 'lost')} "
                  f"+ outside {t['lost_outside_events']}")
+    if switch_dups != _sum(report["events"], "duplicated_at_switchover"):
+        f.append(f"duplicated_at_switchover {switch_dups} != the events' "
+                 f"{_sum(report['events'], 'duplicated_at_switchover')}")
+    if switch_dups > t["duplicated"]:
+        f.append(f"duplicated_at_switchover {switch_dups} > duplicated {t['duplicated']}")
+    if switch_dups and (not case.events or "spokes:" not in case.yaml):
+        f.append(f"{switch_dups} copies put down to spoke switchovers without events or spokes")
     # The emulator's own verdicts.
-    if t["duplicated"]:
-        f.append(f"{t['duplicated']} frames duplicated")
+    if t["duplicated"] > switch_dups:
+        f.append(f"{t['duplicated'] - switch_dups} frames duplicated")
     if t["misdelivered"]:
         f.append(f"{t['misdelivered']} frames misdelivered")
     if t["stray_frames"] or t["unknown_trailers"]:

@@ -279,5 +279,68 @@ TEST(Issue14, RouterCountersAddUpAndVplsLearned) {
   EXPECT_NE(j.find("\"flood_copies\""), std::string::npos);
 }
 
+// Property seed 1861, reduced: MTU-s m dual-homed to hubs h1 (reached over
+// x only) and h2 (far from PE a). When x-h1 fails, m switches to h2; an ARP
+// a flooded just before reached m through h1 and, still on its way to h2,
+// reaches m again through h2 (RFC 6718's switchover transient). The report
+// puts those copies down to the event; any other copy still fails the run.
+TEST(Issue14, SpokeSwitchoverCopiesAreNamedAndNothingElse) {
+  auto topo = topo_of(
+      "routers:\n"
+      "  - {name: a, role: pe}\n"
+      "  - {name: x, role: p}\n"
+      "  - {name: h1, role: pe}\n"
+      "  - {name: h2, role: pe}\n"
+      "  - {name: m, role: pe}\n"
+      "  - {name: y, role: p}\n"
+      "links:\n"
+      "  - {a: a, b: x, metric: 10, delay: 1ms}\n"
+      "  - {a: x, b: h1, metric: 10, delay: 2ms}\n"
+      "  - {a: x, b: m, metric: 10, delay: 1ms}\n"
+      "  - {a: a, b: y, metric: 100, delay: 4ms}\n"
+      "  - {a: y, b: h2, metric: 100, delay: 4ms}\n"
+      "  - {a: h2, b: m, metric: 1000, delay: 1ms}\n"
+      "sites:\n"
+      "  - {name: sa, pe: a}\n"
+      "  - {name: sm, pe: m}\n"
+      "services:\n"
+      "  vpls:\n"
+      "    - {name: v, vsi_id: 7, sites: [sa, sm], spokes: [{mtu_s: m, hubs: [h1, h2]}]}\n");
+  auto o = run_of(200);
+  o.seed = 1;
+  o.control_plane_delay_ns = 0;
+  o.workload.arp_interval_ns = 5'000'000;
+  o.events.push_back(*parse_event("80ms link-down x:h1"));
+  Report r = run(topo, o);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_GT(r.totals.duplicated, 0u);  // the transient this test is about happened
+  EXPECT_EQ(r.totals.duplicated_at_switchover, r.totals.duplicated);
+  EXPECT_EQ(r.events[0].duplicated_at_switchover, r.totals.duplicated);
+  EXPECT_EQ(r.totals.lost_outside_events, 0u);
+  EXPECT_TRUE(r.ok()) << r.problems();
+
+  // Without the switchover (one hub) nothing may be excused.
+  auto one_hub = topo_of(
+      "routers:\n"
+      "  - {name: a, role: pe}\n"
+      "  - {name: x, role: p}\n"
+      "  - {name: h1, role: pe}\n"
+      "  - {name: m, role: pe}\n"
+      "links:\n"
+      "  - {a: a, b: x, metric: 10, delay: 1ms}\n"
+      "  - {a: x, b: h1, metric: 10, delay: 2ms}\n"
+      "  - {a: x, b: m, metric: 10, delay: 1ms}\n"
+      "  - {a: a, b: h1, metric: 100, delay: 4ms}\n"
+      "sites:\n"
+      "  - {name: sa, pe: a}\n"
+      "  - {name: sm, pe: m}\n"
+      "services:\n"
+      "  vpls:\n"
+      "    - {name: v, vsi_id: 7, sites: [sa, sm], spokes: [{mtu_s: m, hubs: [h1]}]}\n");
+  Report r1 = run(one_hub, o);
+  EXPECT_EQ(r1.totals.duplicated_at_switchover, 0u);
+  EXPECT_EQ(r1.totals.duplicated, 0u);
+}
+
 }  // namespace
 }  // namespace l2vpn::sim
