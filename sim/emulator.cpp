@@ -242,10 +242,13 @@ struct Emulator::Impl {
   Report report(double wall) const;
   // Event windows: a frame sent from `max_path_ns` before an event belongs
   // to it (it may have been on the failed wire). Each window's start.
-  std::vector<uint64_t> window_starts() const {
-    std::vector<uint64_t> starts;
-    for (auto& e : events) starts.push_back(e.spec.at_ns > max_path_ns ? e.spec.at_ns - max_path_ns : 0);
-    return starts;
+  EventWindows window_starts() const {
+    EventWindows w;
+    for (auto& e : events) {
+      w.start.push_back(e.spec.at_ns > max_path_ns ? e.spec.at_ns - max_path_ns : 0);
+      w.at.push_back(e.spec.at_ns);
+    }
+    return w;
   }
   void run_agenda(uint64_t t);
   void step_profiled(uint64_t t);
@@ -1064,8 +1067,7 @@ Report Emulator::Impl::report(double wall) const {
 
   // Event windows: a frame sent from `max_path_ns` before an event belongs
   // to it (it may have been on the failed wire).
-  const std::vector<uint64_t> starts = window_starts();
-  auto window_of = [&](uint64_t send) -> int { return Tracker::window_of(send, starts); };
+  const EventWindows windows = window_starts();
   std::vector<EventRow> rows;
   for (auto& e : events) rows.push_back(e.row);
   std::vector<uint64_t> first(rows.size(), UINT64_MAX), last(rows.size(), 0);
@@ -1127,6 +1129,8 @@ Report Emulator::Impl::report(double wall) const {
     // Per event window: frames sent and lost (worst receiver), for the outage.
     std::vector<uint64_t> sent_in(rows.size() + 1, 0), lost_in(rows.size() + 1, 0);
     if (f.sent_in.size() == sent_in.size()) sent_in = f.sent_in;  // retired
+    const uint64_t flight = f.flight_ns();
+    auto window_of = [&](uint64_t send) -> int { return Tracker::window_of(send, windows, flight); };
     for (uint64_t i = 0; i < f.send_ns.size(); ++i) sent_in[size_t(window_of(f.send_ns[i]) + 1)]++;
     for (auto& rc : f.receivers) {
       fr.expected += f.sent();
@@ -1156,8 +1160,9 @@ Report Emulator::Impl::report(double wall) const {
     for (size_t i = 0; i < rows.size(); ++i) {
       if (!lost_in[i + 1]) continue;
       rows[i].flows_hit++;
-      const uint64_t w_start = starts[i];
-      const uint64_t w_end = i + 1 < rows.size() ? starts[i + 1] : std::max(opt.duration_ns, w_start + 1);
+      // The span a window's frames were sent in: from its event to the next.
+      const uint64_t w_start = windows.at[i];
+      const uint64_t w_end = std::max(i + 1 < rows.size() ? windows.at[i + 1] : opt.duration_ns, w_start + 1);
       hit_lost[i] += double(lost_in[i + 1]);
       hit_rate[i] += double(sent_in[i + 1]) / double(w_end - w_start);  // frames per ns
     }

@@ -147,8 +147,8 @@ void Tracker::receive(uint32_t host, const Trailer& t, uint64_t now_ns) {
   latency_[f.service].add(lat);
 }
 
-void Tracker::retire(uint64_t cutoff_ns, const std::vector<uint64_t>& window_starts) {
-  const size_t windows = window_starts.size();
+void Tracker::retire(uint64_t cutoff_ns, const EventWindows& event_windows) {
+  const size_t windows = event_windows.start.size();
   if (retired_.lost.size() != windows) {
     retired_.lost.assign(windows, 0);
     retired_.first.assign(windows, UINT64_MAX);
@@ -161,11 +161,12 @@ void Tracker::retire(uint64_t cutoff_ns, const std::vector<uint64_t>& window_sta
     n -= n % 64;  // whole bitmap words
     if (n == 0) continue;
     if (f.sent_in.size() != windows + 1) f.sent_in.assign(windows + 1, 0);
+    const uint64_t flight = f.flight_ns();
     for (auto& rc : f.receivers)
       if (rc.lost_in.size() != windows + 1) rc.lost_in.assign(windows + 1, 0);
     for (size_t i = 0; i < n; ++i) {
       const uint64_t at = f.send_ns[i];
-      const int w = window_of(at, window_starts);
+      const int w = window_of(at, event_windows, flight);
       f.sent_in[size_t(w + 1)]++;
       for (auto& rc : f.receivers) {
         if (seen(rc, i)) continue;

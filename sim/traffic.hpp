@@ -122,6 +122,13 @@ struct Flow {
   std::vector<uint64_t> sent_in;  // retired: sent per event window + 1 (0: outside)
   uint64_t misdelivered = 0;  // reached a host (addressed to it) that is not a receiver
   uint64_t sent() const { return base + send_ns.size(); }
+  // Twice the longest a frame of this flow took (any receiver) plus 1 ms:
+  // how long before an event a frame of it can have been on its way.
+  uint64_t flight_ns() const {
+    uint64_t l = 0;
+    for (auto& r : receivers) l = std::max(l, r.lat_max);
+    return 2 * l + 1'000'000;
+  }
   uint64_t send_time(uint64_t seq) const { return send_ns[seq - base]; }
 };
 
@@ -130,6 +137,13 @@ struct Flow {
 struct RetiredLosses {
   std::vector<uint64_t> lost, first, last;  // per window
   uint64_t lost_outside = 0;
+};
+
+// Per event, in the report's order: when it happened (`at`), and from when
+// frames it may have hit were sent (`start`: its time less the in-flight
+// bound, so a frame sent before every start was lost by no event).
+struct EventWindows {
+  std::vector<uint64_t> start, at;
 };
 
 // A copy beyond the first: kept so the report can tell the copies an
@@ -158,14 +172,29 @@ class Tracker {
   // into their event window (`window_starts`, as the report's) and
   // forgotten, 64 at a time. A frame arriving after its number was retired
   // counts as an unknown trailer. Without a call nothing is retired.
-  void retire(uint64_t cutoff_ns, const std::vector<uint64_t>& window_starts);
+  void retire(uint64_t cutoff_ns, const EventWindows& windows);
   const RetiredLosses& retired() const { return retired_; }
-  // The event window of a send time: the last start at or before it, -1: none.
-  static int window_of(uint64_t send_ns, const std::vector<uint64_t>& starts) {
-    int w = -1;
-    for (size_t i = 0; i < starts.size(); ++i)
-      if (send_ns >= starts[i]) w = int(i);
-    return w;
+  // The event a frame sent at `send_ns` belongs to, -1: none. A frame
+  // within `flight_ns` (its flow's flight time, with a margin) of a later
+  // event whose window holds it was on its way when that event struck: that
+  // event's. Otherwise the last event at or before it (the network it was
+  // sent into: an outage stays its link-down's even when the link-up comes
+  // sooner than the in-flight bound); with neither, the first event whose
+  // window reaches back to it. Exactly the frames outside every window
+  // (before each event's `start`) get -1, whatever `flight_ns`.
+  static int window_of(uint64_t send_ns, const EventWindows& w, uint64_t flight_ns) {
+    int in_flight = -1, before = -1, reach = -1;
+    for (size_t i = 0; i < w.at.size(); ++i) {
+      const uint64_t at = w.at[i];
+      if (at <= send_ns) {
+        if (before < 0 || at >= w.at[size_t(before)]) before = int(i);
+        continue;
+      }
+      if (send_ns < w.start[i]) continue;
+      if (reach < 0 || at < w.at[size_t(reach)]) reach = int(i);
+      if (send_ns + flight_ns >= at && (in_flight < 0 || at < w.at[size_t(in_flight)])) in_flight = int(i);
+    }
+    return in_flight >= 0 ? in_flight : before >= 0 ? before : reach;
   }
 
   const std::vector<Flow>& flows() const { return flows_; }

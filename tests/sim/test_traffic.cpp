@@ -142,14 +142,16 @@ TEST(Traffic, HistogramQuantilesWithinTwoPercent) {
 TEST(Traffic, RetiringOldFramesBoundsMemoryAndKeepsTheCounts) {
   Tracker t;
   const uint32_t f = t.add_flow(FlowKind::arp, 0, 1, -1, {2, 3});
-  const std::vector<uint64_t> windows{3'000'000'000ULL, 7'000'000'000ULL};  // two events' windows
+  // Two events (at 3.2 s and 7.2 s) whose windows reach back 200 ms.
+  const EventWindows windows{{3'000'000'000ULL, 7'000'000'000ULL}, {3'200'000'000ULL, 7'200'000'000ULL}};
+  const uint64_t flight = 2 * 500'000 + 1'000'000;  // Flow::flight_ns once a frame took 0.5 ms
   size_t held_max = 0;
   uint64_t lost_expected[3] = {0, 0, 0};  // outside, window 0, window 1
   // 10 s, a frame every ms; receiver 2 misses every 7th, receiver 3 every 11th.
   for (uint64_t i = 0; i < 10'000; ++i) {
     const uint64_t at = i * 1'000'000;
     Trailer tr = t.next(f, at);
-    const int w = Tracker::window_of(at, windows);
+    const int w = Tracker::window_of(at, windows, flight);
     if (i % 7) t.receive(2, tr, at + 500'000);
     else lost_expected[w + 1]++;
     if (i % 11) t.receive(3, tr, at + 500'000);
@@ -167,7 +169,7 @@ TEST(Traffic, RetiringOldFramesBoundsMemoryAndKeepsTheCounts) {
     for (auto& rc : fl.receivers) lost[w] += rc.lost_in[w];
   for (auto& rc : fl.receivers)
     for (uint64_t i = 0; i < fl.send_ns.size(); ++i)
-      if (!seen(rc, i)) lost[Tracker::window_of(fl.send_ns[i], windows) + 1]++;
+      if (!seen(rc, i)) lost[Tracker::window_of(fl.send_ns[i], windows, flight) + 1]++;
   for (size_t w = 0; w < 3; ++w) EXPECT_EQ(lost[w], lost_expected[w]) << "window " << int(w) - 1;
   EXPECT_EQ(t.retired().lost_outside, fl.receivers[0].lost_in[0] + fl.receivers[1].lost_in[0]);
   EXPECT_EQ(fl.receivers[0].received + fl.receivers[1].received + lost_expected[0] + lost_expected[1] +
@@ -300,6 +302,32 @@ TEST(Hosts, MisdeliveryIsDetected) {
   for (auto& s : b.hosts->sites()) after += s.flood_seen;
   EXPECT_EQ(after - before, 2u) << "one copy at each other cache site";
   EXPECT_EQ(fl.misdelivered, 1u);
+}
+
+// Events closer than the in-flight bound (property seed 1861: a link-down
+// at 78 ms, its link-up at 236 ms, a bound of 168 ms): a frame sent into
+// the outage is the link-down's, not the link-up's; one on its way when
+// the link-up came (within its flow's flight time) is the link-up's; one
+// before every window none's, whatever the flight time.
+TEST(Traffic, OverlappingEventWindowsKeepAnOutageWithItsCause) {
+  const uint64_t ms = 1'000'000;
+  const EventWindows w{{0, 68 * ms}, {78 * ms, 236 * ms}};
+  const uint64_t flight = 5 * ms;
+  EXPECT_EQ(Tracker::window_of(10 * ms, w, flight), 0);   // in the link-down's window, no event before
+  EXPECT_EQ(Tracker::window_of(70 * ms, w, flight), 0);   // also within the link-up's reach: the earliest
+  EXPECT_EQ(Tracker::window_of(100 * ms, w, flight), 0);  // sent into the outage
+  EXPECT_EQ(Tracker::window_of(230 * ms, w, flight), 0);  // still the outage
+  EXPECT_EQ(Tracker::window_of(232 * ms, w, flight), 1);  // on its way when the link came back
+  EXPECT_EQ(Tracker::window_of(300 * ms, w, flight), 1);
+  // The frames outside every window do not depend on the flight time.
+  const EventWindows late{{50 * ms, 150 * ms}, {100 * ms, 200 * ms}};
+  for (uint64_t f : {uint64_t(0), 10 * ms, 500 * ms}) {
+    EXPECT_EQ(Tracker::window_of(49 * ms, late, f), -1);
+    EXPECT_EQ(Tracker::window_of(50 * ms, late, f), 0);
+    EXPECT_EQ(Tracker::window_of(120 * ms, late, f), 0);  // after the first event, before the second's reach
+  }
+  EXPECT_EQ(Tracker::window_of(160 * ms, late, 5 * ms), 0);
+  EXPECT_EQ(Tracker::window_of(160 * ms, late, 50 * ms), 1);
 }
 
 }  // namespace
