@@ -88,6 +88,25 @@ def check(case, rc, stderr, report):
     if not report["drained"]:
         f.append(f"the network had not drained at {report['end_ms']} ms")
     f += check_routers(case, report)
+    f += check_oam(case, report)
+    return f
+
+
+def check_oam(case, report):
+    """LSP pings of a scenario: each action is in the report; with no event
+    every request gets its reply (the FEC is another PE's loopback)."""
+    f = []
+    oam = report.get("oam", [])
+    if len(oam) != case.oam_pings:
+        return [f"{case.oam_pings} lsp_ping actions given, {len(oam)} in the report"]
+    for o in oam:
+        if o.get("error"):
+            f.append(f"lsp_ping {o['action']}: {o['error']}")
+        elif not case.events and o["received"] != o["sent"]:
+            f.append(f"lsp_ping {o['action']}: {o['received']} replies to {o['sent']} requests without any event")
+        elif not case.events and any(x["return_code"] != 3 for x in o.get("replies", []) if x.get("replied")):
+            f.append(f"lsp_ping {o['action']}: return codes {[x['return_code'] for x in o['replies']]}, "
+                     f"not 3 (egress) from the FEC's own PE")
     return f
 
 

@@ -12,8 +12,15 @@ bandwidths and MTUs, parallel links, explicit null, VPWS with raw, VLAN and
 tagged ACs, per-end MTU/control word, VPLS of 2-8 sites (raw or tagged,
 ingress replication or P2MP, mac_limit, aging, flood rate), H-VPLS spokes
 with one or two hubs, and random events (link and router down/up, service
-remove/add, MAC floods). docs/property-testing.md.
+remove/add, MAC floods). From a second generator (earlier seeds' cases are
+unchanged where it adds nothing): the backbone as a GraphML file (nodes with
+coordinates or without, LinkSpeedRaw, `backbone.pe`, metric from distance,
+hops or a constant, parallel YAML links), and the run as a scenario file
+(lfa, BFD on every PW, LSP pings to another PE's loopback).
+docs/property-testing.md.
 """
+import math
+import os
 import random
 from dataclasses import dataclass, field
 
@@ -29,8 +36,13 @@ class Case:
     events: list = field(default_factory=list)   # "TIME verb args"
     windows: list = field(default_factory=list)  # (start_ms, end_ms) disruptive
     summary: str = ""
+    files: dict = field(default_factory=dict)    # other files beside the topology (name -> text)
+    scenario: str = ""                           # a scenario file's name in `files`: run with it
+    oam_pings: int = 0                           # lsp_ping actions in the scenario
 
-    def args(self):
+    def args(self, workdir=""):
+        if self.scenario:
+            return ["--scenario", os.path.join(workdir, self.scenario)]
         a = ["--duration", f"{self.duration_ms}ms", "--seed", str(self.seed),
              "--cp-delay", f"{self.cp_delay_ms}ms", "--arp-interval", f"{self.arp_interval_ms}ms",
              "--hosts", str(self.hosts), "--memcached-rps", "500", "--redis-mbps", "5",
@@ -69,19 +81,25 @@ def generate(seed, max_routers=60):
         if (a, b) not in links and (b, a) not in links:
             links.append((a, b))
     lines = [f"name: prop-{seed}", "routers:"]
+    explicit_null = set()
     for r in names:
         extra = ", explicit_null: true" if rng.random() < 0.1 else ""
+        if extra:
+            explicit_null.add(r)
         lines.append(f"  - {{name: {r}, role: {roles[r]}{extra}}}")
     lines.append("links:")
-    link_list = []
+    links_at = len(lines)
+    link_list, link_specs = [], []
     for a, b in links:
         metric = rng.choice([1, 5, 10, 10, 20, 50, 100, rng.randint(1, 1000)])
         bw = rng.choice(["1G", "10G", "10G", "40G", "100G", "2.5Gbps"])
         mtu = rng.choice([1600, 4470, 9000, 9600])
         lines.append(f"  - {{a: {a}, b: {b}, metric: {metric}, bandwidth: {bw}, delay: {_delay(rng)}, mtu: {mtu}}}")
         link_list.append((a, b))
+        link_specs.append({"a": a, "b": b, "bw": bw, "parallel": None})
         if rng.random() < 0.05:  # a parallel link (ECMP)
             lines.append(f"  - {{a: {a}, b: {b}, metric: {metric}, delay: {_delay(rng)}}}")
+            link_specs[-1]["parallel"] = lines[-1]
 
     sites, vpws, vpls = [], [], []
     site_no = [0]
@@ -203,9 +221,100 @@ def generate(seed, max_routers=60):
             ev.append((t0, f"mac-flood {sites[0].split('name: ')[1].split(',')[0]} {rng.randint(1, 2000)}"))
     ev.sort()
     case.events = [f"{t}ms {what}" for t, what in ev]
+    # Variations drawn from a second generator, so that the draws above (and
+    # the cases of earlier seeds without them) stay as they were.
+    rng2 = random.Random(seed * 1000003 + 17)
+    if rng2.random() < 0.2:
+        _as_graphml(case, rng2, seed, names, roles, explicit_null, link_specs, lines, links_at)
+    if rng2.random() < 0.3:
+        _as_scenario(case, rng2, seed, names, roles, ev, bool(vpws or vpls))
     case.summary = (f"{n} routers ({len(pes)} PE), {len(links)} links, {len(vpws)} VPWS, "
-                    f"{len(vpls)} VPLS, {len(ev)} events")
+                    f"{len(vpls)} VPLS, {len(ev)} events"
+                    + (", GraphML backbone" if f"prop-{seed}.graphml" in case.files else "")
+                    + (", scenario file" if case.scenario else "")
+                    + (f", {case.oam_pings} LSP pings" if case.oam_pings else ""))
     return case
+
+
+def _as_graphml(case, rng, seed, names, roles, explicit_null, link_specs, lines, links_at):
+    """The same backbone as a GraphML file (nodes with coordinates in a
+    region about 500 km wide, so delays come from distances; some links with
+    LinkSpeedRaw) under a YAML `backbone:`; roles by `backbone.pe`."""
+    gname = f"prop-{seed}.graphml"
+    idx = {r: i for i, r in enumerate(names)}
+    g = ['<?xml version="1.0" encoding="utf-8"?>',
+         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">',
+         '  <key attr.name="label" attr.type="string" for="node" id="d0" />',
+         '  <key attr.name="Latitude" attr.type="double" for="node" id="d1" />',
+         '  <key attr.name="Longitude" attr.type="double" for="node" id="d2" />',
+         '  <key attr.name="LinkSpeedRaw" attr.type="double" for="edge" id="d3" />',
+         '  <graph edgedefault="undirected">']
+    for r in names:
+        coords = ""
+        if rng.random() < 0.95:  # a node without coordinates: its links take the defaults
+            coords = (f'<data key="d1">{45 + rng.uniform(-2, 2):.4f}</data>'
+                      f'<data key="d2">{5 + rng.uniform(-3, 3):.4f}</data>')
+        g.append(f'    <node id="{idx[r]}"><data key="d0">{r}</data>{coords}</node>')
+    speeds = {"1G": 1e9, "10G": 1e10, "40G": 4e10, "100G": 1e11, "2.5Gbps": 2.5e9}
+    for l in link_specs:
+        speed = f'<data key="d3">{speeds[l["bw"]]:.0f}</data>' if rng.random() < 0.5 else ""
+        g.append(f'    <edge source="{idx[l["a"]]}" target="{idx[l["b"]]}">{speed}</edge>')
+    g += ["  </graph>", "</graphml>"]
+    case.files[gname] = "\n".join(g) + "\n"
+    pes = [r for r in names if roles[r] == "pe"]
+    metric = rng.choice(["distance", "hops", str(rng.choice([1, 10, 100]))])
+    head = [f"name: prop-{seed}",
+            f"backbone: {{graphml: {gname}, pe: [{', '.join(pes)}], metric: {metric}, "
+            f"mtu: {rng.choice([1600, 9000, 9600])}}}"]
+    routers = [f"  - {{name: {r}, explicit_null: true}}" for r in names if r in explicit_null]
+    head += ["routers:"] + routers if routers else []
+    parallels = [l["parallel"].replace("}", ", parallel: true}") for l in link_specs if l["parallel"]]
+    head += ["links:"] + parallels if parallels else []
+    rest = lines[links_at + sum(1 for _ in _link_lines(lines, links_at)):]
+    case.yaml = "\n".join(head + rest) + "\n"
+
+
+def _link_lines(lines, at):
+    for line in lines[at:]:
+        if not line.startswith("  - {a: "):
+            return
+        yield line
+
+
+def _as_scenario(case, rng, seed, names, roles, ev, has_services):
+    """The run's settings, timeline and workload as a scenario file
+    (`--scenario`), sometimes with BFD on every PW and LSP pings between PEs."""
+    sname = f"prop-{seed}-scenario.yaml"
+    y = [f"# property case {seed}", f"duration: {case.duration_ms}ms", f"seed: {seed}",
+         f"control_plane_delay: {case.cp_delay_ms}ms"]
+    if rng.random() < 0.2:
+        y.append(f"lfa: {rng.choice(['true', 'false'])}")
+    if has_services and rng.random() < 0.3:
+        y.append(f"bfd: {{interval: {rng.choice([10, 50, 100])}ms, multiplier: {rng.choice([3, 5])}}}")
+    events = []
+    keys = {"link-down": "link_down", "link-up": "link_up", "router-down": "router_down",
+            "router-up": "router_up", "service-remove": "service_remove", "service-add": "service_add"}
+    for t, what in ev:
+        verb, arg = what.split(" ", 1)
+        if verb == "mac-flood":
+            site, frames = arg.split()
+            events.append(f"  - {{at: {t}ms, mac_flood: {site}, frames: {frames}}}")
+        else:
+            events.append(f"  - {{at: {t}ms, {keys[verb]}: {arg}}}")
+    pes = [r for r in names if roles[r] == "pe"]
+    if rng.random() < 0.3 and len(pes) >= 2 and not case.yaml.startswith(f"name: prop-{seed}\nbackbone"):
+        # Default loopbacks: the i-th router (file order) 10.255.(i / 254).(i % 254 + 1).
+        a, b = rng.sample(pes, 2)
+        i = names.index(b)
+        at = rng.randint(case.duration_ms // 10, case.duration_ms // 2)
+        events.append(f"  - {{at: {at}ms, lsp_ping: {a}, fec: 10.255.{i // 254}.{i % 254 + 1}/32, count: 3}}")
+        case.oam_pings = 1
+    if events:
+        y += ["events:"] + events
+    y += ["workload:", f"  hosts_per_site: {case.hosts}", "  memcached_rps: 500/s", "  redis_rate: 5Mbps",
+          "  imix_rate: 500/s", f"  arp_interval: {case.arp_interval_ms}ms"]
+    case.files[sname] = "\n".join(y) + "\n"
+    case.scenario = sname
 
 
 if __name__ == "__main__":

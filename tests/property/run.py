@@ -30,7 +30,10 @@ def run_valid(l2vpn, seed, max_routers, workdir, timeout, repeat):
     out = os.path.join(workdir, f"prop-{seed}.json")
     with open(topo, "w") as fh:
         fh.write(case.yaml)
-    cmd = [l2vpn, "sim", topo, "--json", out, "--file-prefix", f"prop-{os.getpid()}-{seed}"] + case.args()
+    for name, text in case.files.items():  # a GraphML backbone, a scenario file
+        with open(os.path.join(workdir, name), "w") as fh:
+            fh.write(text)
+    cmd = [l2vpn, "sim", topo, "--json", out, "--file-prefix", f"prop-{os.getpid()}-{seed}"] + case.args(workdir)
     t0 = time.time()
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
