@@ -501,12 +501,15 @@ void OamAgent::on_reply(const oam::EchoPacket& reply, uint32_t from) {
   }
   // Where the next probe goes: every branch with multipath (each with the
   // part of the label set that takes it), else the one the fast path's
-  // hash picks for a stack with nothing below the LSP label.
+  // hash picks for a stack with nothing below the LSP label (with the
+  // responder's ECMP seed, as its tables have it).
   std::vector<size_t> branches;
   if (actions_[p.action].multipath) {
     for (size_t k = 0; k < reply.ddmaps.size(); ++k) branches.push_back(k);
   } else {
-    branches.push_back(oam::TableView::ecmp_hash({}) % reply.ddmaps.size());
+    const dp::Router* responder = bb_.router(h.responder);
+    const uint32_t seed = responder ? dp::ecmp_seed_of(responder->state()) : 0;
+    branches.push_back(ecmp_mix(oam::TableView::ecmp_hash({}), seed) % reply.ddmaps.size());
   }
   const OamPath snapshot = res.paths[path];
   std::vector<std::vector<uint32_t>> sets(branches.size());
