@@ -211,6 +211,7 @@ struct Report {
   Totals totals;
   std::vector<OamResult> oam;  // the lsp-ping and lsp-trace actions, in the scenario's order
   std::vector<BfdPwRow> bfd;   // BFD over PWs (when enabled), per PW end
+  std::vector<std::string> publish_errors;  // tables BFD's PW changes could not publish (none expected)
   // Stopped before its end (a signal): the report covers [0, cut_at_ms).
   bool cut_short = false;
   double cut_at_ms = 0;
