@@ -266,6 +266,7 @@ Result<std::unique_ptr<Emulator>> Emulator::create(const cp::Topology& topo,
 
 Backbone& Emulator::backbone() { return *impl_->bb; }
 const cp::Network& Emulator::network() const { return *impl_->net; }
+std::vector<cp::PwStatus> Emulator::pseudowires() const { return impl_->pw_view(); }
 
 cp::NetworkState Emulator::Impl::stripped(const cp::NetworkState& s) const {
   cp::NetworkState out = s;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "contract/result.hpp"
+#include "controlplane/pseudowire.hpp"
 #include "controlplane/topology.hpp"
 #include "dataplane/rcu.hpp"
 #include "sim/backbone.hpp"
@@ -271,6 +272,10 @@ class Emulator {
   // (sim/capture.hpp) must be closed before the emulator is destroyed.
   Backbone& backbone();
   const cp::Network& network() const;
+  // The PW ends as the control plane computed them, with those BFD holds
+  // down (RFC 5885) down for "bfd_down": what the routers' tables say.
+  // On the emulator's thread (its event hook) or outside run().
+  std::vector<cp::PwStatus> pseudowires() const;
 
   struct Impl;
 

@@ -484,8 +484,24 @@ uint64_t drops(const Report& r, const std::string& router, const std::string& re
 TEST(SimBfd, ADetectionTakesThePwDownUntilTheSessionIsBackUp) {
   auto topo = test_env::default_topology();
   // Ends while the sessions are still Down (they send once a second).
-  SimRun rn = run(topo, bfd_cut(1700));
-  const Report& r = rn.report;
+  auto emu = Emulator::create(topo, bfd_cut(1700), test_env::pool(), test_env::rcu());
+  ASSERT_TRUE(emu.ok()) << emu.error().message;
+  auto ran = (*emu)->run();
+  ASSERT_TRUE(ran.ok()) << ran.error().message;
+  const Report& r = *ran;
+  // The emulator's view of the PWs (what `l2vpn run` prints) and the
+  // tables the PEs hold say the same.
+  size_t held = 0;
+  for (auto& pw : (*emu)->pseudowires()) {
+    if (pw.down_reason != kPwDownBfd) continue;
+    ++held;
+    EXPECT_FALSE(pw.up);
+    bool in_tables = false;
+    for (auto& t : (*emu)->backbone().router(pw.router)->state().pseudowires)
+      if (t.peer == pw.peer && t.pw_id == pw.pw_id) in_tables = !t.up && t.down_reason == kPwDownBfd;
+    EXPECT_TRUE(in_tables) << pw.router << " to " << pw.peer << " pw " << pw.pw_id;
+  }
+  EXPECT_EQ(held, 4u) << "pe1-pe3's two PWs, both ends";
   std::set<std::string> down_services;
   for (auto& b : r.bfd) {
     const std::string what = b.router + " pw " + std::to_string(b.pw_id) + " to " + b.peer;
