@@ -34,7 +34,7 @@ void Router::tap_input(const Tables& t, Worker& w, uint16_t tap, uint16_t phy, r
   uint32_t index = ilm_index(slot);
   if (ilm_kind(slot) == IlmKind::ecmp) {
     const CompiledEcmp& g = t.ecmp_groups[index];
-    index = g.nhlfe[ipv4_flow_hash(ip, len - kEtherHeaderLen) % g.n];
+    index = g.nhlfe[ecmp_mix(ipv4_flow_hash(ip, len - kEtherHeaderLen), t.ecmp_seed) % g.n];
   }
   const CompiledNhlfe* nh = usable_nhlfe(t, w, index);
   if (!nh) return drop(w, m, DropReason::port_down);

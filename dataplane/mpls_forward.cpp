@@ -60,7 +60,7 @@ void Router::mpls_input(const Tables& t, Worker& w, rte_mbuf* m) {
         uint32_t nhlfe = index;
         if (ilm_kind(slot) == IlmKind::ecmp) {
           const CompiledEcmp& g = t.ecmp_groups[index];
-          nhlfe = g.nhlfe[st.below_hash % g.n];
+          nhlfe = g.nhlfe[ecmp_mix(st.below_hash, t.ecmp_seed) % g.n];
         }
         // The transit LSR's common case, forward_labelled() specialised and
         // inlined here (the call cost a tenth of a swap): one label swapped,

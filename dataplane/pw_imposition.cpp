@@ -86,7 +86,7 @@ void Router::pw_output(const Tables& t, Worker& w, rte_mbuf* m, uint32_t pw_inde
     flow = kFirstUnreservedLabel + h % (kLabelSpace - kFirstUnreservedLabel);
     if (pw.transport_kind == IlmKind::ecmp) {
       const CompiledEcmp& g = t.ecmp_groups[pw.transport];
-      nhlfe = g.nhlfe[mix(mix(0x9e3779b9u, pw.remote_label), flow) % g.n];
+      nhlfe = g.nhlfe[ecmp_mix(mix(mix(0x9e3779b9u, pw.remote_label), flow), t.ecmp_seed) % g.n];
     }
   }
   // The primary's port is up almost always; usable_nhlfe() decides otherwise.

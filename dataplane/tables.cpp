@@ -64,6 +64,7 @@ Result<std::unique_ptr<Tables>> compile_tables(
     return Error{fmt::format("router '{}': {}", s.router, msg)};
   };
   auto t = std::make_unique<Tables>();
+  t->ecmp_seed = ecmp_seed_of(s);
 
   // Ports, in the router's port order.
   t->ports.resize(port_index.size());

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "contract/ecmp_hash.hpp"
 #include "contract/forwarding_state.hpp"
 #include "contract/result.hpp"
 
@@ -147,6 +148,9 @@ class Tables {
   std::vector<CompiledReplication> replications;
   std::vector<CompiledBridgeDomain> bridge_domains;
   std::vector<uint32_t> ilm_labels;  // labels installed, for counters and show
+  // Mixed into every ECMP choice (contract/ecmp_hash.hpp): this router's
+  // own split, so that consecutive ECMP routers do not polarize.
+  uint32_t ecmp_seed = 0;
 
   // FTN by IPv4 destination: /32 FECs sorted by address (binary search),
   // shorter prefixes longest first (scanned). Entries whose FEC is not an
@@ -179,6 +183,11 @@ class Tables {
   uint32_t* miss_chunk_ = nullptr;
   size_t chunks_allocated_ = 0;
 };
+
+// The seed compile_tables() gives a router's ECMP choices.
+inline uint32_t ecmp_seed_of(const ForwardingState& s) {
+  return ecmp_seed(s.router_id.empty() ? s.router : s.router_id);
+}
 
 // Compiles `state` for a router whose port names map to indexes by
 // `port_index`. Errors name the router and the object.

@@ -29,6 +29,7 @@
 #include <span>
 #include <vector>
 
+#include "contract/ecmp_hash.hpp"
 #include "oam/ipv4_udp.hpp"
 #include "oam/lsp_ping.hpp"
 
@@ -117,10 +118,13 @@ namespace l2vpn::oam {
 
 // A RouterView from tables (tests, the emulator's agent, the fuzz target).
 // Its ECMP choice is the dataplane's: parse_label_stack's hash of the label
-// values below the top (dataplane/packet.hpp), modulo the branch count.
+// values below the top (dataplane/packet.hpp) with the router's seed mixed
+// in (contract/ecmp_hash.hpp, as dataplane/mpls_forward.cpp), modulo the
+// branch count.
 class TableView : public RouterView {
  public:
   uint32_t id = 0;
+  uint32_t seed = 0;  // ecmp_seed() of the router id: view_from_state sets it
   std::vector<std::pair<uint32_t, LabelEntry>> labels;
   std::vector<std::pair<Fec, FecView>> fecs;
 
@@ -137,7 +141,7 @@ class TableView : public RouterView {
   }
   unsigned ecmp_branch(uint32_t top, std::span<const uint32_t> below) const override {
     const size_t n = label(top).downstreams.size();
-    return n ? unsigned(ecmp_hash(below) % n) : 0;
+    return n ? unsigned(ecmp_mix(ecmp_hash(below), seed) % n) : 0;
   }
   static uint32_t ecmp_hash(std::span<const uint32_t> below) {
     uint32_t h = 0x9e3779b9u;

@@ -31,6 +31,7 @@ Result<TableView> view_from_state(const ForwardingState& s, const StateViewInput
   TableView v;
   const std::string where = "router " + s.router + ": ";
   if (!parse_ipv4(s.router_id, v.id)) return Error{where + "router_id '" + s.router_id + "' is not an IPv4 address"};
+  v.seed = ecmp_seed(s.router_id);  // as compile_tables() seeds the fast path
 
   auto downstreams = [&](const NextHop& nh) {
     std::vector<Downstream> out;

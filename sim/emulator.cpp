@@ -11,6 +11,7 @@
 #include <queue>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "controlplane/network.hpp"
 #include "dataplane/counters.hpp"
@@ -234,6 +235,13 @@ struct Emulator::Impl {
   Status resolve_events();
   cp::NetworkState stripped(const cp::NetworkState& s) const;
   Status apply_diff(const cp::NetworkDiff& d, EventRow* row);
+  // PW ends BFD holds down (RFC 5885; the agent's on_pw_state): (router,
+  // peer, PW id), overlaid on the control plane's state in what routers
+  // get (published) and in the report's PW states (pw_view).
+  std::set<std::tuple<std::string, std::string, uint32_t>> bfd_down;
+  std::vector<std::string> publish_errors;
+  ForwardingState published(const ForwardingState& fs) const;
+  std::vector<cp::PwStatus> pw_view() const;
   void fire(EventState& e);
   void schedule_workload();
   void on_udp(const UdpDelivery& u);
@@ -271,6 +279,7 @@ Result<std::unique_ptr<Emulator>> Emulator::create(const cp::Topology& topo,
 
 Backbone& Emulator::backbone() { return *impl_->bb; }
 const cp::Network& Emulator::network() const { return *impl_->net; }
+std::vector<cp::PwStatus> Emulator::pseudowires() const { return impl_->pw_view(); }
 
 cp::NetworkState Emulator::Impl::stripped(const cp::NetworkState& s) const {
   cp::NetworkState out = s;
@@ -337,6 +346,18 @@ Status Emulator::Impl::build(const cp::Topology& topo) {
     }, opt.bfd_pw, opt.duration_ns);
     if (!a) return a.error();
     oam = std::move(*a);
+    // RFC 5885: BFD takes the PW down and brings it back; the router's
+    // tables are republished with the overlay at once (no control-plane
+    // delay: the PE's own decision).
+    oam->on_pw_state([this](const std::string& router, const std::string& peer, uint32_t pw_id, bool up) {
+      if (up) bfd_down.erase({router, peer, pw_id});
+      else bfd_down.insert({router, peer, pw_id});
+      const ForwardingState* fs = net->state().router(router);
+      dp::Router* r = bb->router(router);
+      if (!fs || !r) return;
+      if (auto st = r->update(published(*fs)); !st) publish_errors.push_back(st.error().message);
+      r->reclaim();
+    });
   }
   return resolve_events();
 }
@@ -435,16 +456,36 @@ Status Emulator::Impl::resolve_events() {
   return Status::success();
 }
 
+ForwardingState Emulator::Impl::published(const ForwardingState& fs) const {
+  ForwardingState copy = fs;
+  if (!opt.lfa)
+    for (auto& n : copy.nhlfes) n.backup_nhlfe.reset();
+  if (!bfd_down.empty())
+    for (auto& pw : copy.pseudowires)
+      if (pw.up && bfd_down.count({fs.router, pw.peer, pw.pw_id})) {
+        pw.up = false;  // the LSP stays: BFD goes on over it (OamAgent::bfd_send)
+        pw.down_reason = std::string(kPwDownBfd);
+      }
+  return copy;
+}
+
+std::vector<cp::PwStatus> Emulator::Impl::pw_view() const {
+  std::vector<cp::PwStatus> out = net->state().pseudowires;
+  for (auto& pw : out)
+    if (pw.up && bfd_down.count({pw.router, pw.peer, pw.pw_id})) {
+      pw.up = false;
+      pw.down_reason = std::string(kPwDownBfd);
+    }
+  return out;
+}
+
 Status Emulator::Impl::apply_diff(const cp::NetworkDiff& d, EventRow* row) {
   const auto& state = net->state();
   for (auto& [name, rd] : d.routers) {
     auto* fs = state.router(name);
     auto* r = bb->router(name);
     if (!fs || !r) continue;  // a router that is down keeps its tables; its links are down
-    ForwardingState copy = *fs;
-    if (!opt.lfa)
-      for (auto& n : copy.nhlfes) n.backup_nhlfe.reset();
-    if (auto st = r->update(copy); !st) return st;
+    if (auto st = r->update(published(*fs)); !st) return st;
   }
   for (auto& r : bb->routers()) r->reclaim();  // what earlier updates retired
   if (row) {
@@ -1084,6 +1125,7 @@ Report Emulator::Impl::report(double wall) const {
   std::vector<double> hit_lost(rows.size(), 0), hit_rate(rows.size(), 0);
 
   r.services.resize(services.size());
+  const std::vector<cp::PwStatus> pws = pw_view();
   for (uint32_t s = 0; s < services.size(); ++s) {
     auto& row = r.services[s];
     row.kind = services[s].kind;
@@ -1095,7 +1137,7 @@ Report Emulator::Impl::report(double wall) const {
       // A standby spoke (H-VPLS) is down by design: not a fault.
       unsigned standby = 0;
       row.state.clear();
-      for (auto& pw : net->state().pseudowires) {
+      for (auto& pw : pws) {
         if (pw.service != row.name || pw.up) continue;
         if (pw.down_reason == cp::pw_down::standby) {
           ++standby;
@@ -1217,7 +1259,7 @@ Report Emulator::Impl::report(double wall) const {
   r.totals.stray_frames = hosts->stray_frames();
   r.totals.unknown_trailers = tracker.unknown_frames();
   r.totals.packet_hops = bb->packet_hops();
-  for (auto& pw : net->state().pseudowires)
+  for (auto& pw : pws)
     r.totals.pw_down_at_end += !pw.up && pw.down_reason != cp::pw_down::standby;
 
   const double dur = double(std::max<uint64_t>(opt.duration_ns, 1));
@@ -1234,6 +1276,7 @@ Report Emulator::Impl::report(double wall) const {
   for (auto& rt : bb->routers()) all += rt->stats();
   if (oam) r.oam = oam->results();
   if (oam) r.bfd = oam->bfd_rows(bb->now());
+  r.publish_errors = publish_errors;
   for (size_t i = 0; i < dp::kDropReasonCount; ++i)
     if (all.drops[i]) r.router_drops[std::string(dp::kDropReasonNames[i])] = all.drops[i];
   r.routers = router_rows(bb->routers());
@@ -1300,8 +1343,9 @@ std::pair<size_t, uint64_t> data_sent(const Report& r) {
 
 bool Report::ok() const {
   auto [data_flows, sent] = data_sent(*this);
-  return totals.duplicated == totals.duplicated_at_switchover && totals.misdelivered == 0 && totals.lost_outside_events == 0 &&
-         totals.stray_frames == 0 && totals.unknown_trailers == 0 && drained && (data_flows == 0 || sent > 0);
+  return totals.duplicated == totals.duplicated_at_switchover && totals.misdelivered == 0 &&
+         totals.lost_outside_events == 0 && totals.stray_frames == 0 && totals.unknown_trailers == 0 && drained &&
+         (data_flows == 0 || sent > 0) && publish_errors.empty();
 }
 
 std::string Report::problems() const {
@@ -1322,6 +1366,7 @@ std::string Report::problems() const {
   if (totals.misdelivered) add(fmt::format("{} frames misdelivered", totals.misdelivered));
   if (totals.stray_frames) add(fmt::format("{} stray frames (matched no site)", totals.stray_frames));
   if (totals.unknown_trailers) add(fmt::format("{} frames with an unknown trailer", totals.unknown_trailers));
+  for (auto& e : publish_errors) add("tables BFD changed, not published: " + e);
   return out;
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "contract/result.hpp"
+#include "controlplane/pseudowire.hpp"
 #include "controlplane/topology.hpp"
 #include "dataplane/rcu.hpp"
 #include "sim/backbone.hpp"
@@ -217,6 +218,7 @@ struct Report {
   Totals totals;
   std::vector<OamResult> oam;  // the lsp-ping and lsp-trace actions, in the scenario's order
   std::vector<BfdPwRow> bfd;   // BFD over PWs (when enabled), per PW end
+  std::vector<std::string> publish_errors;  // tables BFD's PW changes could not publish (none expected)
   // Stopped before its end (a signal): the report covers [0, cut_at_ms).
   bool cut_short = false;
   double cut_at_ms = 0;
@@ -276,6 +278,10 @@ class Emulator {
   // (sim/capture.hpp) must be closed before the emulator is destroyed.
   Backbone& backbone();
   const cp::Network& network() const;
+  // The PW ends as the control plane computed them, with those BFD holds
+  // down (RFC 5885) down for "bfd_down": what the routers' tables say.
+  // On the emulator's thread (its event hook) or outside run().
+  std::vector<cp::PwStatus> pseudowires() const;
 
   struct Impl;
 

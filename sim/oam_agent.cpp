@@ -161,6 +161,19 @@ void OamAgent::bfd_note(BfdPw& b) {
     }
   }
   b.last = s;
+  // RFC 5885: the PW follows the session once it has been Up.
+  const bool take_down = s != oam::BfdState::up && b.row.ups > 0 && !b.pw_down;
+  const bool bring_up = s == oam::BfdState::up && b.pw_down;
+  if (!take_down && !bring_up) return;
+  b.pw_down = take_down;
+  if (take_down) {
+    ++b.row.pw_downs;
+    b.row.reason = "BFD down";
+    if (b.row.pw_down_ms < 0) b.row.pw_down_ms = double(now()) / 1e6;
+  } else {
+    b.row.pw_up_again_ms = double(now()) / 1e6;
+  }
+  if (pw_hook_) pw_hook_(b.row.router, b.peer, b.vc_id, bring_up);
 }
 
 void OamAgent::bfd_tick() {
@@ -183,7 +196,9 @@ void OamAgent::bfd_send(BfdPw& b, const oam::BfdControl& c) {
   const Pseudowire* pw = nullptr;
   for (const Pseudowire& p : fs.pseudowires)
     if (p.pw_id == b.vc_id && p.peer == b.peer) pw = &p;
-  if (!pw || !pw->up || !pw->transport) return;
+  // A PW BFD took down keeps its LSP: the session goes on over it, so that
+  // it can come back Up.
+  if (!pw || !pw->transport || (!pw->up && pw->down_reason != kPwDownBfd)) return;
   const auto nhs = fs.nhlfes_of(*pw->transport);
   const Nhlfe* nh = nhs.empty() ? nullptr : usable(b.router, fs, nhs.front());
   if (!nh) return;
@@ -216,7 +231,7 @@ std::vector<BfdPwRow> OamAgent::bfd_rows(uint64_t t) const {
   for (const BfdPw& b : bfd_) {
     BfdPwRow r = b.row;
     r.state = std::string(oam::to_string(b.session->state()));
-    if (r.down_at_ms >= 0) r.reason = "BFD down";
+    r.pw_state = b.pw_down ? "down" : "up";
     out.push_back(std::move(r));
   }
   return out;
@@ -501,12 +516,15 @@ void OamAgent::on_reply(const oam::EchoPacket& reply, uint32_t from) {
   }
   // Where the next probe goes: every branch with multipath (each with the
   // part of the label set that takes it), else the one the fast path's
-  // hash picks for a stack with nothing below the LSP label.
+  // hash picks for a stack with nothing below the LSP label (with the
+  // responder's ECMP seed, as its tables have it).
   std::vector<size_t> branches;
   if (actions_[p.action].multipath) {
     for (size_t k = 0; k < reply.ddmaps.size(); ++k) branches.push_back(k);
   } else {
-    branches.push_back(oam::TableView::ecmp_hash({}) % reply.ddmaps.size());
+    const dp::Router* responder = bb_.router(h.responder);
+    const uint32_t seed = responder ? dp::ecmp_seed_of(responder->state()) : 0;
+    branches.push_back(ecmp_mix(oam::TableView::ecmp_hash({}), seed) % reply.ddmaps.size());
   }
   const OamPath snapshot = res.paths[path];
   std::vector<std::vector<uint32_t>> sets(branches.size());

@@ -61,6 +61,12 @@ class OamAgent {
   bool poll();
   std::vector<OamResult> results() const { return results_; }
   std::vector<BfdPwRow> bfd_rows(uint64_t now) const;
+  // RFC 5885: a BFD session that leaves Up takes its PW down ("BFD down"),
+  // one that comes back Up brings it back. The emulator passes what does
+  // it (the PW end: router, peer, PW id; up or down): it overlays the
+  // control plane's state and republishes the router's tables.
+  using PwHook = std::function<void(const std::string& router, const std::string& peer, uint32_t pw_id, bool up)>;
+  void on_pw_state(PwHook hook) { pw_hook_ = std::move(hook); }
   // Requests waiting for their reply.
   size_t outstanding() const { return pending_.size(); }
   // Echo requests answered, replies taken, punted frames it could not use.
@@ -107,6 +113,7 @@ class OamAgent {
     uint32_t local_label = 0;
     std::unique_ptr<oam::BfdSession> session;
     oam::BfdState last = oam::BfdState::down;
+    bool pw_down = false;  // this session took the PW down
     BfdPwRow row;
   };
   void bfd_start();
@@ -136,6 +143,7 @@ class OamAgent {
   uint64_t end_ns_ = 0;
   std::vector<BfdPw> bfd_;
   uint64_t next_tick_ = UINT64_MAX;  // the earliest bfd_tick queued
+  PwHook pw_hook_;
 };
 
 }  // namespace l2vpn::sim

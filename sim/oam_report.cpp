@@ -102,22 +102,30 @@ nlohmann::ordered_json bfd_to_json(const std::vector<BfdPwRow>& rows) {
                    {"detection_ms", r3(b.detection_ms)},
                    {"ups", b.ups},
                    {"downs", b.downs},
+                   {"pw_state", b.pw_state},
+                   {"pw_down_ms", r3(b.pw_down_ms)},
+                   {"pw_up_again_ms", r3(b.pw_up_again_ms)},
+                   {"pw_downs", b.pw_downs},
                    {"reason", b.reason}});
   return out;
 }
 
+std::string detect_text(const BfdPwRow& b) {
+  return fmt::format("{}x{:g}={:g} ms", b.multiplier, b.interval_ms, b.configured_detect_ms);
+}
+
 std::string format_bfd(const std::vector<BfdPwRow>& rows) {
   if (rows.empty()) return "";
-  std::string out = fmt::format("\n{:<8} {:<14} {:<8} {:>6} {:>11} {:>9} {:>11} {:>12} {:>6}  {}\n",
-                                "BFD PW", "service", "peer", "pw id", "detect ms", "state", "up at ms",
-                                "down at ms", "took", "reason");
+  auto ms = [](double v) { return v < 0 ? std::string("-") : fmt::format("{:.3f}", v); };
+  std::string out = fmt::format("\n{:<8} {:<14} {:<8} {:>6} {:>13} {:>9} {:>11} {:>12} {:>6} {:>5} {:>11}  {}\n",
+                                "BFD PW", "service", "peer", "pw id", "detect", "state", "up at ms",
+                                "down at ms", "took", "pw", "pw back ms", "reason");
   for (const BfdPwRow& b : rows)
-    out += fmt::format("{:<8} {:<14} {:<8} {:>6} {:>11.3f} {:>9} {:>11} {:>12} {:>6}  {}\n", b.router, b.service,
-                       b.peer, b.pw_id, b.configured_detect_ms, b.state,
-                       b.first_up_ms < 0 ? std::string("-") : fmt::format("{:.3f}", b.first_up_ms),
-                       b.down_at_ms < 0 ? std::string("-") : fmt::format("{:.3f}", b.down_at_ms),
-                       b.detection_ms < 0 ? std::string("-") : fmt::format("{:.3f}", b.detection_ms), b.reason);
-  out += "(detect: multiplier x interval, as configured; took: from the last packet heard to the detection)\n";
+    out += fmt::format("{:<8} {:<14} {:<8} {:>6} {:>13} {:>9} {:>11} {:>12} {:>6} {:>5} {:>11}  {}\n", b.router,
+                       b.service, b.peer, b.pw_id, detect_text(b), b.state, ms(b.first_up_ms), ms(b.down_at_ms),
+                       ms(b.detection_ms), b.pw_state, ms(b.pw_up_again_ms), b.reason);
+  out += "(detect: multiplier x interval, as configured; took: from the last packet heard to the detection,\n"
+         " which took the PW down (reason BFD down) until the session came back Up: pw back)\n";
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "controlplane/topology.hpp"
@@ -111,8 +112,21 @@ struct BfdPwRow {
   // when, the last packet heard before, and the time between.
   double down_at_ms = -1, last_rx_ms = -1, detection_ms = -1;
   uint64_t ups = 0, downs = 0;
-  std::string reason;  // "BFD down" once a detection took the PW down, else ""
+  // RFC 5885: a session leaving Up takes the PW down, back Up brings it
+  // back. When it first went down and last came back, how often, and its
+  // state at the end.
+  double pw_down_ms = -1, pw_up_again_ms = -1;
+  uint64_t pw_downs = 0;
+  std::string pw_state = "up";
+  std::string reason;  // "BFD down" once BFD took the PW down, else ""
 };
+// The reason a PW end BFD took down has in the emulator's view of the
+// control plane's state (services[].state, the published tables), beside
+// cp::pw_down's.
+inline constexpr std::string_view kPwDownBfd = "bfd_down";
+
+// "3x10=30 ms": the configured detection time as multiplier x interval.
+std::string detect_text(const BfdPwRow& b);
 
 nlohmann::ordered_json bfd_to_json(const std::vector<BfdPwRow>& rows);
 std::string format_bfd(const std::vector<BfdPwRow>& rows);  // "" when none

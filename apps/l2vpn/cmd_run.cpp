@@ -167,8 +167,9 @@ std::string lsp_path(const cp::Network& net, const std::string& from, const std:
   return lsp->complete ? path : path + " (incomplete)";
 }
 
-void print_pseudowires(const cp::Network& net) {
-  for (auto& pw : net.state().pseudowires) {
+// `pws`: the emulator's view (BFD may hold a PW down, sim::Emulator::pseudowires).
+void print_pseudowires(const cp::Network& net, const std::vector<cp::PwStatus>& pws) {
+  for (auto& pw : pws) {
     std::string state = pw.up ? "up" : "down (" + pw.down_reason + ")";
     std::cout << fmt::format("  pw {} {} -> {}: {}, labels local {} remote {}{}, via {}\n", pw.service,
                              pw.router, pw.peer, state, pw.local_label, pw.remote_label,
@@ -406,7 +407,7 @@ int run_backbone(const RunOptions& o) {
       std::cout << fmt::format("  {}:{} = {} (ethdev {}, {}) for {}\n", b.pe, b.port, b.spec, b.ethdev,
                                b.devargs, fmt::join(b.sites, ", "));
     std::cout << "pseudowires:\n";
-    print_pseudowires((*emu)->network());
+    print_pseudowires((*emu)->network(), (*emu)->pseudowires());
     auto telemetry = dp::telemetry_register_all((*emu)->backbone().routers());  // l2vpn ctl (docs/observability.md)
     if (!telemetry) spdlog::warn("{}", telemetry.error().message);
     auto metrics = dp::start_metrics(o.metrics_address, o.metrics_port);
@@ -432,7 +433,7 @@ int run_backbone(const RunOptions& o) {
                                  "entries changed, {} PW changes\n",
                                  row.applied_at_ms / 1000, row.event, row.routers_changed,
                                  row.entries_changed, row.pw_changes);
-        print_pseudowires(em.network());
+        print_pseudowires(em.network(), em.pseudowires());
       }
       std::cout << std::flush;
     };
@@ -497,7 +498,7 @@ int run_backbone(const RunOptions& o) {
     // The emulated hosts' frames, as `l2vpn sim` reports them.
     if (report && !o.workload.empty()) std::cout << "\nemulated hosts' workload:\n" << sim::format_report(*report);
     std::cout << "pseudowires:\n";
-    print_pseudowires((*emu)->network());
+    print_pseudowires((*emu)->network(), (*emu)->pseudowires());
     if (captures) {
       const auto paths = captures->paths();
       const uint64_t frames = captures->frames();

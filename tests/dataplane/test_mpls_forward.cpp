@@ -340,6 +340,38 @@ TEST(MplsForward, EcmpSpreadsByLabelsBelowTopAndIsStablePerFlow) {
   EXPECT_EQ(std::max({got[0], got[1], got[2]}), 3u);
 }
 
+// Polarization (docs/oam.md): without a per-router seed every router splits
+// a flow set by the same function of its labels, so the flows one router
+// sends one way all take the same member at the next. Two routers with
+// different router ids (seeds) split the same 300 flows differently.
+TEST(MplsForward, EcmpSeedGivesEachRouterItsOwnSplit) {
+  auto member_of_each_flow = [](const std::string& router_id) {
+    auto s = lsr_state();
+    s.router_id = router_id;
+    test::RouterHarness h(s);
+    std::vector<int> out;
+    for (uint32_t flow = 0; flow < 300; ++flow) {
+      h.inject("core0", {mb(labelled({lse::make(400, 0, false, 64), lse::make(16 + flow, 0, true, 64)}))});
+      int port = -1;
+      for (int p = 1; p <= 3; ++p)
+        if (!h.take("core" + std::to_string(p)).empty()) port = p;
+      out.push_back(port);
+    }
+    return out;
+  };
+  EXPECT_NE(ecmp_seed("10.255.0.1"), ecmp_seed("10.255.0.2"));
+  const auto a = member_of_each_flow("10.255.0.1");
+  const auto b = member_of_each_flow("10.255.0.2");
+  EXPECT_EQ(a, member_of_each_flow("10.255.0.1"));  // stable: the seed is the router id's
+  // The flows router a sends to each member spread over all members at b.
+  for (int pa = 1; pa <= 3; ++pa) {
+    int at_b[4] = {0, 0, 0, 0};
+    for (size_t f = 0; f < a.size(); ++f)
+      if (a[f] == pa && b[f] > 0) ++at_b[b[f]];
+    for (int pb = 1; pb <= 3; ++pb) EXPECT_GT(at_b[pb], 15) << "a's member " << pa << ", b's " << pb;
+  }
+}
+
 TEST(MplsForward, LfaTakesOverWhenPrimaryPortIsDown) {
   test::RouterHarness h(lsr_state());
   h.router->set_port_up(1, false);

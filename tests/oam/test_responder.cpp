@@ -152,7 +152,7 @@ TEST(Responder, TraceGetsOneDdmapPerEcmpBranchWithTheMultipathSplit) {
     EXPECT_FALSE(set.empty()) << "branch " << k << " reached by no entropy label";
     for (uint32_t el : set) {
       const uint32_t below[] = {7, el};
-      EXPECT_EQ(TableView::ecmp_hash(below) % 2, k);
+      EXPECT_EQ(view().ecmp_branch(100, below), k);
       EXPECT_TRUE(seen.insert(el).second);
     }
   }

@@ -162,9 +162,10 @@ void every_pair(const cp::Topology& topo, size_t& pairs, size_t& branches, size_
     const std::set<Path> want = table_paths(*net, topo, a, b);
     ASSERT_FALSE(want.empty()) << what;
     // Multipath: every branch, complete, and nothing else.
-    // A branch no entropy label takes (the same ECMP hash at every router:
-    // polarization) ends where it splits off, naming the router it would
-    // go to: with it, every path of the tables is accounted for.
+    // A branch no entropy label takes (polarization: consecutive routers
+    // splitting the set the same way) ends where it splits off, naming the
+    // router it would go to: with it, every path of the tables is
+    // accounted for.
     const OamResult& mp = r.oam[2 * i];
     EXPECT_TRUE(mp.error.empty()) << what << ": " << mp.error;
     std::set<Path> got, covered;
@@ -236,6 +237,11 @@ TEST(SimOam, TracesFromEveryPeMatchTheControlPlanesLspsAttMpls) {
   every_pair(*t, pairs, branches, unreached);
   EXPECT_GT(pairs, 6u);
   EXPECT_GT(branches, pairs) << "AttMpls has ECMP: multipath finds more paths than pairs";
+  // Each router's ECMP seed (contract/ecmp_hash.hpp) undoes the
+  // polarization that left CLEV -> STLS (NY54 -> DLLS) to no frame: every
+  // path of the tables is taken (was 43 paths and 1 unreached branch).
+  EXPECT_EQ(branches, 44u);
+  EXPECT_EQ(unreached, 0u);
   std::printf("[oam] attmpls.yaml: %zu PE pairs, %zu paths with multipath, %zu branches no frame takes\n", pairs,
               branches, unreached);
 }
@@ -445,6 +451,122 @@ TEST(SimBfd, ALinkCutWithoutLfaIsDetectedWithinTheConfiguredTime) {
   std::printf("%s", format_report(r).substr(format_report(r).find("BFD PW")).c_str());
 }
 
+// RFC 5885: the detection takes the PW down ("bfd_down" in the services'
+// state and the published tables: the PEs drop their ACs' frames as
+// pw_down instead of sending them into the dead LSP) and the session
+// coming back Up brings it back. Figures against the configuration.
+EmulatorOptions bfd_cut(uint64_t duration_ms) {
+  auto o = quiet(duration_ms);
+  o.workload.imix_pps = 1000;
+  o.lfa = false;
+  o.bfd_pw.enabled = true;
+  o.bfd_pw.interval_ns = 10'000'000;
+  o.bfd_pw.multiplier = 3;
+  EventSpec down;
+  down.at_ns = 1'500'000'000;
+  down.kind = EventKind::link_down;
+  down.a = "pe1";
+  down.b = "p1";
+  down.text = "1.5s link-down pe1:p1";
+  o.events.push_back(down);
+  return o;
+}
+
+uint64_t drops(const Report& r, const std::string& router, const std::string& reason) {
+  for (auto& row : r.routers)
+    if (row.name == router) {
+      auto it = row.drops.find(reason);
+      return it == row.drops.end() ? 0 : it->second;
+    }
+  return 0;
+}
+
+TEST(SimBfd, ADetectionTakesThePwDownUntilTheSessionIsBackUp) {
+  auto topo = test_env::default_topology();
+  // Ends while the sessions are still Down (they send once a second).
+  auto emu = Emulator::create(topo, bfd_cut(1700), test_env::pool(), test_env::rcu());
+  ASSERT_TRUE(emu.ok()) << emu.error().message;
+  auto ran = (*emu)->run();
+  ASSERT_TRUE(ran.ok()) << ran.error().message;
+  const Report& r = *ran;
+  // The emulator's view of the PWs (what `l2vpn run` prints) and the
+  // tables the PEs hold say the same.
+  size_t held = 0;
+  for (auto& pw : (*emu)->pseudowires()) {
+    if (pw.down_reason != kPwDownBfd) continue;
+    ++held;
+    EXPECT_FALSE(pw.up);
+    bool in_tables = false;
+    for (auto& t : (*emu)->backbone().router(pw.router)->state().pseudowires)
+      if (t.peer == pw.peer && t.pw_id == pw.pw_id) in_tables = !t.up && t.down_reason == kPwDownBfd;
+    EXPECT_TRUE(in_tables) << pw.router << " to " << pw.peer << " pw " << pw.pw_id;
+  }
+  EXPECT_EQ(held, 4u) << "pe1-pe3's two PWs, both ends";
+  std::set<std::string> down_services;
+  for (auto& b : r.bfd) {
+    const std::string what = b.router + " pw " + std::to_string(b.pw_id) + " to " + b.peer;
+    EXPECT_DOUBLE_EQ(b.configured_detect_ms, b.multiplier * b.interval_ms) << what;
+    if (b.reason.empty()) {
+      EXPECT_EQ(b.pw_state, "up") << what;
+      continue;
+    }
+    EXPECT_EQ(b.reason, "BFD down") << what;
+    EXPECT_EQ(b.pw_state, "down") << what;
+    EXPECT_EQ(b.pw_downs, 1u) << what;
+    // Down at the detection, no later than the configured time after the
+    // last packet heard.
+    EXPECT_EQ(b.pw_down_ms, b.down_at_ms) << what;
+    EXPECT_LE(b.detection_ms, b.configured_detect_ms + 0.001) << what;
+    EXPECT_GT(b.down_at_ms, 1500.0) << what;
+    down_services.insert(b.service);
+  }
+  ASSERT_FALSE(down_services.empty());
+  for (auto& s : r.services) {
+    if (down_services.count(s.name)) {
+      EXPECT_NE(s.state.find(std::string(kPwDownBfd)), std::string::npos) << s.name << ": " << s.state;
+    }
+  }
+  EXPECT_GT(r.totals.pw_down_at_end, 0u);
+  EXPECT_TRUE(r.publish_errors.empty());
+  // Frames into the dead PW are dropped at their ingress PE, both ends.
+  EXPECT_GT(drops(r, "pe1", "pw_down"), 0u);
+  EXPECT_GT(drops(r, "pe3", "pw_down"), 0u);
+  // Without BFD nothing takes the PWs down: the frames go into the LSP.
+  auto no_bfd = bfd_cut(1700);
+  no_bfd.bfd_pw.enabled = false;
+  SimRun plain = run(topo, no_bfd);
+  EXPECT_EQ(plain.report.router_drops.count("pw_down"), 0u);
+
+  // Longer, with the link back at 3 s: the sessions come back Up (over the
+  // recomputed LSP), and so do the PWs; everything is up at the end.
+  auto o = bfd_cut(4500);
+  EventSpec up;
+  up.at_ns = 3'000'000'000;
+  up.kind = EventKind::link_up;
+  up.a = "pe1";
+  up.b = "p1";
+  up.text = "3s link-up pe1:p1";
+  o.events.push_back(up);
+  SimRun back = run(topo, o);
+  size_t restored = 0;
+  for (auto& b : back.report.bfd) {
+    const std::string what = b.router + " pw " + std::to_string(b.pw_id) + " to " + b.peer;
+    EXPECT_EQ(b.state, "Up") << what;
+    EXPECT_EQ(b.pw_state, "up") << what;
+    if (b.reason.empty()) continue;
+    ++restored;
+    EXPECT_GT(b.pw_up_again_ms, b.pw_down_ms) << what;
+    EXPECT_LE(b.detection_ms, b.configured_detect_ms + 0.001) << what;
+  }
+  EXPECT_EQ(restored, r.bfd.size() - size_t(std::count_if(r.bfd.begin(), r.bfd.end(),
+                                                             [](auto& b) { return b.reason.empty(); })));
+  for (auto& s : back.report.services) EXPECT_EQ(s.state, "up") << s.name;
+  EXPECT_EQ(back.report.totals.pw_down_at_end, 0u);
+  const std::string text = format_report(back.report);
+  EXPECT_NE(text.find("3x10=30 ms"), std::string::npos);
+  std::printf("%s", text.substr(text.find("BFD PW")).c_str());
+}
+
 TEST(SimBfd, ScenarioKey) {
   auto s = parse_scenario("duration: 1s\nbfd: {interval: 5ms, multiplier: 4}\n", "b.yaml");
   ASSERT_TRUE(s.ok()) << s.error().message;
@@ -457,6 +579,31 @@ TEST(SimBfd, ScenarioKey) {
   bad = parse_scenario("duration: 1s\nbfd: {intervall: 5ms}\n", "b.yaml");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("did you mean 'interval'"), std::string::npos) << bad.error().message;
+}
+
+// topologies/scenarios/bfd-pw.yaml runs as its comment says.
+TEST(SimOamScenario, TheBfdExampleTakesThePwDownAndBringsItBack) {
+  auto s = load_scenario("topologies/scenarios/bfd-pw.yaml");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  auto topo = cp::load_topology(s->topology);
+  ASSERT_TRUE(topo.ok()) << topo.error().message;
+  ASSERT_TRUE(check_scenario(*s, *topo).ok());
+  SimRun rn = run(*topo, resolve_options(&*s, {}));
+  const Report& r = rn.report;
+  size_t down = 0;
+  for (auto& b : r.bfd) {
+    EXPECT_EQ(detect_text(b), "3x10=30 ms");
+    EXPECT_EQ(b.pw_state, "up") << b.router << " " << b.service;
+    if (b.reason.empty()) continue;
+    ++down;
+    EXPECT_EQ(b.reason, "BFD down");
+    EXPECT_LE(b.detection_ms, b.configured_detect_ms + 0.001);
+    EXPECT_LT(b.down_at_ms, 1550.0) << "before the control plane's recomputation";
+    EXPECT_GT(b.pw_up_again_ms, b.pw_down_ms);
+  }
+  EXPECT_EQ(down, 4u) << "pe1-pe3's two PWs, both ends";
+  EXPECT_GT(r.router_drops.count("pw_down"), 0u);
+  for (auto& sv : r.services) EXPECT_EQ(sv.state, "up") << sv.name;
 }
 
 // The example in topologies/scenarios/ loads, checks and runs as it says.
