@@ -16,6 +16,7 @@
 #include "ldp/pdu.hpp"
 #include "node/fastpath.hpp"
 #include "node/ldp_node.hpp"
+#include "node/ldp_telemetry.hpp"
 
 namespace l2vpn::app {
 
@@ -122,6 +123,21 @@ int run(const NodeCmd& o) {
                     : ", no fast path");
   node::StateHook hook;
   if (fast) hook = [f = fast.get()](const ForwardingState& st) { f->publish(st); };
+  // LDP on the fast path's DPDK telemetry socket (/l2vpn/ldp/*): snapshots
+  // published by the loop after each tick, read by DPDK's telemetry thread.
+  std::unique_ptr<node::LdpTelemetry> ldp_tel;
+  if (fast) {
+    auto t = node::LdpTelemetry::start();
+    if (t) {
+      ldp_tel = std::move(*t);
+      opt.on_tick = [t = ldp_tel.get(), router = o.router](const ldp::Engine& e, ldp::Time now) {
+        t->update(e, router, now);
+      };
+    } else {
+      std::fprintf(stderr, "l2vpn node %s: %s (LDP stays off telemetry)\n", o.router.c_str(),
+                   t.error().message.c_str());
+    }
+  }
   try {
     return node::run_node(opt, &g_node_stop, hook);
   } catch (const std::exception& e) {
