@@ -69,7 +69,34 @@ TelColumnType tel_column_type(std::string_view table, std::string_view column) {
   return TelColumnType::number;
 }
 
+std::string_view tel_type_name(TelColumnType t) {
+  switch (t) {
+    case TelColumnType::text:
+      return "text";
+    case TelColumnType::number:
+      return "number";
+    case TelColumnType::number_list:
+      return "number_list";
+    case TelColumnType::text_list:
+      return "text_list";
+    case TelColumnType::boolean:
+      return "boolean";
+  }
+  return "text";
+}
+
+std::optional<TelColumnType> tel_type_of_name(std::string_view name) {
+  for (auto t : {TelColumnType::text, TelColumnType::number, TelColumnType::number_list, TelColumnType::text_list,
+                 TelColumnType::boolean})
+    if (tel_type_name(t) == name) return t;
+  return std::nullopt;
+}
+
 std::string tel_value_json(std::string_view table, std::string_view column, const std::string& value) {
+  return tel_value_json(tel_column_type(table, column), value);
+}
+
+std::string tel_value_json(TelColumnType type, const std::string& value) {
   using nlohmann::json;
   if (value == "-") return "null";
   auto is_number = [](std::string_view v) {
@@ -86,7 +113,9 @@ std::string tel_value_json(std::string_view table, std::string_view column, cons
     }
     return out;
   };
-  switch (tel_column_type(table, column)) {
+  switch (type) {
+    case TelColumnType::boolean:
+      return value == "true" || value == "yes" ? "true" : value == "false" || value == "no" ? "false" : json(value).dump();
     case TelColumnType::number:
       return is_number(value) ? json(std::stoull(value)).dump() : json(value).dump();
     case TelColumnType::text:
@@ -380,7 +409,9 @@ const Router* find_locked(std::string_view name) {
   return nullptr;
 }
 
-std::vector<std::string> split_params(const char* params) {
+}  // namespace
+
+std::vector<std::string> tel_split_params(const char* params) {
   std::vector<std::string> out;
   if (!params || !*params) return out;
   std::string_view p(params);
@@ -394,20 +425,20 @@ std::vector<std::string> split_params(const char* params) {
   return out;
 }
 
-int reply_error(rte_tel_data* d, const std::string& msg) {
+int tel_reply_error(rte_tel_data* d, const std::string& msg) {
   rte_tel_data_start_dict(d);
   rte_tel_data_add_dict_string(d, "error", msg.substr(0, kTelMaxString).c_str());
   return 0;
 }
 
-bool parse_index(const std::string& s, size_t& out) {
+bool tel_parse_index(const std::string& s, size_t& out) {
   if (s.empty() || s.size() > 9 || !std::all_of(s.begin(), s.end(), ::isdigit)) return false;
   out = size_t(std::stoul(s));
   return true;
 }
 
-int reply_table(const TelTable& t, size_t start, rte_tel_data* d) {
-  if (auto st = tel_check_start(t, start); !st) return reply_error(d, st.error().message);
+int tel_reply_table(const TelTable& t, size_t start, rte_tel_data* d) {
+  if (auto st = tel_check_start(t, start); !st) return tel_reply_error(d, st.error().message);
   rte_tel_data_start_dict(d);
   if (!t.router.empty()) rte_tel_data_add_dict_string(d, "router", t.router.substr(0, kTelMaxString).c_str());
   rte_tel_data_add_dict_string(d, "table", t.table.c_str());
@@ -418,14 +449,21 @@ int reply_table(const TelTable& t, size_t start, rte_tel_data* d) {
   rte_tel_data_add_dict_int(d, "next", end < t.rows.size() ? int(end) : -1);
   for (auto& [kind, names] : t.columns) {
     auto* a = rte_tel_data_alloc();
-    if (!a) return reply_error(d, "out of memory");
+    if (!a) return tel_reply_error(d, "out of memory");
     rte_tel_data_start_array(a, RTE_TEL_STRING_VAL);
     for (auto& n : names) rte_tel_data_add_array_string(a, n.c_str());
     rte_tel_data_add_dict_container(d, ("columns_" + kind).c_str(), a, 0);
   }
+  for (auto& [kind, types] : t.types) {
+    auto* a = rte_tel_data_alloc();
+    if (!a) return tel_reply_error(d, "out of memory");
+    rte_tel_data_start_array(a, RTE_TEL_STRING_VAL);
+    for (auto ty : types) rte_tel_data_add_array_string(a, std::string(tel_type_name(ty)).c_str());
+    rte_tel_data_add_dict_container(d, ("types_" + kind).c_str(), a, 0);
+  }
   for (size_t i = start; i < end; ++i) {
     auto* a = rte_tel_data_alloc();
-    if (!a) return reply_error(d, "out of memory");
+    if (!a) return tel_reply_error(d, "out of memory");
     rte_tel_data_start_array(a, RTE_TEL_STRING_VAL);
     for (auto& v : t.rows[i]) rte_tel_data_add_array_string(a, v.substr(0, kTelMaxString).c_str());
     rte_tel_data_add_dict_container(d, ("r" + std::to_string(i)).c_str(), a, 0);
@@ -433,49 +471,51 @@ int reply_table(const TelTable& t, size_t start, rte_tel_data* d) {
   return 0;
 }
 
+namespace {
+
 // "ROUTER[,START]" commands.
 template <TelTable (*Make)(const Router&)>
 int router_cmd(const char*, const char* params, rte_tel_data* d) {
-  auto p = split_params(params);
-  if (p.empty() || p[0].empty()) return reply_error(d, "usage: <command>,ROUTER[,START]");
+  auto p = tel_split_params(params);
+  if (p.empty() || p[0].empty()) return tel_reply_error(d, "usage: <command>,ROUTER[,START]");
   size_t start = 0;
-  if (p.size() > 1 && !parse_index(p[1], start)) return reply_error(d, "START must be a row number");
+  if (p.size() > 1 && !tel_parse_index(p[1], start)) return tel_reply_error(d, "START must be a row number");
   std::lock_guard g(registry().mu);
-  if (registry().starting) return reply_error(d, std::string(kTelStarting));
+  if (registry().starting) return tel_reply_error(d, std::string(kTelStarting));
   const Router* r = find_locked(p[0]);
-  if (!r) return reply_error(d, fmt::format("no router '{}' in this process (see /l2vpn/routers)", p[0]));
-  return reply_table(Make(*r), start, d);
+  if (!r) return tel_reply_error(d, fmt::format("no router '{}' in this process (see /l2vpn/routers)", p[0]));
+  return tel_reply_table(Make(*r), start, d);
 }
 
 int routers_cmd(const char*, const char* params, rte_tel_data* d) {
-  auto p = split_params(params);
+  auto p = tel_split_params(params);
   size_t start = 0;
-  if (!p.empty() && !parse_index(p[0], start)) return reply_error(d, "usage: /l2vpn/routers[,START]");
+  if (!p.empty() && !tel_parse_index(p[0], start)) return tel_reply_error(d, "usage: /l2vpn/routers[,START]");
   std::lock_guard g(registry().mu);
-  if (registry().starting) return reply_error(d, std::string(kTelStarting));
-  return reply_table(routers_table(registry().routers), start, d);
+  if (registry().starting) return tel_reply_error(d, std::string(kTelStarting));
+  return tel_reply_table(routers_table(registry().routers), start, d);
 }
 
 int trace_add_cmd(const char*, const char* params, rte_tel_data* d) {
-  auto p = split_params(params);
+  auto p = tel_split_params(params);
   auto f = parse_trace_filter(p);
-  if (!f) return reply_error(d, f.error().message);
+  if (!f) return tel_reply_error(d, f.error().message);
   {
     std::lock_guard g(registry().mu);
     for (auto* r : registry().routers) r->prepare_trace();
   }
-  if (auto st = trace_arm(*f); !st) return reply_error(d, st.error().message);
+  if (auto st = trace_arm(*f); !st) return tel_reply_error(d, st.error().message);
   rte_tel_data_start_dict(d);
   rte_tel_data_add_dict_string(d, "armed", describe(*f).substr(0, kTelMaxString).c_str());
   return 0;
 }
 
 int trace_show_cmd(const char*, const char* params, rte_tel_data* d) {
-  auto p = split_params(params);
+  auto p = tel_split_params(params);
   size_t start = 0;
-  if (!p.empty() && !parse_index(p[0], start)) return reply_error(d, "usage: /l2vpn/trace/show[,START]");
+  if (!p.empty() && !tel_parse_index(p[0], start)) return tel_reply_error(d, "usage: /l2vpn/trace/show[,START]");
   std::lock_guard g(registry().mu);
-  return reply_table(trace_table(registry().routers), start, d);
+  return tel_reply_table(trace_table(registry().routers), start, d);
 }
 
 int trace_clear_cmd(const char*, const char*, rte_tel_data* d) {

@@ -19,21 +19,29 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "contract/result.hpp"
 
+struct rte_tel_data;
+
 namespace l2vpn::dp {
 
 class Router;
+
+enum class TelColumnType : uint8_t { text, number, number_list, text_list, boolean };
 
 // A table before pagination: rows of strings, the first being the row's kind.
 struct TelTable {
   std::string router;  // empty: not about one router
   std::string table;
   std::vector<std::pair<std::string, std::vector<std::string>>> columns;  // per kind
+  // Per kind, the type of each column, when the table says them itself (sent
+  // as "types_<kind>": ["text", "number", ...]); else tel_column_type's.
+  std::vector<std::pair<std::string, std::vector<TelColumnType>>> types;
   std::vector<std::vector<std::string>> rows;
   void add_columns(std::string kind, std::vector<std::string> names) {
     columns.emplace_back(std::move(kind), std::move(names));
@@ -52,16 +60,29 @@ Status tel_check_start(const TelTable& t, size_t start);
 
 // ---- column types (what `l2vpn ctl --json` and other clients make of the
 // strings): every column has one type in every row. "-" is absence (null);
-// a label list "implicit-null" (a pop, no label pushed) is the empty list.
-enum class TelColumnType : uint8_t { text, number, number_list, text_list };
+// a label list "implicit-null" (a pop, no label pushed) is the empty list;
+// lists are words separated by spaces; a boolean is "true" or "false".
 TelColumnType tel_column_type(std::string_view table, std::string_view column);
+std::string_view tel_type_name(TelColumnType t);  // "text", "number", "number_list", "text_list", "boolean"
+std::optional<TelColumnType> tel_type_of_name(std::string_view name);
 // The word for "no outgoing label" in every table and tool (as FRR's `show
 // mpls table` and Cisco's LFIB say it): the NHLFE pops, pushes nothing.
 inline constexpr std::string_view kImplicitNull = "implicit-null";
 // The value of one cell as JSON text: null, a number, a list, a string.
 std::string tel_value_json(std::string_view table, std::string_view column, const std::string& value);
+std::string tel_value_json(TelColumnType type, const std::string& value);
 // JSON size of one row as the telemetry library writes it (escapes included).
 size_t tel_row_bytes(const std::vector<std::string>& row);
+
+// ---- replies (for every telemetry command of the process, ours and the node's)
+// "a,b,c" -> {"a", "b", "c"}; null or "" -> {}.
+std::vector<std::string> tel_split_params(const char* params);
+// A row number: digits only, at most 9.
+bool tel_parse_index(const std::string& s, size_t& out);
+// {"error": msg} (cut to the string limit).
+int tel_reply_error(rte_tel_data* d, const std::string& msg);
+// One page of `t` from row `start` in the shape above; past the end, the error.
+int tel_reply_table(const TelTable& t, size_t start, rte_tel_data* d);
 
 // The tables (also used by tests and the metrics endpoint). Callers hold no
 // lock: these take the router's observe lock themselves.

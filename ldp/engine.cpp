@@ -467,6 +467,7 @@ void Engine::tick(Time now) {
   now_ = now;
   send_hellos(now);
   expire_adjacencies(now);
+  expire_holddown(now);
   expire_retained(now);
   for (auto& [id, s] : sessions_) {
     switch (s.state) {

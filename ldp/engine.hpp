@@ -40,6 +40,11 @@ struct Config {
   uint32_t label_min = 16, label_max = 1048575;
   bool explicit_null = false;      // advertise 0 instead of 3 for our own FECs
   uint16_t label_retention = 300;  // s a vanished FEC keeps its label (FRR: its LIB GC)
+  // ms a FEC whose route vanished stays advertised, with its last next hops,
+  // before it is withdrawn: an IGP reconverging deletes a route and adds it
+  // back via the new next hop a few ms later, and upstream keeps a valid
+  // label meanwhile. 0: withdrawn at once (ordered control, strictly).
+  uint16_t route_holddown_ms = 0;
 };
 
 enum class SessionState : uint8_t { NonExistent, Initialized, OpenSent, OpenRec, Operational };
@@ -140,6 +145,7 @@ class Engine {
     bool egress = false;
     std::vector<uint32_t> next_hops;
     std::optional<uint32_t> label;  // allocated; kept while the FEC is routed
+    std::optional<Time> gone_since;  // its route vanished then (route_holddown_ms)
   };
 
   // discovery and sessions (engine.cpp)
@@ -169,6 +175,7 @@ class Engine {
   std::optional<uint32_t> allocate_label();
   void free_label(uint32_t label);
   void expire_retained(Time now);
+  void expire_holddown(Time now);
   void publish();
 
   Config cfg_;

@@ -31,6 +31,20 @@ void Engine::expire_retained(Time now) {
   }
 }
 
+void Engine::expire_holddown(Time now) {
+  bool changed = false;
+  for (auto it = fecs_.begin(); it != fecs_.end();) {
+    if (it->second.gone_since && now >= *it->second.gone_since + Time(cfg_.route_holddown_ms)) {
+      if (it->second.label) retained_[it->first] = {*it->second.label, now};
+      it = fecs_.erase(it);
+      changed = true;
+    } else {
+      ++it;
+    }
+  }
+  if (changed) recompute();
+}
+
 std::optional<uint32_t> Engine::local_label(const Prefix& fec) const {
   auto it = advertised_.find(fec);
   if (it == advertised_.end()) return std::nullopt;
@@ -82,7 +96,13 @@ void Engine::set_routing(const RoutingView& view, Time now) {
   for (auto& [fec, st] : fecs_) {
     auto it = next.find(fec);
     if (it == next.end()) {
-      if (st.label) retained_[fec] = {*st.label, now};
+      if (cfg_.route_holddown_ms > 0) {  // still advertised until expire_holddown
+        FecState& held = next[fec];
+        held = st;
+        if (!held.gone_since) held.gone_since = now;
+      } else if (st.label) {
+        retained_[fec] = {*st.label, now};
+      }
     } else {
       it->second.label = st.label;  // stable across next-hop changes
     }

@@ -64,11 +64,14 @@ class Runtime {
       int n = epoll_wait(ep_, evs, 32, 100);
       ldp::Time now = mono_now();
       for (int i = 0; i < n; ++i) handle(evs[i].data.fd, evs[i].events, now);
+      bool ticked = false;
       if (now - last_tick >= ldp::Time(100)) {
         engine_.tick(now);
         last_tick = now;
+        ticked = true;
       }
       pump(now);
+      if (ticked && opt_.on_tick) opt_.on_tick(engine_, now);
     }
     engine_.shutdown(mono_now());
     pump(mono_now());

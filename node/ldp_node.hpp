@@ -28,6 +28,10 @@ struct NodeOptions {
   // the answer, or "" to say it is unknown; for "metrics", what follows
   // LDP's metrics.
   std::function<std::string(const std::string&)> ctl_extra;
+  // Called on the loop's thread after each tick (every 100 ms) once the
+  // engine's actions are carried out: the telemetry snapshot
+  // (node/ldp_telemetry.hpp). Must not keep the engine.
+  std::function<void(const ldp::Engine&, ldp::Time now)> on_tick;
 };
 
 // Called with the router's new ForwardingState (node/lfib.hpp) each time

@@ -25,15 +25,36 @@ ForwardingState build_state(const std::string& router, uint32_t lsr_id, const Ke
   for (const auto& r : k.routes) routes[r.prefix] = &r;
   uint32_t next_id = 1;
   for (const auto& fb : b.fecs) {
-    auto rit = routes.find(fb.fec);
-    if (rit == routes.end()) continue;
     struct Hop {
       std::string port;
       MacAddr mac;
       uint32_t label;
     };
     std::vector<Hop> hops;
-    for (const auto& nh : rit->second->next_hops) {
+    auto rit = routes.find(fb.fec);
+    if (rit == routes.end()) {
+      // No route: an IGP reconverging deletes the route and adds it back via
+      // the new next hop (ospfd after a link cut: 10-30 ms), and LDP keeps
+      // the FEC advertised meanwhile (route_holddown_ms). A peer that is the
+      // FEC's egress (it advertised implicit null) and a resolved neighbor
+      // on an up core port takes the FEC then: popped, it is delivered, and
+      // no loop can form. Otherwise the FEC has no entry (ilm_miss).
+      for (const auto& l : fb.remote) {
+        if (l.label != ldp::kImplicitNull) continue;
+        for (const auto& n : k.neighbors) {
+          auto port = port_of.find(n.ifindex);
+          auto link = k.links.find(n.ifindex);
+          auto peer = peer_of.find(n.address);
+          if (port == port_of.end() || link == k.links.end() || !link->second.up || peer == peer_of.end() ||
+              peer->second != l.lsr_id)
+            continue;
+          hops.push_back(Hop{port->second, n.mac, l.label});
+          break;  // one port per egress
+        }
+      }
+    }
+    static const std::vector<KernelNextHop> kNoRoute;
+    for (const auto& nh : rit == routes.end() ? kNoRoute : rit->second->next_hops) {
       auto port = port_of.find(nh.ifindex);
       auto peer = peer_of.find(nh.gateway);
       if (port == port_of.end() || peer == peer_of.end()) continue;

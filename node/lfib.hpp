@@ -5,7 +5,11 @@
 // whose MAC the kernel has resolved becomes an NHLFE out of that port:
 // swap to the peer's label, or pop when it is implicit null (PHP) in the
 // ILM entry of our local label; push it (nothing for implicit null) in the
-// FTN. Two or more next hops make an ECMP group. Pure: the node publishes
+// FTN. Two or more next hops make an ECMP group. A FEC whose route is
+// gone but which LDP still advertises (its route hold-down, while the IGP
+// reconverges) is popped toward its egress (the peer that advertised
+// implicit null for it) if that is a resolved neighbor on an up core
+// port. Pure: the node publishes
 // the result to the fast path with RCU, like every other ForwardingState.
 
 #include <string>

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <set>
 
 #include "commands.hpp"
 #include "dataplane/counters.hpp"
@@ -186,7 +187,50 @@ int fail(const Error& e) {
   return 1;
 }
 
+// Any table as columns as wide as their longest value (the LDP tables,
+// whose columns come from the node's JSON).
+std::string show_generic(const TelemetryTable& t) {
+  std::string o;
+  for (auto& [kind, names] : t.columns) {
+    auto rows = t.of(kind);
+    std::vector<size_t> w;
+    for (auto& n : names) w.push_back(n.size());
+    for (auto& r : rows)
+      for (size_t i = 0; i < names.size(); ++i) w[i] = std::max(w[i], get(r, names[i].c_str()).size());
+    o += fmt::format("router {}: {} ({})\n", t.router, kind, rows.size());
+    std::string line;
+    for (size_t i = 0; i < names.size(); ++i) line += fmt::format("{:<{}} ", names[i], w[i]);
+    o += line + "\n";
+    for (auto& r : rows) {
+      line.clear();
+      for (size_t i = 0; i < names.size(); ++i) line += fmt::format("{:<{}} ", get(r, names[i].c_str()), w[i]);
+      o += line + "\n";
+    }
+  }
+  return o;
+}
+
+int run_simple(const CtlOptions& o, const std::string& cmd, const std::string& params);
+
+// `show ldp neighbor|discovery|binding|summary` of an `l2vpn node` through
+// its DPDK telemetry socket (node/ldp_telemetry.hpp).
+int run_show_ldp(const CtlOptions& o) {
+  static const std::set<std::string> tables{"neighbor", "discovery", "binding", "summary"};
+  if (!tables.count(o.router)) {
+    std::cerr << "l2vpn ctl show ldp: neighbor, discovery, binding or summary\n";
+    return 2;
+  }
+  if (o.router == "summary") return run_simple(o, "/l2vpn/ldp/summary", "");
+  auto c = TelemetryClient::connect(o.prefix);
+  if (!c) return fail(c.error());
+  auto t = c->table("/l2vpn/ldp/" + o.router);
+  if (!t) return fail(t.error());
+  std::cout << (o.json ? t->to_json().dump(2) + "\n" : show_generic(*t));
+  return 0;
+}
+
 int run_show(const CtlOptions& o) {
+  if (o.what == "ldp") return run_show_ldp(o);
   static const std::map<std::string, std::string> cmds{
       {"routers", "/l2vpn/routers"}, {"lfib", "/l2vpn/ilm"},         {"ilm", "/l2vpn/ilm"},
       {"pw", "/l2vpn/pw"},           {"vpls", "/l2vpn/vpls"},        {"counters", "/l2vpn/counters"},
@@ -261,7 +305,8 @@ void add_ctl_command(CLI::App& app) {
   cmd->require_subcommand(1);
 
   auto* show = cmd->add_subcommand("show", "router-style tables: routers | lfib R | pw R | vpls R | counters R | "
-                                           "drops R | state R | ldp neighbor|discovery|binding, dataplane (--node)");
+                                           "drops R | state R | ldp neighbor|discovery|binding (--node; "
+                                           "also summary with --file-prefix of a node), dataplane (--node)");
   show->add_option("table", o->what, "routers, lfib, pw, vpls, counters, drops, state")->required();
   show->add_option("router", o->router, "router name (see `show routers`)");
   show->callback([o] {

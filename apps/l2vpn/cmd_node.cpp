@@ -16,6 +16,7 @@
 #include "ldp/pdu.hpp"
 #include "node/fastpath.hpp"
 #include "node/ldp_node.hpp"
+#include "node/ldp_telemetry.hpp"
 
 namespace l2vpn::app {
 
@@ -29,6 +30,7 @@ struct NodeCmd {
   std::vector<std::string> interfaces;
   std::vector<std::string> targeted;
   uint16_t keepalive = 180, hello_holdtime = 15, hello_interval = 5;
+  uint16_t route_holddown_ms = 200;
   bool verbose = false;
   std::vector<std::string> binds;  // PORT=DEVARGS
   std::string exception = "tap";   // what a bound port the kernel does not share gets
@@ -65,6 +67,7 @@ int run(const NodeCmd& o) {
   opt.ldp.keepalive = o.keepalive;
   opt.ldp.link_hello_holdtime = o.hello_holdtime;
   opt.ldp.link_hello_interval = o.hello_interval;
+  opt.ldp.route_holddown_ms = o.route_holddown_ms;
   opt.ldp.interfaces = o.interfaces;
   if (opt.ldp.interfaces.empty())
     for (const auto& l : topo->links) {
@@ -122,6 +125,21 @@ int run(const NodeCmd& o) {
                     : ", no fast path");
   node::StateHook hook;
   if (fast) hook = [f = fast.get()](const ForwardingState& st) { f->publish(st); };
+  // LDP on the fast path's DPDK telemetry socket (/l2vpn/ldp/*): snapshots
+  // published by the loop after each tick, read by DPDK's telemetry thread.
+  std::unique_ptr<node::LdpTelemetry> ldp_tel;
+  if (fast) {
+    auto t = node::LdpTelemetry::start();
+    if (t) {
+      ldp_tel = std::move(*t);
+      opt.on_tick = [t = ldp_tel.get(), router = o.router](const ldp::Engine& e, ldp::Time now) {
+        t->update(e, router, now);
+      };
+    } else {
+      std::fprintf(stderr, "l2vpn node %s: %s (LDP stays off telemetry)\n", o.router.c_str(),
+                   t.error().message.c_str());
+    }
+  }
   try {
     return node::run_node(opt, &g_node_stop, hook);
   } catch (const std::exception& e) {
@@ -155,6 +173,12 @@ void add_node_command(CLI::App& app) {
   cmd->add_option("--keepalive", o->keepalive, "proposed KeepAlive time, s")->check(CLI::Range(3, 65535));
   cmd->add_option("--hello-holdtime", o->hello_holdtime, "link hello hold time, s")->check(CLI::Range(3, 65535));
   cmd->add_option("--hello-interval", o->hello_interval, "link hello interval, s")->check(CLI::Range(1, 65535));
+  cmd->add_option("--route-holddown-ms", o->route_holddown_ms,
+                  "a FEC whose kernel route vanished stays advertised this long before LDP withdraws it "
+                  "(an IGP deletes and re-adds routes while it reconverges; meanwhile the ILM pops toward "
+                  "the FEC's egress if that is a neighbor); 0: withdraw at once")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 60000));
   cmd->add_flag("--verbose", o->verbose, "log bindings changes");
   cmd->add_option("--bind", o->binds,
                   "PORT=DEVARGS: open this port as that DPDK device (tap, memif, a NIC) instead of "

@@ -33,11 +33,17 @@ json TelemetryTable::to_json() const {
   if (!router.empty()) j["router"] = router;
   j["table"] = table;
   for (auto& [kind, names] : columns) {
+    std::vector<dp::TelColumnType> ty;
+    for (size_t i = 0; i < names.size(); ++i) {
+      std::optional<dp::TelColumnType> t;
+      if (auto it = types.find(kind); it != types.end() && i < it->second.size()) t = dp::tel_type_of_name(it->second[i]);
+      ty.push_back(t ? *t : dp::tel_column_type(table, names[i]));
+    }
     json arr = json::array();
     for (auto& m : of(kind)) {
       json o = json::object();
-      for (auto& n : names)
-        if (auto it = m.find(n); it != m.end()) o[n] = json::parse(dp::tel_value_json(table, n, it->second));
+      for (size_t i = 0; i < names.size(); ++i)
+        if (auto it = m.find(names[i]); it != m.end()) o[names[i]] = json::parse(dp::tel_value_json(ty[i], it->second));
       arr.push_back(std::move(o));
     }
     j[kind] = std::move(arr);
@@ -122,6 +128,7 @@ Result<TelemetryTable> TelemetryClient::table(const std::string& cmd, const std:
     if (t.rows.size() < total) t.rows.resize(total);
     for (auto& [k, val] : o.items()) {
       if (k.rfind("columns_", 0) == 0) t.columns[k.substr(8)] = val.get<std::vector<std::string>>();
+      if (k.rfind("types_", 0) == 0) t.types[k.substr(6)] = val.get<std::vector<std::string>>();
       if (k.size() > 1 && k[0] == 'r' && std::isdigit(static_cast<unsigned char>(k[1]))) {
         size_t i = std::stoul(k.substr(1));
         if (i < t.rows.size()) t.rows[i] = val.get<std::vector<std::string>>();

@@ -16,11 +16,13 @@ namespace l2vpn::app {
 struct TelemetryTable {
   std::string router, table;
   std::map<std::string, std::vector<std::string>> columns;  // kind -> names
+  std::map<std::string, std::vector<std::string>> types;    // kind -> type names, when the table says them
   std::vector<std::vector<std::string>> rows;               // [kind, values...]
   // Rows of one kind as column -> value maps.
   std::vector<std::map<std::string, std::string>> of(const std::string& kind) const;
   // {"router", "table", "<kind>": [{column: value}]}: each column one type
-  // in every row (dp::tel_column_type): numbers, lists, text; "-" is null.
+  // in every row (the table's "types_<kind>", else dp::tel_column_type):
+  // numbers, lists, booleans, text; "-" is null.
   nlohmann::json to_json() const;
 };
 

@@ -239,6 +239,43 @@ TEST(LdpLib, AddressChangesReachThePeers) {
   EXPECT_FALSE(net["pe1"].peer_of_address(ip("10.9.9.2")));
 }
 
+TEST(LdpLib, RouteHolddownKeepsAFecAdvertisedThroughAFlap) {
+  // With route_holddown_ms, a FEC whose route vanishes stays advertised
+  // (upstream keeps its label) and is withdrawn only once the hold-down
+  // passed without the route coming back.
+  Config c;
+  c.route_holddown_ms = 300;
+  Net net;
+  chain(net, c);
+  net.run_for(2s);
+  Prefix fec{ip("4.4.4.4"), 32};
+  auto before = net["p1"].local_label(fec);
+  ASSERT_TRUE(before);
+  RoutingView v = net["p1"].routing();
+  RoutingView gone = v;
+  std::erase_if(gone.routes, [&](const Route& r) { return r.prefix == fec; });
+  auto withdraws = net["p1"].counters().withdraws_out;
+  net["p1"].set_routing(gone, net.now);
+  net.run_for(200ms);
+  EXPECT_EQ(net["p1"].local_label(fec), before);  // held
+  EXPECT_EQ(remote_label(net["pe1"], "4.4.4.4", "2.2.2.2"), before);
+  net["p1"].set_routing(v, net.now);  // back within the hold-down: nothing was sent
+  net.run_for(1s);
+  EXPECT_EQ(net["p1"].counters().withdraws_out, withdraws);
+  EXPECT_EQ(remote_label(net["pe1"], "4.4.4.4", "2.2.2.2"), before);
+  // Gone for longer: withdrawn after the hold-down, and the same label later.
+  net["p1"].set_routing(gone, net.now);
+  net.run_for(200ms);
+  EXPECT_TRUE(net["p1"].local_label(fec));
+  net.run_for(300ms);
+  EXPECT_FALSE(net["p1"].local_label(fec));
+  EXPECT_FALSE(remote_label(net["pe1"], "4.4.4.4", "2.2.2.2"));
+  EXPECT_GT(net["p1"].counters().withdraws_out, withdraws);
+  net["p1"].set_routing(v, net.now);
+  net.pump();
+  EXPECT_EQ(net["p1"].local_label(fec), before);
+}
+
 TEST(LdpLib, LabelSurvivesARouteThatFlapsDuringReconvergence) {
   // The IGP often removes a route and adds it back via the new next hop:
   // the FEC keeps its label for label_retention (300 s) after it vanished.

@@ -102,6 +102,32 @@ TEST(NodeLfib, UnresolvedOrUnlabelledNextHopsAreLeftOut) {
   EXPECT_TRUE(validate(st).ok());
 }
 
+TEST(NodeLfib, AFecWithoutARouteGoesToItsEgressIfANeighbor) {
+  // ospfd deletes a route and adds it back via the new next hop while it
+  // reconverges; LDP keeps the FEC meanwhile (route hold-down): a FEC whose
+  // egress is a neighbor keeps its ILM entry, popped toward the egress; one
+  // whose egress is farther has none.
+  auto k = kernel();
+  k.routes.erase(k.routes.begin(), k.routes.begin() + 3);  // 1.1.1.1, 3.3.3.3, 9.9.9.9 gone
+  auto st = build_state("p1", ip("2.2.2.2"), k, bindings(), {"eth1", "eth2", "eth3"});
+  ASSERT_EQ(st.ilm.size(), 2u);
+  EXPECT_EQ(st.ilm[0].label, 100u);  // 1.1.1.1: PE1 (imp-null), neighbor on eth1
+  ASSERT_EQ(st.ilm[0].action, IlmAction::forward);
+  EXPECT_EQ(st.find_nhlfe(st.ilm[0].target)->op, NhlfeOp::pop);
+  EXPECT_EQ(st.find_nhlfe(st.ilm[0].target)->out_port, "eth1");
+  EXPECT_EQ(st.ilm[1].label, 101u);  // 3.3.3.3: P3's implicit null on eth2, not PE1's 40
+  EXPECT_EQ(st.find_nhlfe(st.ilm[1].target)->op, NhlfeOp::pop);
+  EXPECT_EQ(st.find_nhlfe(st.ilm[1].target)->out_port, "eth2");
+  EXPECT_TRUE(validate(st).ok());
+  // 9.9.9.9's labels (300, 400) are not its egress's: no entry for 102.
+  // The egress's port down, or its MAC unknown: no entry either.
+  k.links[2].up = false;
+  k.neighbors.erase(k.neighbors.begin() + 1);  // 10.0.23.3
+  st = build_state("p1", ip("2.2.2.2"), k, bindings(), {"eth1", "eth2", "eth3"});
+  EXPECT_TRUE(st.ilm.empty());
+  EXPECT_TRUE(st.ftn.empty());
+}
+
 TEST(NodeControl, AnswersShowRequests) {
   ldp::Config c;
   c.lsr_id = ip("2.2.2.2");
