@@ -256,3 +256,22 @@ TEST(LdpPw, StatusForAPwWeDoNotHaveIsCountedAndChangesNothing) {
   EXPECT_EQ(p.a().pseudowires().states(), before);
   EXPECT_EQ(p.a().sessions().at(ip("2.2.2.2")).state, SessionState::Operational);
 }
+
+TEST(LdpPw, ShowL2vpnTableAndFrrKeyedJson) {
+  Pair p({pwc("2.2.2.2", 100, 1500, true)}, {pwc("1.1.1.1", 100, 9000, true)});
+  auto text = show_l2vpn(p.a());
+  EXPECT_NE(text.find("2.2.2.2"), std::string::npos) << text;
+  EXPECT_NE(text.find("MTU mismatch"), std::string::npos) << text;
+  EXPECT_NE(text.find("1500/9000"), std::string::npos) << text;
+  auto j = l2vpn_json(p.a());
+  ASSERT_TRUE(j.contains("2.2.2.2: 100")) << j.dump();
+  const auto& pw = j["2.2.2.2: 100"];
+  EXPECT_EQ(pw["vcId"], 100);
+  EXPECT_EQ(pw["status"], "down");
+  EXPECT_EQ(pw["reason"], "MTU mismatch");
+  EXPECT_EQ(pw["localIfMtu"], 1500);
+  EXPECT_EQ(pw["remoteIfMtu"], 9000);
+  EXPECT_EQ(pw["localVcType"], "Ethernet");
+  EXPECT_EQ(pw["remoteControlWord"], 1);
+  EXPECT_EQ(pw["remoteLabel"], *pw_of(p.b(), 100).local_label);
+}
