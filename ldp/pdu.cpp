@@ -507,8 +507,8 @@ std::vector<uint8_t> encode_message(const Message& m) {
           Open t(b, tlv::RequestId);
           put32(b, *m.request_id);
         }
-        if (m.pw_status) {
-          Open t(b, tlv::PwStatus);
+        if (m.pw_status) {  // U bit set (RFC 4447 5.4.2): a peer without it ignores it
+          Open t(b, uint16_t(0x8000 | tlv::PwStatus));
           put32(b, *m.pw_status);
         }
         break;

@@ -38,7 +38,8 @@ inline constexpr uint16_t Fec = 0x0100, AddressList = 0x0101, HopCount = 0x0103,
                           Ipv6Transport = 0x0403, CommonSession = 0x0500,
                           RequestId = 0x0600, ReturnedTlvs = 0x0304, DynamicCap = 0x0506,
                           TypedWildcardCap = 0x050B, UnrecognizedNotifCap = 0x0603,
-                          DualStack = 0x0701, PwStatus = 0x096A;
+                          DualStack = 0x0701,
+                          PwStatus = 0x096A;  // sent with the U bit: 0x896A
 }
 // FEC element types (RFC 5036 3.4.1, RFC 4447 5.2, RFC 5918).
 namespace fec_type {

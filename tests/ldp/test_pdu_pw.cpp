@@ -45,7 +45,7 @@ const char* kMapping =
     "0400 0028 0000000b"       // Label Mapping, length 40, id 11
     "0100 0010 80 8005 08 00000000 00000064 01 04 05dc"  // FEC 128: C, type 5, info 8
     "0200 0004 00000011"       // label 17
-    "096a 0004 00000000";      // PW status: forwarding
+    "896a 0004 00000000";      // PW status (U bit set, RFC 4447 5.4.2): forwarding
 
 }  // namespace
 
@@ -199,7 +199,7 @@ TEST(LdpPduPw, UnknownSubTlvsAreSkipped) {
                "0400 002a 0000000b"
                "0100 0012 80 0005 0a 00000000 00000064 09 02 01 04 05dc"
                "0200 0004 00000011"
-               "096a 0004 00000001");
+               "096a 0004 00000001");  // U bit clear: still read
   auto d = decode(b);
   ASSERT_FALSE(d.fatal) << d.fatal->what;
   ASSERT_TRUE(d.problems.empty()) << d.problems[0].what;
