@@ -217,3 +217,48 @@ TEST(LdpPduPw, Names) {
   EXPECT_EQ(status_name(status::PwStatus), "PW Status");
   EXPECT_EQ(pw_type_name(pw_type::EthernetTagged), "ethernet-tagged");
 }
+
+// PDUs FRR 8.4's ldpd sent to our node (tests/e2e/test_node_pw_frr.sh, captured
+// with tshark on the veth): its Label Mappings (three prefixes, then PWs 100
+// and 101: C bit, Ethernet, MTU 1500, PW status forwarding, the TLV with its
+// U bit) decode and re-encode byte for byte; its PW Status notification
+// ("not forwarding" for PW 100; Status, PW Status, then a FEC with only the
+// PW id) decodes.
+TEST(LdpPduPw, RecordedFrrPwPdus) {
+  auto mappings = hex(
+      "000100b20aff000200000400001800000007010000080200011e0a0000000200000400000003040000180000"
+      "000801000008020001200aff00010200000400000012040000180000000901000008020001200aff00020200"
+      "000400000003040000280000000a01000010808005080000000000000064010405dc0200000400000010896a"
+      "000400000000040000280000000b01000010808005080000000000000065010405dc0200000400000011896a"
+      "000400000000");
+  auto d = decode(mappings);
+  ASSERT_FALSE(d.fatal) << d.fatal->what;
+  ASSERT_TRUE(d.problems.empty()) << d.problems[0].what;
+  ASSERT_EQ(d.pdu.messages.size(), 5u);
+  const auto& m = d.pdu.messages[3];
+  ASSERT_EQ(m.fecs.at(0).kind, FecElement::Kind::Pwid);
+  EXPECT_TRUE(m.fecs[0].pw.control_word);
+  EXPECT_EQ(m.fecs[0].pw.pw_type, pw_type::Ethernet);
+  EXPECT_EQ(m.fecs[0].pw.pw_id, 100u);
+  EXPECT_EQ(m.fecs[0].pw.mtu, 1500);
+  EXPECT_EQ(m.label, 16u);
+  EXPECT_EQ(m.pw_status, pw_status::Forwarding);
+  EXPECT_EQ(d.pdu.messages[4].fecs[0].pw.pw_id, 101u);
+  EXPECT_EQ(encode(d.pdu), mappings);
+
+  auto status = hex(
+      "000100340aff000200000001002a0000000c0300000a00000028000000000000896a0004000000010100000c"
+      "800005040000000000000064");
+  d = decode(status);
+  ASSERT_FALSE(d.fatal) << d.fatal->what;
+  ASSERT_TRUE(d.problems.empty()) << d.problems[0].what;
+  const auto& n = d.pdu.messages.at(0);
+  EXPECT_EQ(n.status->code, status::PwStatus);
+  EXPECT_EQ(n.pw_status, pw_status::NotForwarding);
+  ASSERT_EQ(n.fecs.size(), 1u);
+  EXPECT_EQ(n.fecs[0].pw.pw_id, 100u);
+  EXPECT_FALSE(n.fecs[0].pw.mtu);
+  auto again = decode(encode(d.pdu));  // our order (Status, FEC, PW Status): the same message
+  ASSERT_FALSE(again.fatal);
+  EXPECT_EQ(again.pdu, d.pdu);
+}
