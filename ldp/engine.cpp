@@ -377,7 +377,7 @@ void Engine::handle_pdu(Session& s, const Pdu& pdu, Time now) {
       uint32_t code = m.status->code;
       if ((code & 0x3fffffff) == (status::EndOfLib & 0x3fffffff)) {
         s.end_of_lib_received = true;
-      } else if (code == status::PwStatus && s.state == SessionState::Operational) {
+      } else if ((code & 0x3fffffff) == status::PwStatus && s.state == SessionState::Operational) {
         PseudowireTable::Out out;
         pws_.on_message(s.lsr_id, m, out);
         send_pw(out);

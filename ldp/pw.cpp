@@ -278,8 +278,9 @@ void PseudowireTable::on_message(uint32_t peer, const Message& m, Out& out) {
           ++counters_.requests_refused;
           continue;
         }
+        size_t before = out[peer].size();
         send_mapping(it->second, out);
-        if (!out[peer].empty()) out[peer].back().request_id = m.id;
+        if (out[peer].size() > before) out[peer].back().request_id = m.id;
       }
       break;
     case msg::Notification:
