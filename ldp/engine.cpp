@@ -87,6 +87,7 @@ void Engine::send_hellos(Time now) {
   if (now >= next_targeted_hello_) {
     next_targeted_hello_ = now + secs(cfg_.targeted_hello_interval);
     std::set<uint32_t> to(cfg_.targeted_neighbors.begin(), cfg_.targeted_neighbors.end());
+    for (uint32_t pe : pws_.peers()) to.insert(pe);
     for (const auto& [k, a] : adjacencies_)
       if (k.interface.empty()) to.insert(a.source);
     for (uint32_t addr : to) {
@@ -111,7 +112,8 @@ void Engine::on_hello(const std::string& interface, uint32_t source,
   if (interface.empty()) {
     if (!m.targeted) return;
     bool configured = std::find(cfg_.targeted_neighbors.begin(), cfg_.targeted_neighbors.end(),
-                                source) != cfg_.targeted_neighbors.end();
+                                source) != cfg_.targeted_neighbors.end() ||
+                      pws_.peers().count(source);
     if (!configured && !(cfg_.accept_targeted && m.request_targeted)) return;
     ours = cfg_.targeted_hello_holdtime;
   } else {
@@ -303,6 +305,7 @@ void Engine::close_session(Session& s, Time now, const std::string& why, bool tc
   s.retry_backoff = uint16_t(std::min(30, s.retry_backoff * 2));
   if (was_up) {
     ++counters_.sessions_down;
+    pws_.session_down(s.lsr_id);
     recompute();
   }
 }
@@ -374,6 +377,10 @@ void Engine::handle_pdu(Session& s, const Pdu& pdu, Time now) {
       uint32_t code = m.status->code;
       if ((code & 0x3fffffff) == (status::EndOfLib & 0x3fffffff)) {
         s.end_of_lib_received = true;
+      } else if ((code & 0x3fffffff) == status::PwStatus && s.state == SessionState::Operational) {
+        PseudowireTable::Out out;
+        pws_.on_message(s.lsr_id, m, out);
+        send_pw(out);
       } else if (code & status::Fatal) {
         s.last_error = fmt::format("received {}", status_name(code));
         close_session(s, now, s.last_error);
@@ -461,6 +468,9 @@ void Engine::become_operational(Session& s, Time now) {
   s.last_error.clear();
   ++counters_.sessions_up;
   advertise_all(s);
+  PseudowireTable::Out out;
+  pws_.session_up(s.lsr_id, out);
+  send_pw(out);
 }
 
 void Engine::tick(Time now) {

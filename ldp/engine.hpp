@@ -21,6 +21,7 @@
 
 #include "ldp/bindings.hpp"
 #include "ldp/pdu.hpp"
+#include "ldp/pw.hpp"
 
 namespace l2vpn::ldp {
 
@@ -114,6 +115,9 @@ class Engine {
   void on_data(uint32_t peer, std::span<const uint8_t> bytes, Time now);
   void on_closed(uint32_t peer, Time now);
   void tick(Time now);
+  // The pseudowires (FEC 128) this router signals; their remote PEs become
+  // targeted neighbors. Whole list each time, attachment circuit state included.
+  void set_pseudowires(std::vector<PseudowireConfig> pws, Time now);
   // Ends every session with a Shutdown notification (the router stops).
   void shutdown(Time now);
 
@@ -133,6 +137,7 @@ class Engine {
   // The peer whose address is `next_hop`, if any session holds it.
   std::optional<uint32_t> peer_of_address(uint32_t next_hop) const;
   const RoutingView& routing() const { return routing_; }
+  const PseudowireTable& pseudowires() const { return pws_; }
 
  private:
   struct AdjKey {
@@ -177,6 +182,7 @@ class Engine {
   void expire_retained(Time now);
   void expire_holddown(Time now);
   void publish();
+  void send_pw(PseudowireTable::Out& out);  // pw.cpp's messages onto their sessions
 
   Config cfg_;
   RoutingView routing_;
@@ -196,6 +202,7 @@ class Engine {
                                       // packets do not meet a new FEC at once
   Bindings bindings_;
   uint64_t bindings_version_ = 0;
+  PseudowireTable pws_;
   Time now_{};
 };
 

@@ -207,7 +207,53 @@ void Engine::handle_address(Session& s, const Message& m) {
   }
 }
 
-void Engine::handle_label_message(Session& s, const Message& m) {
+void Engine::set_pseudowires(std::vector<PseudowireConfig> pws, Time now) {
+  now_ = now;
+  auto before = pws_.peers();
+  PseudowireTable::Out out;
+  pws_.configure(
+      std::move(pws), [this] { return allocate_label(); },
+      [this](uint32_t l) { free_label(l); }, out);
+  send_pw(out);
+  if (pws_.peers() != before) next_targeted_hello_ = now;  // a new PE: discover it now
+}
+
+void Engine::send_pw(PseudowireTable::Out& out) {
+  for (auto& [peer, msgs] : out) {
+    auto it = sessions_.find(peer);
+    if (it == sessions_.end() || it->second.state != SessionState::Operational || msgs.empty())
+      continue;
+    for (auto& m : msgs) m.id = next_id();
+    send_pdu(it->second, std::move(msgs));
+  }
+  out.clear();
+}
+
+// PW FECs (FEC 128, typed wildcards of it) go to the pseudowire table; a plain
+// wildcard names both kinds; the prefixes stay here.
+void Engine::handle_label_message(Session& s, const Message& in) {
+  auto is_pw = [](const FecElement& f) {
+    return f.kind == FecElement::Kind::Pwid ||
+           (f.kind == FecElement::Kind::TypedWildcard && f.typed_type == fec_type::Pwid);
+  };
+  bool any_pw = false, any_prefix = false;
+  for (const auto& f : in.fecs) {
+    bool pw = is_pw(f) || f.kind == FecElement::Kind::Wildcard;
+    any_pw |= pw;
+    any_prefix |= !is_pw(f);
+  }
+  if (any_pw) {
+    Message pm = in;
+    std::erase_if(pm.fecs, [&](const FecElement& f) {
+      return !is_pw(f) && f.kind != FecElement::Kind::Wildcard;
+    });
+    PseudowireTable::Out out;
+    pws_.on_message(s.lsr_id, pm, out);
+    send_pw(out);
+  }
+  if (!any_prefix) return;
+  Message m = in;
+  std::erase_if(m.fecs, is_pw);
   auto covers_prefixes = [](const FecElement& f) {
     return f.kind == FecElement::Kind::Wildcard ||
            (f.kind == FecElement::Kind::TypedWildcard && f.typed_type == 2 &&

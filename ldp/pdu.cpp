@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "contract/byte_order.hpp"
@@ -34,6 +36,39 @@ struct Open {
   }
 };
 
+// RFC 4447 5.2: C bit and PW type, PW info length, group id, then (when the
+// element names one PW) the PW id and the interface parameter sub-TLVs, whose
+// length counts their own 2-byte header.
+void put_pwid(std::vector<uint8_t>& b, const PwidFec& pw) {
+  put16(b, uint16_t((pw.control_word ? 0x8000 : 0) | (pw.pw_type & 0x7fff)));
+  size_t len_at = b.size();
+  b.push_back(0);
+  put32(b, pw.group_id);
+  if (pw.pw_id) {
+    put32(b, *pw.pw_id);
+    auto param16 = [&](uint8_t type, uint16_t v) {
+      b.push_back(type);
+      b.push_back(4);
+      put16(b, v);
+    };
+    if (pw.mtu) param16(pw_param::Mtu, *pw.mtu);
+    if (pw.requested_vlan) param16(pw_param::RequestedVlan, *pw.requested_vlan);
+    if (!pw.description.empty()) {
+      size_t n = std::min<size_t>(pw.description.size(), 80);
+      b.push_back(pw_param::Description);
+      b.push_back(uint8_t(n + 2));
+      b.insert(b.end(), pw.description.begin(), pw.description.begin() + long(n));
+    }
+    if (pw.vccv_cc || pw.vccv_cv) {
+      b.push_back(pw_param::Vccv);
+      b.push_back(4);
+      b.push_back(pw.vccv_cc.value_or(0));
+      b.push_back(pw.vccv_cv.value_or(0));
+    }
+  }
+  b[len_at] = uint8_t(b.size() - len_at - 5);
+}
+
 void put_fec(std::vector<uint8_t>& b, const std::vector<FecElement>& fecs) {
   Open t(b, tlv::Fec);
   for (const auto& f : fecs) {
@@ -46,7 +81,9 @@ void put_fec(std::vector<uint8_t>& b, const std::vector<FecElement>& fecs) {
     } else if (f.kind == FecElement::Kind::TypedWildcard) {
       b.push_back(f.typed_type);
       b.push_back(2);
-      put16(b, f.typed_family);
+      put16(b, f.typed_type == fec_type::Pwid ? f.typed_pw_type : f.typed_family);
+    } else if (f.kind == FecElement::Kind::Pwid) {
+      put_pwid(b, f.pw);
     }
   }
 }
@@ -54,6 +91,52 @@ void put_fec(std::vector<uint8_t>& b, const std::vector<FecElement>& fecs) {
 void put_cap(std::vector<uint8_t>& b, uint16_t type) {
   Open t(b, uint16_t(0x8000 | type));
   b.push_back(0x80);  // S bit: the capability is advertised
+}
+
+// One PWid FEC element from p[i] (after its type byte); i moves past it.
+// Lengths that lie end the session (Bad TLV Length, as FRR does); a PW type
+// we do not carry is an Unknown FEC for that message only.
+std::optional<Problem> read_pwid(const uint8_t* p, size_t n, size_t& i, Message& m) {
+  auto bad_len = [&](std::string what) {
+    return Problem{status::BadTlvLength, m.id, m.type, "PWid FEC: " + what};
+  };
+  if (n - i < 7) return bad_len("shorter than its fixed part");
+  PwidFec pw;
+  uint16_t t = load_be16(p + i);
+  pw.control_word = t & 0x8000;
+  pw.pw_type = t & 0x7fff;
+  uint8_t info = p[i + 2];
+  pw.group_id = load_be32(p + i + 3);
+  i += 7;
+  if (info > n - i) return bad_len(fmt::format("PW info length {} past the FEC TLV", info));
+  if (info != 0 && info < 4) return bad_len(fmt::format("PW info length {}", info));
+  const uint8_t* q = p + i;
+  i += info;
+  if (info >= 4) {
+    pw.pw_id = load_be32(q);
+    size_t k = 4;
+    while (k < info) {
+      if (info - k < 2) return bad_len("truncated interface parameter");
+      uint8_t st = q[k], sl = q[k + 1];
+      if (sl < 2 || sl > info - k)
+        return bad_len(fmt::format("interface parameter 0x{:02x} length {}", st, sl));
+      const uint8_t* v = q + k + 2;
+      bool fixed4 = st == pw_param::Mtu || st == pw_param::RequestedVlan || st == pw_param::Vccv;
+      if (fixed4 && sl != 4)
+        return bad_len(fmt::format("interface parameter 0x{:02x} length {} (want 4)", st, sl));
+      if (st == pw_param::Mtu) pw.mtu = load_be16(v);
+      else if (st == pw_param::RequestedVlan) pw.requested_vlan = load_be16(v);
+      else if (st == pw_param::Vccv) pw.vccv_cc = v[0], pw.vccv_cv = v[1];
+      else if (st == pw_param::Description) pw.description.assign(v, v + (sl - 2));
+      // others (fragmentation, flow label, ...) are not ours to act on: skipped
+      k += sl;
+    }
+  }
+  if (pw.pw_type != pw_type::Ethernet && pw.pw_type != pw_type::EthernetTagged)
+    return Problem{status::UnknownFec, m.id, m.type,
+                   fmt::format("PWid FEC of PW type {} (we carry Ethernet 4 and 5)", pw.pw_type)};
+  m.fecs.push_back(FecElement::of(std::move(pw)));
+  return std::nullopt;
 }
 
 // FEC TLV value -> elements; a non-empty string names the problem.
@@ -86,15 +169,21 @@ std::optional<Problem> read_fec(const uint8_t* p, size_t n, Message& m) {
       uint8_t ftype = p[i], flen = p[i + 1];
       i += 2;
       if (n - i < flen) return Problem{status::BadTlvLength, m.id, m.type, "short typed wildcard"};
-      FecElement f{FecElement::Kind::TypedWildcard, {}, ftype, 0};
-      if (ftype != 2)  // typed wildcards of PW FECs: with issue 17
+      FecElement f = FecElement::typed_wildcard_pw();
+      f.typed_type = ftype;
+      if (ftype != fec_type::Prefix && ftype != fec_type::Pwid)
         return Problem{status::UnknownFec, m.id, m.type,
                        fmt::format("typed wildcard of FEC type {}", ftype)};
       if (flen != 2)
-        return Problem{status::BadTlvLength, m.id, m.type, "typed wildcard prefix length"};
-      f.typed_family = load_be16(p + i);
+        return Problem{status::BadTlvLength, m.id, m.type, "typed wildcard length"};
+      if (ftype == fec_type::Prefix)
+        f.typed_family = load_be16(p + i);
+      else  // RFC 6667: the reserved top bit is ignored
+        f.typed_pw_type = load_be16(p + i) & 0x7fff;
       i += flen;
       m.fecs.push_back(f);
+    } else if (kind == fec_type::Pwid) {
+      if (auto bad = read_pwid(p, n, i, m)) return bad;
     } else {
       return Problem{status::UnknownFec, m.id, m.type, fmt::format("FEC element type {}", kind)};
     }
@@ -210,6 +299,9 @@ std::optional<Problem> read_tlvs(const uint8_t* p, size_t n, Message& m) {
           if ((bad = need(10))) return bad;
           m.status = Status{load_be32(v), load_be32(v + 4), load_be16(v + 8)};
           have_status = true;
+        } else if (type == tlv::PwStatus) {
+          if ((bad = need(4))) return bad;
+          m.pw_status = load_be32(v);
         } else if (type == tlv::HopCount || type == tlv::PathVector || type == tlv::ExtStatus ||
                    type == tlv::ReturnedPdu || type == tlv::ReturnedMsg ||
                    type == tlv::ReturnedTlvs) {
@@ -245,6 +337,14 @@ std::optional<Problem> read_tlvs(const uint8_t* p, size_t n, Message& m) {
       break;
     case msg::LabelMapping:
       if (!have_fec || !m.label) return missing("a FEC and a label");
+      for (const auto& f : m.fecs) {
+        if (f.kind != FecElement::Kind::Pwid) continue;
+        if (!f.pw.pw_id) return missing("a PW id in its PWid FEC");
+        if (!f.pw.mtu) return missing("the interface MTU of its PWid FEC");
+        if (*m.label < 16)
+          return Problem{status::BadTlvValue, m.id, m.type,
+                         fmt::format("reserved label {} for a pseudowire", *m.label)};
+      }
       break;
     case msg::LabelRequest:
     case msg::LabelWithdraw:
@@ -254,6 +354,8 @@ std::optional<Problem> read_tlvs(const uint8_t* p, size_t n, Message& m) {
       break;
     case msg::Notification:
       if (!have_status) return missing("a Status");
+      if ((m.status->code & 0x3fffffff) == status::PwStatus && (!m.pw_status || !have_fec))
+        return missing("a PW Status and a FEC");
       break;
   }
   return std::nullopt;
@@ -405,6 +507,10 @@ std::vector<uint8_t> encode_message(const Message& m) {
           Open t(b, tlv::RequestId);
           put32(b, *m.request_id);
         }
+        if (m.pw_status) {  // U bit set (RFC 4447 5.4.2): a peer without it ignores it
+          Open t(b, uint16_t(0x8000 | tlv::PwStatus));
+          put32(b, *m.pw_status);
+        }
         break;
       default:
         break;
@@ -461,6 +567,10 @@ std::string status_name(uint32_t code) {
     case 0x17: return "Unsupported Address Family";
     case 0x18: return "Session Rejected/Bad KeepAlive Time";
     case 0x19: return "Internal Error";
+    case 0x24: return "Illegal C-Bit";
+    case 0x25: return "Wrong C-Bit";
+    case 0x28: return "PW Status";
+    case 0x2A: return "Generic Misconfiguration Error";
     case 0x2E: return "Unsupported Capability";
     case 0x2F: return "End-of-LIB";
   }
@@ -483,6 +593,33 @@ std::string message_name(uint16_t t) {
     case msg::LabelAbort: return "Label Abort Request";
   }
   return fmt::format("message 0x{:04x}", t);
+}
+
+std::string pw_status_string(uint32_t bits) {
+  if (bits == pw_status::Forwarding) return "forwarding";
+  std::string out;
+  auto add = [&](uint32_t bit, const char* name) {
+    if (!(bits & bit)) return;
+    if (!out.empty()) out += ", ";
+    out += name;
+    bits &= ~bit;
+  };
+  add(pw_status::NotForwarding, "not forwarding");
+  add(pw_status::AcRxFault, "AC ingress fault");
+  add(pw_status::AcTxFault, "AC egress fault");
+  add(pw_status::PsnRxFault, "PSN ingress fault");
+  add(pw_status::PsnTxFault, "PSN egress fault");
+  if (bits) out += fmt::format("{}0x{:x}", out.empty() ? "" : ", ", bits);
+  return out;
+}
+
+std::string pw_type_name(uint16_t type) {
+  switch (type) {
+    case pw_type::Ethernet: return "ethernet";
+    case pw_type::EthernetTagged: return "ethernet-tagged";
+    case pw_type::Wildcard: return "any";
+  }
+  return fmt::format("type {}", type);
 }
 
 std::string ip_string(uint32_t a) {

@@ -1,7 +1,8 @@
 #pragma once
 // LDP PDU and message codec (RFC 5036), with the capability TLVs of RFC 5561,
 // the typed wildcard FEC of RFC 5918 and End-of-LIB of RFC 5919 as FRR's
-// ldpd uses them. Pure: bytes in, structs out, and back. Decoding never
+// ldpd uses them, and the PWid FEC element (FEC 128) with the PW Status TLV
+// of RFC 4447 / RFC 8077 for pseudowires. Pure: bytes in, structs out, and back. Decoding never
 // throws: what is wrong comes back as a Problem carrying the status code RFC
 // 5036 names for it, so the session can answer with that notification.
 
@@ -37,7 +38,25 @@ inline constexpr uint16_t Fec = 0x0100, AddressList = 0x0101, HopCount = 0x0103,
                           Ipv6Transport = 0x0403, CommonSession = 0x0500,
                           RequestId = 0x0600, ReturnedTlvs = 0x0304, DynamicCap = 0x0506,
                           TypedWildcardCap = 0x050B, UnrecognizedNotifCap = 0x0603,
-                          DualStack = 0x0701;
+                          DualStack = 0x0701,
+                          PwStatus = 0x096A;  // sent with the U bit: 0x896A
+}
+// FEC element types (RFC 5036 3.4.1, RFC 4447 5.2, RFC 5918).
+namespace fec_type {
+inline constexpr uint8_t Wildcard = 0x01, Prefix = 0x02, TypedWildcard = 0x05, Pwid = 0x80;
+}
+// PW types of RFC 4446 that we signal; the typed wildcard's "any PW type".
+namespace pw_type {
+inline constexpr uint16_t EthernetTagged = 0x0004, Ethernet = 0x0005, Wildcard = 0x7FFF;
+}
+// Interface parameter sub-TLVs of the PWid FEC element (RFC 4446 / RFC 4447 5.5).
+namespace pw_param {
+inline constexpr uint8_t Mtu = 0x01, Description = 0x03, RequestedVlan = 0x06, Vccv = 0x0C;
+}
+// PW Status TLV bits (RFC 4447 5.4.3, RFC 4446 3.5); 0 is "forwarding".
+namespace pw_status {
+inline constexpr uint32_t Forwarding = 0, NotForwarding = 0x01, AcRxFault = 0x02,
+                          AcTxFault = 0x04, PsnRxFault = 0x08, PsnTxFault = 0x10;
 }
 // Status codes with their E (fatal) bit as sent on the wire.
 namespace status {
@@ -57,21 +76,50 @@ inline constexpr uint32_t Success = 0x00000000, BadLdpId = 0x80000001,
                           KeepAliveExpired = 0x80000014, MissingMessageParams = 0x00000016,
                           UnsupportedAddressFamily = 0x00000017,
                           SessionRejectedBadKeepAlive = 0x80000018, InternalError = 0x80000019,
+                          IllegalCBit = 0x00000024, WrongCBit = 0x00000025,
+                          PwStatus = 0x00000028, GenericMisconfiguration = 0x0000002A,
                           UnsupportedCapability = 0x0000002E, EndOfLib = 0x0000002F;
 }
+std::string pw_status_string(uint32_t bits);  // "forwarding" or the faults, comma separated
+std::string pw_type_name(uint16_t type);
 std::string status_name(uint32_t code);
 std::string message_name(uint16_t type);
 
+// The PWid FEC element (FEC 128, RFC 4447 5.2) with its interface parameters.
+// Without a pw_id it names every PW of a group (a group wildcard, 5.3):
+// allowed in Withdraw, Release and the PW status Notification only.
+struct PwidFec {
+  bool control_word = false;  // the C bit
+  uint16_t pw_type = pw_type::Ethernet;
+  uint32_t group_id = 0;
+  std::optional<uint32_t> pw_id;
+  std::optional<uint16_t> mtu;             // mandatory in a Label Mapping
+  std::optional<uint16_t> requested_vlan;  // tagged mode (RFC 4448 4.4.2)
+  std::string description;                 // tolerated, shown, never acted on
+  std::optional<uint8_t> vccv_cc, vccv_cv; // VCCV (RFC 5085): kept, not acted on
+  bool operator==(const PwidFec&) const = default;
+};
+
 struct FecElement {
-  enum class Kind : uint8_t { Wildcard = 1, Prefix = 2, TypedWildcard = 5 };
+  enum class Kind : uint8_t { Wildcard = 1, Prefix = 2, TypedWildcard = 5, Pwid = 0x80 };
   Kind kind = Kind::Prefix;
   Prefix prefix;                // Prefix
   uint8_t typed_type = 2;       // TypedWildcard: the FEC element type it covers
   uint16_t typed_family = 1;    // TypedWildcard of prefixes: the address family
+  uint16_t typed_pw_type = pw_type::Wildcard;  // TypedWildcard of PWid FECs (RFC 6667)
+  PwidFec pw;                   // Pwid
   bool operator==(const FecElement&) const = default;
-  static FecElement of(Prefix p) { return FecElement{Kind::Prefix, p, 2, 1}; }
-  static FecElement typed_wildcard_ipv4() { return FecElement{Kind::TypedWildcard, {}, 2, 1}; }
-  static FecElement wildcard() { return FecElement{Kind::Wildcard, {}, 2, 1}; }
+  static FecElement of(Prefix p) { return FecElement{Kind::Prefix, p, 2, 1, pw_type::Wildcard, {}}; }
+  static FecElement of(PwidFec p) {
+    return FecElement{Kind::Pwid, {}, 2, 1, pw_type::Wildcard, std::move(p)};
+  }
+  static FecElement typed_wildcard_ipv4() {
+    return FecElement{Kind::TypedWildcard, {}, 2, 1, pw_type::Wildcard, {}};
+  }
+  static FecElement typed_wildcard_pw(uint16_t type = pw_type::Wildcard) {
+    return FecElement{Kind::TypedWildcard, {}, fec_type::Pwid, 0, type, {}};
+  }
+  static FecElement wildcard() { return FecElement{Kind::Wildcard, {}, 2, 1, pw_type::Wildcard, {}}; }
 };
 
 struct Status {
@@ -121,6 +169,7 @@ struct Message {
   std::vector<FecElement> fecs;
   std::optional<uint32_t> label;
   std::optional<uint32_t> request_id;
+  std::optional<uint32_t> pw_status;  // PW Status TLV (mapping, notification)
   // Notification
   std::optional<Status> status;
   std::vector<UnknownTlv> unknown;

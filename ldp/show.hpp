@@ -17,6 +17,12 @@ std::string show_binding(const Engine& e);
 nlohmann::json neighbor_json(const Engine& e, Time now);
 nlohmann::json discovery_json(const Engine& e, Time now);
 nlohmann::json binding_json(const Engine& e);
+// `show l2vpn`: the pseudowires (FEC 128) with both labels, status, MTUs,
+// control word and the reason one is down (show_pw.cpp). The JSON is keyed
+// "LSR-ID: PW-ID" with the keys of FRR's `show l2vpn atom binding json`,
+// plus ours (status, reason, the PW status bits).
+std::string show_l2vpn(const Engine& e);
+nlohmann::json l2vpn_json(const Engine& e);
 // Counters and per-state session counts as JSON (telemetry, metrics).
 nlohmann::json counters_json(const Engine& e);
 std::string label_text(uint32_t label);  // imp-null, exp-null, or the number

@@ -1,5 +1,6 @@
 #include "node/ldp_node.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -9,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -153,12 +155,29 @@ class Runtime {
     }
     join_interfaces();
     if (opt_.on_kernel) opt_.on_kernel(kernel_);
+    update_pseudowires();
     auto view = routing_view(kernel_, opt_.ldp.lsr_id);
     if (view != view_) {
       view_ = view;
       engine_.set_routing(view_, mono_now());
     }
     kernel_changed_ = true;
+  }
+
+  // The PWs with their ACs' state as the kernel sees it; an AC interface the
+  // kernel does not have (the fast path owns it, or none yet) counts as up.
+  void update_pseudowires() {
+    std::vector<ldp::PseudowireConfig> pws;
+    for (const auto& np : opt_.pseudowires) {
+      auto c = np.config;
+      for (const auto& [idx, link] : kernel_.links)
+        if (link.name == np.ac_interface) c.ac_up = link.up;
+      pws.push_back(std::move(c));
+    }
+    if (pws_configured_ && pws == pws_) return;
+    pws_ = pws;
+    pws_configured_ = true;
+    engine_.set_pseudowires(std::move(pws), mono_now());
   }
 
   void handle(int fd, uint32_t events, ldp::Time now) {
@@ -337,6 +356,18 @@ class Runtime {
         }
       }
     }
+    if (engine_.pseudowires().version() != seen_pw_version_) {  // PW up/down: always logged
+      seen_pw_version_ = engine_.pseudowires().version();
+      for (const auto& pw : engine_.pseudowires().states()) {
+        std::string line = fmt::format("PW {} to {} ({}): {}{}", pw.config.pw_id,
+                                       ldp::ip_string(pw.config.lsr_id), pw.config.name,
+                                       pw.up ? "UP" : "DOWN",
+                                       pw.up ? "" : std::string(", ") + ldp::pw_reason_name(pw.reason));
+        auto& last = pw_logged_[{pw.config.lsr_id, pw.config.pw_id}];
+        if (line != last) std::fprintf(stderr, "%s: %s\n", opt_.router.c_str(), line.c_str());
+        last = line;
+      }
+    }
     if (engine_.bindings_version() != seen_version_ || kernel_changed_) {
       if (opt_.verbose && engine_.bindings_version() != seen_version_)
         std::fprintf(stderr, "%s: bindings v%llu: %zu FECs, %zu peers\n", opt_.router.c_str(),
@@ -395,6 +426,10 @@ class Runtime {
   KernelView kernel_;
   ldp::RoutingView view_;
   bool kernel_changed_ = false;
+  std::vector<ldp::PseudowireConfig> pws_;
+  bool pws_configured_ = false;
+  uint64_t seen_pw_version_ = 0;
+  std::map<std::pair<uint32_t, uint32_t>, std::string> pw_logged_;
   uint64_t seen_version_ = 0;
   int ep_ = -1, udp_ = -1, tcp_ = -1, ctl_ = -1;
   std::set<int> joined_;
@@ -425,6 +460,33 @@ std::string prometheus(const ldp::Engine& e, const std::string& router) {
   metric("l2vpn_ldp_mappings_out_total", "label mappings sent", "counter", j["mappingsOut"].get<uint64_t>());
   metric("l2vpn_ldp_notifications_out_total", "notifications sent", "counter",
          j["notificationsOut"].get<uint64_t>());
+  // Pseudowires (FEC 128): one gauge per PW, its labels, then the signalling counters.
+  const auto pws = e.pseudowires().states();
+  out += "# HELP l2vpn_pw_up pseudowire signalled up (1) or down (0, reason in the label)\n"
+         "# TYPE l2vpn_pw_up gauge\n";
+  for (const auto& pw : pws)
+    out += fmt::format("l2vpn_pw_up{{router=\"{}\",peer=\"{}\",pw_id=\"{}\",name=\"{}\",reason=\"{}\"}} {}\n",
+                       router, ldp::ip_string(pw.config.lsr_id), pw.config.pw_id, pw.config.name,
+                       ldp::pw_reason_name(pw.reason), pw.up ? 1 : 0);
+  out += "# HELP l2vpn_pw_remote_status PW status bits the peer signals (RFC 4447 5.4.3)\n"
+         "# TYPE l2vpn_pw_remote_status gauge\n";
+  for (const auto& pw : pws)
+    out += fmt::format("l2vpn_pw_remote_status{{router=\"{}\",peer=\"{}\",pw_id=\"{}\"}} {}\n",
+                       router, ldp::ip_string(pw.config.lsr_id), pw.config.pw_id, pw.remote_status);
+  size_t up = size_t(std::count_if(pws.begin(), pws.end(), [](const auto& p) { return p.up; }));
+  metric("l2vpn_pw_configured", "pseudowires configured", "gauge", pws.size());
+  metric("l2vpn_pw_up_count", "pseudowires up", "gauge", up);
+  const auto& k = e.pseudowires().counters();
+  metric("l2vpn_pw_mappings_in_total", "PW label mappings received", "counter", k.mappings_in);
+  metric("l2vpn_pw_mappings_out_total", "PW label mappings sent", "counter", k.mappings_out);
+  metric("l2vpn_pw_withdraws_in_total", "PW label withdraws received", "counter", k.withdraws_in);
+  metric("l2vpn_pw_withdraws_out_total", "PW label withdraws sent", "counter", k.withdraws_out);
+  metric("l2vpn_pw_status_in_total", "PW status notifications received", "counter", k.status_in);
+  metric("l2vpn_pw_status_out_total", "PW status notifications sent", "counter", k.status_out);
+  metric("l2vpn_pw_unknown_mappings_total", "PW mappings for PWs we do not have (kept)", "counter",
+         k.unknown_mappings);
+  metric("l2vpn_pw_unknown_status_total", "PW status for PWs we do not have (dropped)", "counter",
+         k.unknown_status);
   return out;
 }
 
@@ -441,6 +503,8 @@ std::string control_answer(const ldp::Engine& e, const std::string& router,
   if (what == "show ldp binding")
     return json ? ldp::binding_json(e).dump(2) + "\n" : ldp::show_binding(e);
   if (what == "show ldp counters") return ldp::counters_json(e).dump(2) + "\n";
+  if (what == "show l2vpn")
+    return json ? ldp::l2vpn_json(e).dump(2) + "\n" : ldp::show_l2vpn(e);
   if (what == "metrics") return prometheus(e, router);
   if (what == "show state" && status.state) {
     auto j = nlohmann::json::parse(to_json(*status.state));
@@ -450,7 +514,7 @@ std::string control_answer(const ldp::Engine& e, const std::string& router,
     return j.dump(2) + "\n";
   }
   return fmt::format("error: unknown request '{}' (show ldp neighbor|discovery|binding|counters "
-                     "[json], show state json, show dataplane [json], metrics)\n", request);
+                     "[json], show l2vpn [json], show state json, show dataplane [json], metrics)\n", request);
 }
 
 std::string control_request(const std::string& path, const std::string& request) {

@@ -2,8 +2,8 @@
 // The node runtime's control plane: one router's LDP engine on real sockets
 // (UDP 646 hellos on its core interfaces, TCP 646 sessions), its routes from
 // the kernel over rtnetlink, followed live, timers, and a control socket
-// that answers `show ldp neighbor|discovery|binding|counters [json]` and
-// `metrics` (Prometheus text). Runs until `stop` becomes non-zero.
+// that answers `show ldp neighbor|discovery|binding|counters [json]`,
+// `show l2vpn [json]` (the FEC 128 pseudowires) and `metrics` (Prometheus text). Runs until `stop` becomes non-zero.
 
 #include <csignal>
 #include <functional>
@@ -16,11 +16,21 @@
 
 namespace l2vpn::node {
 
+// A pseudowire this node signals, with the kernel interface of its
+// attachment circuit: the AC's link state (when the kernel has that
+// interface) is the PW status we send.
+struct NodePseudowire {
+  ldp::PseudowireConfig config;
+  std::string ac_interface;
+  bool operator==(const NodePseudowire&) const = default;
+};
+
 struct NodeOptions {
   std::string router;     // for messages and metrics labels
   ldp::Config ldp;        // lsr_id, interfaces, label range, timers
   std::string ctl_path;   // unix socket for `l2vpn ctl --node`; empty: none
   bool verbose = false;   // log sessions and bindings changes to stderr
+  std::vector<NodePseudowire> pseudowires;  // VPWS ends on this router
   // Called with the kernel's view each time it is re-read (the fast path
   // follows link state).
   std::function<void(const KernelView&)> on_kernel;

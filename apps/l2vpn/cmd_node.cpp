@@ -3,7 +3,10 @@
 // interfaces its links name (the port name is the interface name); routes
 // come from the kernel FIB. The router's ForwardingState goes to its fast
 // path on af_packet ports beside the kernel (node/fastpath.hpp). `l2vpn ctl
-// --node SOCKET show ldp ...|dataplane` looks in.
+// --node SOCKET show ldp ...|l2vpn|dataplane` looks in. The VPWS services with
+// an end on this router are signalled as FEC 128 pseudowires over targeted
+// LDP to the other end's PE (ldp/pw.hpp); forwarding them in the fast path
+// is not done yet.
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -46,6 +49,44 @@ int fail(const std::string& msg, int code = 1) {
   return code;
 }
 
+// The VPWS services with an end on this router, as the FEC 128 PWs it
+// signals to the PE at the other end (its loopback is that PE's LSR id):
+// PW type from the AC's mode (raw 5, tagged 4), the end's MTU and control
+// word (the site's, else the service's), the requested VLAN in tagged mode.
+std::vector<node::NodePseudowire> vpws_pseudowires(const cp::Topology& topo, const std::string& router,
+                                                   std::vector<std::string>& warnings) {
+  std::vector<node::NodePseudowire> out;
+  for (const auto& svc : topo.vpws) {
+    const cp::Site* a = topo.find_site(svc.site_a);
+    const cp::Site* b = topo.find_site(svc.site_b);
+    if (!a || !b) continue;
+    if (a->pe != router) std::swap(a, b);
+    if (a->pe != router) continue;
+    if (b->pe == router) {
+      warnings.push_back(fmt::format("vpws '{}': both ends on this router (no PW to signal)", svc.name));
+      continue;
+    }
+    const cp::Router* peer = topo.find_router(b->pe);
+    auto lsr = peer ? ldp::parse_ip(peer->loopback) : std::nullopt;
+    if (!lsr) {
+      warnings.push_back(fmt::format("vpws '{}': router '{}' has no IPv4 loopback", svc.name, b->pe));
+      continue;
+    }
+    node::NodePseudowire np;
+    auto& c = np.config;
+    c.name = svc.name;
+    c.lsr_id = *lsr;
+    c.pw_id = svc.pw_id;
+    c.pw_type = a->mode == AcMode::tagged ? ldp::pw_type::EthernetTagged : ldp::pw_type::Ethernet;
+    c.mtu = uint16_t(a->mtu.value_or(svc.mtu));
+    c.control_word = a->control_word.value_or(svc.control_word);
+    if (a->mode == AcMode::tagged && a->vlan) c.requested_vlan = a->vlan;
+    np.ac_interface = a->port;
+    out.push_back(std::move(np));
+  }
+  return out;
+}
+
 int run(const NodeCmd& o) {
   auto topo = cp::load_topology(o.topology);
   if (!topo) return fail(topo.error().message, 2);
@@ -83,6 +124,9 @@ int run(const NodeCmd& o) {
     if (!a) return fail(fmt::format("--targeted {}: neither an IPv4 address nor a router", t), 2);
     opt.ldp.targeted_neighbors.push_back(*a);
   }
+  std::vector<std::string> pw_warnings;
+  opt.pseudowires = vpws_pseudowires(*topo, o.router, pw_warnings);
+  for (const auto& w : pw_warnings) std::fprintf(stderr, "l2vpn node %s: %s\n", o.router.c_str(), w.c_str());
   std::unique_ptr<node::FastPath> fast;
   if (!o.no_fastpath) {
     node::FastPathOptions fo;
@@ -119,8 +163,9 @@ int run(const NodeCmd& o) {
   if (!metrics) return fail(metrics.error().message);
   std::signal(SIGINT, on_node_signal);
   std::signal(SIGTERM, on_node_signal);
-  std::fprintf(stderr, "l2vpn node %s: LSR id %s, LDP on %zu interfaces, control socket %s%s\n",
-               o.router.c_str(), r->loopback.c_str(), opt.ldp.interfaces.size(), opt.ctl_path.c_str(),
+  std::fprintf(stderr, "l2vpn node %s: LSR id %s, LDP on %zu interfaces, %zu pseudowires, control socket %s%s\n",
+               o.router.c_str(), r->loopback.c_str(), opt.ldp.interfaces.size(), opt.pseudowires.size(),
+               opt.ctl_path.c_str(),
                fast ? fmt::format(", fast path (DPDK file prefix {})", fast->file_prefix()).c_str()
                     : ", no fast path");
   node::StateHook hook;

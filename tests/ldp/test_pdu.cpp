@@ -201,7 +201,7 @@ TEST(LdpPdu, BadValuesAndMissingParameters) {
   EXPECT_EQ(d.problems[0].status, status::MissingMessageParams);
   Message pw = label_msg(msg::LabelMapping, 0x01010101, 32, 20);
   auto pb = encode(Pdu{1, 0, {pw}});
-  pb[22] = 0x80;  // a PW id FEC element: not ours to read (yet)
+  pb[22] = 0x81;  // a Generalized PWid FEC element (FEC 129): not ours to read
   d = decode(pb);
   ASSERT_EQ(d.problems.size(), 1u);
   EXPECT_EQ(d.problems[0].status, status::UnknownFec);
