@@ -3,20 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "ldp/pdu.hpp"
+#include "hex.hpp"
 
 using namespace l2vpn::ldp;
 
 namespace {
 
-std::vector<uint8_t> hex(const std::string& s) {
-  std::vector<uint8_t> out;
-  std::string digits;
-  for (char c : s)
-    if (isxdigit(static_cast<unsigned char>(c))) digits += c;
-  for (size_t i = 0; i + 1 < digits.size(); i += 2)
-    out.push_back(uint8_t(std::stoul(digits.substr(i, 2), nullptr, 16)));
-  return out;
-}
+using test::hex;
 
 Message label_msg(uint16_t type, uint32_t addr, uint8_t len, std::optional<uint32_t> label) {
   Message m;

@@ -5,20 +5,13 @@
 #include <gtest/gtest.h>
 
 #include "ldp/pdu.hpp"
+#include "hex.hpp"
 
 using namespace l2vpn::ldp;
 
 namespace {
 
-std::vector<uint8_t> hex(const std::string& s) {
-  std::vector<uint8_t> out;
-  std::string digits;
-  for (char c : s)
-    if (isxdigit(static_cast<unsigned char>(c))) digits += c;
-  for (size_t i = 0; i + 1 < digits.size(); i += 2)
-    out.push_back(uint8_t(std::stoul(digits.substr(i, 2), nullptr, 16)));
-  return out;
-}
+using test::hex;
 
 PwidFec pw(uint32_t id, uint16_t mtu, bool cw = false) {
   PwidFec p;
