@@ -405,20 +405,26 @@ TEST(SimOamScenario, BadActionsNameFileLineAndEntry) {
 // A link cut without LFA is detected by BFD within the configured
 // detection time (3 x 10 ms), well before the control plane's 50 ms; the
 // PW says "BFD down" in the report. Same seed, same JSON.
-TEST(SimBfd, ALinkCutWithoutLfaIsDetectedWithinTheConfiguredTime) {
-  auto topo = test_env::default_topology();
-  auto o = quiet(3000);
+// BFD 3 x 10 ms on every PW, no LFA, pe1-p1 cut at `cut_ms`.
+EmulatorOptions bfd_cut_at(uint64_t duration_ms, uint64_t cut_ms) {
+  auto o = quiet(duration_ms);
   o.lfa = false;
   o.bfd_pw.enabled = true;
   o.bfd_pw.interval_ns = 10'000'000;
   o.bfd_pw.multiplier = 3;
   EventSpec down;
-  down.at_ns = 2'500'000'000;
+  down.at_ns = cut_ms * 1'000'000;
   down.kind = EventKind::link_down;
   down.a = "pe1";
   down.b = "p1";
-  down.text = "2.5s link-down pe1:p1";
+  down.text = fmt::format("{}s link-down pe1:p1", double(cut_ms) / 1000);
   o.events.push_back(down);
+  return o;
+}
+
+TEST(SimBfd, ALinkCutWithoutLfaIsDetectedWithinTheConfiguredTime) {
+  auto topo = test_env::default_topology();
+  auto o = bfd_cut_at(3000, 2500);
   SimRun rn = run(topo, o);
   const Report& r = rn.report;
   ASSERT_GE(r.bfd.size(), 8u) << "every PW end with the control word";
@@ -456,19 +462,8 @@ TEST(SimBfd, ALinkCutWithoutLfaIsDetectedWithinTheConfiguredTime) {
 // pw_down instead of sending them into the dead LSP) and the session
 // coming back Up brings it back. Figures against the configuration.
 EmulatorOptions bfd_cut(uint64_t duration_ms) {
-  auto o = quiet(duration_ms);
+  auto o = bfd_cut_at(duration_ms, 1500);
   o.workload.imix_pps = 1000;
-  o.lfa = false;
-  o.bfd_pw.enabled = true;
-  o.bfd_pw.interval_ns = 10'000'000;
-  o.bfd_pw.multiplier = 3;
-  EventSpec down;
-  down.at_ns = 1'500'000'000;
-  down.kind = EventKind::link_down;
-  down.a = "pe1";
-  down.b = "p1";
-  down.text = "1.5s link-down pe1:p1";
-  o.events.push_back(down);
   return o;
 }
 
