@@ -308,8 +308,29 @@ class Runtime {
       m.imr_ifindex = int(if_nametoindex(a.interface.c_str()));
       if (!m.imr_ifindex) return;
       setsockopt(udp_, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof(m));
+      sendto(udp_, a.bytes.data(), a.bytes.size(), 0, reinterpret_cast<sockaddr*>(&dst), sizeof(dst));
+      return;
     }
-    sendto(udp_, a.bytes.data(), a.bytes.size(), 0, reinterpret_cast<sockaddr*>(&dst), sizeof(dst));
+    // Targeted: from our transport address (the LSR id), as the peer checks
+    // the hello's source against its targeted neighbors (a PE two hops away
+    // would otherwise see our outgoing interface's address).
+    iovec iov{const_cast<uint8_t*>(a.bytes.data()), a.bytes.size()};
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(in_pktinfo))] = {};
+    msghdr mh{};
+    mh.msg_name = &dst;
+    mh.msg_namelen = sizeof(dst);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = cbuf;
+    mh.msg_controllen = sizeof(cbuf);
+    cmsghdr* c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo pi{};
+    pi.ipi_spec_dst.s_addr = htonl(opt_.ldp.lsr_id);
+    std::memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+    sendmsg(udp_, &mh, 0);
   }
 
   void connect_to(const ldp::Action& a, ldp::Time now) {
