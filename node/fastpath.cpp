@@ -24,6 +24,10 @@ namespace l2vpn::node {
 
 namespace {
 constexpr unsigned kWorkerLcore = 1;  // lcore 0 is the node's control loop
+// af_packet's default ring (512 frames) overflows in the kernel under a TCP
+// stream while the worker sleeps or forwards (seen only as TCP
+// retransmits); `l2vpn run` uses the same depth.
+constexpr const char* kFrames = ",framecnt=4096";
 
 const KernelLink* link_named(const KernelView& k, const std::string& name) {
   for (const auto& [idx, l] : k.links)
@@ -82,7 +86,7 @@ Result<std::vector<PortPlan>> plan_ports(const FastPathOptions& o, const KernelV
       return Error{fmt::format("router '{}': port '{}' has no kernel interface '{}' in this network "
                                "namespace (create it, or --bind {}=DEVARGS)",
                                o.router, port, port, port)};
-    plan.push_back({port, fmt::format("net_af_packet_n{},iface={}", n++, port), true, ""});
+    plan.push_back({port, fmt::format("net_af_packet_n{},iface={}{}", n++, port, kFrames), true, ""});
   }
   // Attachment circuits: L2 only, every frame the fast path's (never beside
   // the kernel, no exception tap).
@@ -95,7 +99,7 @@ Result<std::vector<PortPlan>> plan_ports(const FastPathOptions& o, const KernelV
       return Error{fmt::format("router '{}': attachment circuit port '{}' (site '{}') has no kernel interface "
                                "'{}' in this network namespace (create it, or --bind {}=DEVARGS)",
                                o.router, port, site, port, port)};
-    plan.push_back({port, fmt::format("net_af_packet_n{},iface={}", n++, port), false, ""});
+    plan.push_back({port, fmt::format("net_af_packet_n{},iface={}{}", n++, port, kFrames), false, ""});
   }
   return plan;
 }

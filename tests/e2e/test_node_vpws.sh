@@ -17,6 +17,7 @@
 #  1. PW 100 UP on both PEs, both fast paths hold it (ForwardingState);
 #  2. h1 pings h2 20 of 20 (RTT in the output); a TCP transfer crosses
 #     (iperf3 if installed, else a python socket transfer with a checksum);
+#     a tagged VPWS (PW 200): 50 frames on VLAN 10 at h1 arrive on VLAN 20 at h2;
 #  3. the PEs' PW counters show imposition (tx) and disposition (rx);
 #  4. tshark on p1's link to pe1 decodes MPLS (LSP label, PW label, control
 #     word) with the hosts' Ethernet/ICMP inside, no malformed frame;
@@ -89,6 +90,17 @@ for e in "h1 pe1 ce1 10.9.0.1" "h2 pe2 ce2 10.9.0.2"; do
   ip -n "i17v-$h" link set eth0 up
   ip -n "i17v-$pe" link set "$ac" up
 done
+# A tagged VPWS beside it (PW 200, type 4): VLAN 10 at h1's eth1 (ce1t),
+# VLAN 20 at h2's eth1 (ce2t); the VID is rewritten at the far AC. The
+# kernel may lack 8021q: vlan_probe.py writes and reads the tagged frames.
+for e in "h1 pe1 ce1t" "h2 pe2 ce2t"; do
+  read -r h pe ac <<<"$e"
+  veth "$h" eth1 "$pe" "$ac"
+  ip netns exec "i17v-$pe" sysctl -qw "net.ipv6.conf.$ac.disable_ipv6=1"
+  ip netns exec "i17v-$h" sysctl -qw net.ipv6.conf.eth1.disable_ipv6=1
+  ip -n "i17v-$h" link set eth1 up
+  ip -n "i17v-$pe" link set "$ac" up
+done
 
 cat >"$W/topo.yaml" <<'YAML'
 name: i17-node-vpws
@@ -102,9 +114,12 @@ links:
 sites:
   - {name: dc1, pe: pe1, port: ce1}
   - {name: dc2, pe: pe2, port: ce2}
+  - {name: dc1t, pe: pe1, port: ce1t, vlan: 10, mode: tagged}
+  - {name: dc2t, pe: pe2, port: ce2t, vlan: 20, mode: tagged}
 services:
   vpws:
     - {name: stretch, pw_id: 100, sites: [dc1, dc2]}
+    - {name: tagged, pw_id: 200, sites: [dc1t, dc2t]}
 YAML
 
 # 0. bad input: pe1 where its AC interface is missing
@@ -233,6 +248,16 @@ s=socket.create_connection(("10.9.0.2",5001),timeout=30); s.sendall(open(sys.arg
   [[ $(cat "$W/blob.got" 2>/dev/null) = $(sha256sum "$W/blob" | cut -d' ' -f1) ]] \
     && ok "4 MB over TCP h1 -> h2, sha256 equal, $($PY -c "print(round(32/($t1-$t0),1))") Mbit/s" || bad "TCP transfer: checksum differs"
 fi
+
+# 2b. the tagged PW: 50 frames tagged 10 from h1 arrive at h2 tagged 20
+HERE=$(cd "$(dirname "$0")" && pwd)
+ip netns exec i17v-h2 $PY "$HERE/vlan_probe.py" recv eth1 4 >"$W/vlan.out" &
+sleep 0.5
+ip netns exec i17v-h1 $PY "$HERE/vlan_probe.py" send eth1 10 50
+wait $!
+read -r n vids <"$W/vlan.out"
+[[ $n = 50 && $vids = 20 ]] && ok "tagged PW 200: 50/50 frames sent on VLAN 10 at h1 arrived at h2 on VLAN 20 (VID rewritten)" \
+  || bad "tagged PW 200: $n/50 frames at h2, VLAN ids '$vids' (want 20)"
 
 # 3. counters: imposition at pe1 (tx), disposition at pe2 (rx), and back
 tx1=$(fp_pw pe1 tx_packets); rx2=$(fp_pw pe2 rx_packets); tx2=$(fp_pw pe2 tx_packets); rx1=$(fp_pw pe1 rx_packets)

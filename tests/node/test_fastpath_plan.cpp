@@ -45,11 +45,11 @@ TEST(FastPathPlan, AfPacketBesideTheKernelUnlessBound) {
   ASSERT_TRUE(plan) << plan.error().message;
   ASSERT_EQ(plan->size(), 3u);
   EXPECT_EQ((*plan)[0].port, "to-pe1");
-  EXPECT_EQ((*plan)[0].devargs, "net_af_packet_n0,iface=to-pe1");
+  EXPECT_EQ((*plan)[0].devargs, "net_af_packet_n0,iface=to-pe1,framecnt=4096");
   EXPECT_TRUE((*plan)[0].kernel);
   EXPECT_EQ((*plan)[1].devargs, "net_tap3,iface=tp2");
   EXPECT_FALSE((*plan)[1].kernel);
-  EXPECT_EQ((*plan)[2].devargs, "net_af_packet_n1,iface=to-pe2");
+  EXPECT_EQ((*plan)[2].devargs, "net_af_packet_n1,iface=to-pe2,framecnt=4096");
   EXPECT_TRUE((*plan)[2].kernel);
   // The bound device is not the kernel's: the kernel sees it through a tap
   // named after the port; the others have none.
@@ -116,7 +116,7 @@ TEST(FastPathPlan, AttachmentCircuitPortsAreTheFastPathsAlone) {
   ASSERT_TRUE(plan) << plan.error().message;
   ASSERT_EQ(plan->size(), 3u);
   EXPECT_EQ((*plan)[1].port, "ce1");
-  EXPECT_EQ((*plan)[1].devargs, "net_af_packet_n1,iface=ce1");
+  EXPECT_EQ((*plan)[1].devargs, "net_af_packet_n1,iface=ce1,framecnt=4096");
   EXPECT_FALSE((*plan)[1].kernel);  // L2 only: not shared with the kernel
   EXPECT_EQ((*plan)[1].tap, "");     // and no exception tap
   EXPECT_EQ((*plan)[2].devargs, "net_memif0");
