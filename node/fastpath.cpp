@@ -24,6 +24,10 @@ namespace l2vpn::node {
 
 namespace {
 constexpr unsigned kWorkerLcore = 1;  // lcore 0 is the node's control loop
+// af_packet's default ring (512 frames) overflows in the kernel under a TCP
+// stream while the worker sleeps or forwards (seen only as TCP
+// retransmits); `l2vpn run` uses the same depth.
+constexpr const char* kFrames = ",framecnt=4096";
 
 const KernelLink* link_named(const KernelView& k, const std::string& name) {
   for (const auto& [idx, l] : k.links)
@@ -42,10 +46,16 @@ std::string iface_of(const std::string& devargs) {
 }  // namespace
 
 Result<std::vector<PortPlan>> plan_ports(const FastPathOptions& o, const KernelView& k) {
+  for (const auto& [port, site] : o.ac_ports)
+    if (std::find(o.ports.begin(), o.ports.end(), port) != o.ports.end())
+      return Error{fmt::format("router '{}': site '{}' uses core port '{}' as its attachment circuit (an AC "
+                               "needs a port of its own)",
+                               o.router, site, port)};
   for (const auto& [port, devargs] : o.bind)
-    if (std::find(o.ports.begin(), o.ports.end(), port) == o.ports.end()) {
+    if (std::find(o.ports.begin(), o.ports.end(), port) == o.ports.end() && !o.ac_ports.count(port)) {
       std::string have;
       for (const auto& p : o.ports) have += (have.empty() ? "" : ", ") + p;
+      for (const auto& [p, site] : o.ac_ports) have += (have.empty() ? "" : ", ") + p;
       return Error{fmt::format("--bind {}={}: router '{}' has no port '{}' (its ports: {})", port, devargs,
                                o.router, port, have.empty() ? "none" : have)};
     }
@@ -76,7 +86,20 @@ Result<std::vector<PortPlan>> plan_ports(const FastPathOptions& o, const KernelV
       return Error{fmt::format("router '{}': port '{}' has no kernel interface '{}' in this network "
                                "namespace (create it, or --bind {}=DEVARGS)",
                                o.router, port, port, port)};
-    plan.push_back({port, fmt::format("net_af_packet_n{},iface={}", n++, port), true, ""});
+    plan.push_back({port, fmt::format("net_af_packet_n{},iface={}{}", n++, port, kFrames), true, ""});
+  }
+  // Attachment circuits: L2 only, every frame the fast path's (never beside
+  // the kernel, no exception tap).
+  for (const auto& [port, site] : o.ac_ports) {
+    if (auto b = o.bind.find(port); b != o.bind.end()) {
+      plan.push_back({port, b->second, false, ""});
+      continue;
+    }
+    if (!link_named(k, port))
+      return Error{fmt::format("router '{}': attachment circuit port '{}' (site '{}') has no kernel interface "
+                               "'{}' in this network namespace (create it, or --bind {}=DEVARGS)",
+                               o.router, port, site, port, port)};
+    plan.push_back({port, fmt::format("net_af_packet_n{},iface={}{}", n++, port, kFrames), false, ""});
   }
   return plan;
 }
@@ -248,8 +271,9 @@ void FastPath::kernel_changed(const KernelView& k) {
   // A port whose interface is down (or gone) sends nothing: frames for it
   // count as port_down until the IGP has moved the route.
   for (const auto& p : impl_->plan) {
-    if (!p.kernel) continue;
     const KernelLink* l = link_named(k, p.port);
+    // An AC on af_packet follows its interface too; a bound one its device.
+    if (!p.kernel && !(impl_->opt.ac_ports.count(p.port) && !impl_->opt.bind.count(p.port))) continue;
     const int idx = impl_->router->port_index(p.port);
     if (idx >= 0) impl_->router->set_port_up(uint16_t(idx), l && l->up);
   }
@@ -267,8 +291,11 @@ std::string FastPath::answer(const std::string& request) const {
     std::string out = fmt::format("fast path of {} (DPDK file prefix {}):\n", impl_->opt.router, impl_->prefix);
     for (const auto& p : impl_->plan)
       out += fmt::format("  port {:<12} {}{}\n", p.port, p.devargs,
-                         p.kernel ? " (beside the kernel)"
-                                  : p.tap.empty() ? " (DPDK only)" : fmt::format(" (exception tap {})", p.port));
+                         impl_->opt.ac_ports.count(p.port)
+                             ? fmt::format(" (attachment circuit of site {})", impl_->opt.ac_ports.at(p.port))
+                         : p.kernel      ? " (beside the kernel)"
+                         : p.tap.empty() ? " (DPDK only)"
+                                         : fmt::format(" (exception tap {})", p.port));
     return out + dp::format_counters(*impl_->router);
   }
   if (request == "show dataplane json") return dp::counters_json(*impl_->router) + "\n";

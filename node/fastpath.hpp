@@ -27,6 +27,10 @@ namespace l2vpn::node {
 struct FastPathOptions {
   std::string router;
   std::vector<std::string> ports;            // kernel interface names (the core ports)
+  // Attachment circuits' ports (port -> the site, for messages): L2 only,
+  // the fast path takes every frame (af_packet on the kernel interface of
+  // that name, not shared: no kernel traffic, no exception tap), or --bind.
+  std::map<std::string, std::string> ac_ports;
   std::map<std::string, std::string> bind;   // port -> DPDK devargs, instead of af_packet
   // What a bound port the kernel does not share gets: "tap" (an exception
   // tap named PORT) or "none" (DPDK-only: the kernel sees nothing there).
@@ -42,7 +46,8 @@ struct FastPathOptions {
 // interface of the port's name; any other gets an exception tap (unless
 // exception is "none"). Errors (exit 2): a --bind for a port the router
 // does not have, a port without a kernel interface (and no --bind), a port
-// whose exception tap's name a kernel interface already has. Names the port.
+// whose exception tap's name a kernel interface already has, an AC port that
+// is also a core port. Names the port. AC ports follow the core ports.
 struct PortPlan {
   std::string port, devargs;
   bool kernel = false;    // af_packet beside the kernel

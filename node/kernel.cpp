@@ -44,6 +44,7 @@ void on_link(const nlmsghdr* nlh, KernelView& v) {
   l.up = (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_RUNNING);
   if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6)
     std::memcpy(l.mac.data(), mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
+  if (tb[IFLA_MTU]) l.mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
   v.links[ifi->ifi_index] = l;
 }
 

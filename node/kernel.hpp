@@ -20,6 +20,7 @@ struct KernelLink {
   std::string name;
   bool up = false;
   std::array<uint8_t, 6> mac{};
+  uint32_t mtu = 1500;
   bool operator==(const KernelLink&) const = default;
 };
 struct KernelAddress {

@@ -308,8 +308,29 @@ class Runtime {
       m.imr_ifindex = int(if_nametoindex(a.interface.c_str()));
       if (!m.imr_ifindex) return;
       setsockopt(udp_, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof(m));
+      sendto(udp_, a.bytes.data(), a.bytes.size(), 0, reinterpret_cast<sockaddr*>(&dst), sizeof(dst));
+      return;
     }
-    sendto(udp_, a.bytes.data(), a.bytes.size(), 0, reinterpret_cast<sockaddr*>(&dst), sizeof(dst));
+    // Targeted: from our transport address (the LSR id), as the peer checks
+    // the hello's source against its targeted neighbors (a PE two hops away
+    // would otherwise see our outgoing interface's address).
+    iovec iov{const_cast<uint8_t*>(a.bytes.data()), a.bytes.size()};
+    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(in_pktinfo))] = {};
+    msghdr mh{};
+    mh.msg_name = &dst;
+    mh.msg_namelen = sizeof(dst);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = cbuf;
+    mh.msg_controllen = sizeof(cbuf);
+    cmsghdr* c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo pi{};
+    pi.ipi_spec_dst.s_addr = htonl(opt_.ldp.lsr_id);
+    std::memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+    sendmsg(udp_, &mh, 0);
   }
 
   void connect_to(const ldp::Action& a, ldp::Time now) {
@@ -368,7 +389,9 @@ class Runtime {
         last = line;
       }
     }
-    if (engine_.bindings_version() != seen_version_ || kernel_changed_) {
+    if (engine_.bindings_version() != seen_version_ || kernel_changed_ ||
+        engine_.pseudowires().version() != built_pw_version_) {
+      built_pw_version_ = engine_.pseudowires().version();
       if (opt_.verbose && engine_.bindings_version() != seen_version_)
         std::fprintf(stderr, "%s: bindings v%llu: %zu FECs, %zu peers\n", opt_.router.c_str(),
                      (unsigned long long)engine_.bindings_version(),
@@ -377,13 +400,15 @@ class Runtime {
       kernel_changed_ = false;
       auto st = build_state(opt_.router, opt_.ldp.lsr_id, kernel_, engine_.bindings(),
                             opt_.ldp.interfaces);
+      add_pseudowires(st, opt_.pseudowires, engine_.pseudowires().states(), kernel_);
       if (!(st == state_)) {
         state_ = std::move(st);
         ++status_.state_version;
         status_.state_changed = now;
         if (opt_.verbose)
-          std::fprintf(stderr, "%s: state v%llu: %zu FTN, %zu ILM\n", opt_.router.c_str(),
-                       (unsigned long long)status_.state_version, state_.ftn.size(), state_.ilm.size());
+          std::fprintf(stderr, "%s: state v%llu: %zu FTN, %zu ILM, %zu PW\n", opt_.router.c_str(),
+                       (unsigned long long)status_.state_version, state_.ftn.size(), state_.ilm.size(),
+                       state_.pseudowires.size());
         if (hook_) hook_(state_);
       }
     }
@@ -429,6 +454,7 @@ class Runtime {
   std::vector<ldp::PseudowireConfig> pws_;
   bool pws_configured_ = false;
   uint64_t seen_pw_version_ = 0;
+  uint64_t built_pw_version_ = 0;
   std::map<std::pair<uint32_t, uint32_t>, std::string> pw_logged_;
   uint64_t seen_version_ = 0;
   int ep_ = -1, udp_ = -1, tcp_ = -1, ctl_ = -1;

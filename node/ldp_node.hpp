@@ -13,17 +13,9 @@
 #include "contract/forwarding_state.hpp"
 #include "ldp/engine.hpp"
 #include "node/kernel.hpp"
+#include "node/pw_state.hpp"
 
 namespace l2vpn::node {
-
-// A pseudowire this node signals, with the kernel interface of its
-// attachment circuit: the AC's link state (when the kernel has that
-// interface) is the PW status we send.
-struct NodePseudowire {
-  ldp::PseudowireConfig config;
-  std::string ac_interface;
-  bool operator==(const NodePseudowire&) const = default;
-};
 
 struct NodeOptions {
   std::string router;     // for messages and metrics labels
@@ -44,8 +36,9 @@ struct NodeOptions {
   std::function<void(const ldp::Engine&, ldp::Time now)> on_tick;
 };
 
-// Called with the router's new ForwardingState (node/lfib.hpp) each time
-// the bindings or the kernel view change it: the dataplane side publishes it.
+// Called with the router's new ForwardingState (node/lfib.hpp, its
+// pseudowires by node/pw_state.hpp) each time the bindings, the PWs or the
+// kernel view change it: the dataplane side publishes it.
 using StateHook = std::function<void(const ForwardingState&)>;
 
 int run_node(const NodeOptions& opt, volatile std::sig_atomic_t* stop,

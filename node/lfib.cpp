@@ -16,7 +16,7 @@ ForwardingState build_state(const std::string& router, uint32_t lsr_id, const Ke
   for (const auto& [idx, link] : k.links)
     if (std::find(core_ports.begin(), core_ports.end(), link.name) != core_ports.end()) {
       port_of[idx] = link.name;
-      st.ports.push_back(Port{link.name, "", link.mac, 1500});
+      st.ports.push_back(Port{link.name, "", link.mac, std::clamp<uint32_t>(link.mtu, 1500, 9600)});
     }
   std::map<uint32_t, uint32_t> peer_of;  // interface address -> LSR id
   for (const auto& p : b.peers)

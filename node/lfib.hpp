@@ -9,7 +9,8 @@
 // gone but which LDP still advertises (its route hold-down, while the IGP
 // reconverges) is popped toward its egress (the peer that advertised
 // implicit null for it) if that is a resolved neighbor on an up core
-// port. Pure: the node publishes
+// port. A core port's MTU is its kernel interface's (1500..9600): a PW
+// frame needs room for its labels and control word. Pure: the node publishes
 // the result to the fast path with RCU, like every other ForwardingState.
 
 #include <string>

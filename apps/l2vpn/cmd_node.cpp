@@ -5,8 +5,9 @@
 // path on af_packet ports beside the kernel (node/fastpath.hpp). `l2vpn ctl
 // --node SOCKET show ldp ...|l2vpn|dataplane` looks in. The VPWS services with
 // an end on this router are signalled as FEC 128 pseudowires over targeted
-// LDP to the other end's PE (ldp/pw.hpp); forwarding them in the fast path
-// is not done yet.
+// LDP to the other end's PE (ldp/pw.hpp); an UP PW forwards in the fast
+// path between its AC's port (af_packet on that kernel interface, or
+// --bind) and the LSP to the far PE (node/pw_state.hpp).
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -81,7 +82,11 @@ std::vector<node::NodePseudowire> vpws_pseudowires(const cp::Topology& topo, con
     c.mtu = uint16_t(a->mtu.value_or(svc.mtu));
     c.control_word = a->control_word.value_or(svc.control_word);
     if (a->mode == AcMode::tagged && a->vlan) c.requested_vlan = a->vlan;
-    np.ac_interface = a->port;
+    np.ac_interface = a->port.empty() ? "ac-" + a->name : a->port;
+    np.ac.name = a->name;
+    np.ac.port = np.ac_interface;
+    np.ac.vlan = a->vlan;
+    np.ac.mode = a->mode;
     out.push_back(std::move(np));
   }
   return out;
@@ -132,6 +137,7 @@ int run(const NodeCmd& o) {
     node::FastPathOptions fo;
     fo.router = o.router;
     fo.ports = opt.ldp.interfaces;
+    for (const auto& pw : opt.pseudowires) fo.ac_ports.emplace(pw.ac.port, pw.ac.name);
     for (const auto& b : o.binds) {
       const auto eq = b.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == b.size())

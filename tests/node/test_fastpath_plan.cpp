@@ -45,11 +45,11 @@ TEST(FastPathPlan, AfPacketBesideTheKernelUnlessBound) {
   ASSERT_TRUE(plan) << plan.error().message;
   ASSERT_EQ(plan->size(), 3u);
   EXPECT_EQ((*plan)[0].port, "to-pe1");
-  EXPECT_EQ((*plan)[0].devargs, "net_af_packet_n0,iface=to-pe1");
+  EXPECT_EQ((*plan)[0].devargs, "net_af_packet_n0,iface=to-pe1,framecnt=4096");
   EXPECT_TRUE((*plan)[0].kernel);
   EXPECT_EQ((*plan)[1].devargs, "net_tap3,iface=tp2");
   EXPECT_FALSE((*plan)[1].kernel);
-  EXPECT_EQ((*plan)[2].devargs, "net_af_packet_n1,iface=to-pe2");
+  EXPECT_EQ((*plan)[2].devargs, "net_af_packet_n1,iface=to-pe2,framecnt=4096");
   EXPECT_TRUE((*plan)[2].kernel);
   // The bound device is not the kernel's: the kernel sees it through a tap
   // named after the port; the others have none.
@@ -105,3 +105,36 @@ TEST(FastPathPlan, ExceptionTapNameTakenIsAnErrorNamingIt) {
 }
 
 }  // namespace
+
+TEST(FastPathPlan, AttachmentCircuitPortsAreTheFastPathsAlone) {
+  FastPathOptions o;
+  o.router = "pe1";
+  o.ports = {"to-p1"};
+  o.ac_ports = {{"ce1", "dc1"}, {"ce2", "dc2"}};
+  o.bind["ce2"] = "net_memif0";
+  auto plan = plan_ports(o, links({"lo", "to-p1", "ce1"}));
+  ASSERT_TRUE(plan) << plan.error().message;
+  ASSERT_EQ(plan->size(), 3u);
+  EXPECT_EQ((*plan)[1].port, "ce1");
+  EXPECT_EQ((*plan)[1].devargs, "net_af_packet_n1,iface=ce1,framecnt=4096");
+  EXPECT_FALSE((*plan)[1].kernel);  // L2 only: not shared with the kernel
+  EXPECT_EQ((*plan)[1].tap, "");     // and no exception tap
+  EXPECT_EQ((*plan)[2].devargs, "net_memif0");
+  EXPECT_EQ((*plan)[2].tap, "");
+}
+
+TEST(FastPathPlan, MissingAttachmentCircuitInterfaceIsAnErrorNamingIt) {
+  FastPathOptions o;
+  o.router = "pe1";
+  o.ports = {"to-p1"};
+  o.ac_ports = {{"ce1", "dc1"}};
+  auto plan = plan_ports(o, links({"lo", "to-p1"}));
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message.find("attachment circuit port 'ce1' (site 'dc1') has no kernel interface"),
+            std::string::npos)
+      << plan.error().message;
+  o.ac_ports = {{"to-p1", "dc1"}};  // a core port is no AC
+  plan = plan_ports(o, links({"lo", "to-p1"}));
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message.find("site 'dc1' uses core port 'to-p1'"), std::string::npos);
+}
