@@ -88,7 +88,6 @@ def generate(seed, max_routers=60):
             explicit_null.add(r)
         lines.append(f"  - {{name: {r}, role: {roles[r]}{extra}}}")
     lines.append("links:")
-    links_at = len(lines)
     link_list, link_specs = [], []
     for a, b in links:
         metric = rng.choice([1, 5, 10, 10, 20, 50, 100, rng.randint(1, 1000)])
@@ -225,7 +224,7 @@ def generate(seed, max_routers=60):
     # the cases of earlier seeds without them) stay as they were.
     rng2 = random.Random(seed * 1000003 + 17)
     if rng2.random() < 0.2:
-        _as_graphml(case, rng2, seed, names, roles, explicit_null, link_specs, lines, links_at)
+        _as_graphml(case, rng2, seed, names, roles, explicit_null, link_specs, lines)
     if rng2.random() < 0.3:
         _as_scenario(case, rng2, seed, names, roles, ev, bool(vpws or vpls))
     case.summary = (f"{n} routers ({len(pes)} PE), {len(links)} links, {len(vpws)} VPWS, "
@@ -236,7 +235,7 @@ def generate(seed, max_routers=60):
     return case
 
 
-def _as_graphml(case, rng, seed, names, roles, explicit_null, link_specs, lines, links_at):
+def _as_graphml(case, rng, seed, names, roles, explicit_null, link_specs, lines):
     """The same backbone as a GraphML file (nodes with coordinates in a
     region about 500 km wide, so delays come from distances; some links with
     LinkSpeedRaw) under a YAML `backbone:`; roles by `backbone.pe`."""
@@ -270,15 +269,8 @@ def _as_graphml(case, rng, seed, names, roles, explicit_null, link_specs, lines,
     head += ["routers:"] + routers if routers else []
     parallels = [l["parallel"].replace("}", ", parallel: true}") for l in link_specs if l["parallel"]]
     head += ["links:"] + parallels if parallels else []
-    rest = lines[links_at + sum(1 for _ in _link_lines(lines, links_at)):]
+    rest = lines[lines.index("sites:"):]
     case.yaml = "\n".join(head + rest) + "\n"
-
-
-def _link_lines(lines, at):
-    for line in lines[at:]:
-        if not line.startswith("  - {a: "):
-            return
-        yield line
 
 
 def _as_scenario(case, rng, seed, names, roles, ev, has_services):

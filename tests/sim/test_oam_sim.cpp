@@ -576,14 +576,22 @@ TEST(SimBfd, ScenarioKey) {
   EXPECT_NE(bad.error().message.find("did you mean 'interval'"), std::string::npos) << bad.error().message;
 }
 
-// topologies/scenarios/bfd-pw.yaml runs as its comment says.
-TEST(SimOamScenario, TheBfdExampleTakesThePwDownAndBringsItBack) {
-  auto s = load_scenario("topologies/scenarios/bfd-pw.yaml");
+// An example of topologies/scenarios/: loaded, checked and run as
+// `l2vpn sim --scenario PATH` would.
+void run_example(const std::string& path, SimRun& rn) {
+  auto s = load_scenario(path);
   ASSERT_TRUE(s.ok()) << s.error().message;
   auto topo = cp::load_topology(s->topology);
   ASSERT_TRUE(topo.ok()) << topo.error().message;
   ASSERT_TRUE(check_scenario(*s, *topo).ok());
-  SimRun rn = run(*topo, resolve_options(&*s, {}));
+  rn = run(*topo, resolve_options(&*s, {}));
+}
+
+// topologies/scenarios/bfd-pw.yaml runs as its comment says.
+TEST(SimOamScenario, TheBfdExampleTakesThePwDownAndBringsItBack) {
+  SimRun rn;
+  run_example("topologies/scenarios/bfd-pw.yaml", rn);
+  if (HasFatalFailure()) return;
   const Report& r = rn.report;
   size_t down = 0;
   for (auto& b : r.bfd) {
@@ -603,12 +611,9 @@ TEST(SimOamScenario, TheBfdExampleTakesThePwDownAndBringsItBack) {
 
 // The example in topologies/scenarios/ loads, checks and runs as it says.
 TEST(SimOamScenario, TheExampleScenarioRunsAsItSays) {
-  auto s = load_scenario("topologies/scenarios/lsp-trace.yaml");
-  ASSERT_TRUE(s.ok()) << s.error().message;
-  auto topo = cp::load_topology(s->topology);
-  ASSERT_TRUE(topo.ok()) << topo.error().message;
-  ASSERT_TRUE(check_scenario(*s, *topo).ok());
-  SimRun rn = run(*topo, resolve_options(&*s, {}));
+  SimRun rn;
+  run_example("topologies/scenarios/lsp-trace.yaml", rn);
+  if (HasFatalFailure()) return;
   const Report& r = rn.report;
   ASSERT_EQ(r.oam.size(), 4u);
   auto first_path = [&](const OamResult& o) {
