@@ -106,7 +106,9 @@ def check_oam(case, report):
     if len(oam) != case.oam_pings:
         return [f"{case.oam_pings} lsp_ping actions given, {len(oam)} in the report"]
     for o in oam:
-        if o.get("error"):
+        # With events a later request may find no LSP (its router's only
+        # link or neighbor down: seed 3256); without, every PE reaches every PE.
+        if o.get("error") and not case.events:
             f.append(f"lsp_ping {o['action']}: {o['error']}")
         elif not case.events and o["received"] != o["sent"]:
             f.append(f"lsp_ping {o['action']}: {o['received']} replies to {o['sent']} requests without any event")
