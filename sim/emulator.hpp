@@ -194,6 +194,9 @@ struct Totals {
   uint64_t arp_requests = 0, arp_replies = 0, stray_frames = 0, unknown_trailers = 0;
   uint64_t packet_hops = 0;  // frames routers took from their ports
   uint64_t pw_down_at_end = 0;
+  // Part of pw_down_at_end: PWs whose ends disagree (mtu_mismatch,
+  // type_mismatch). No event explains them: the run is not ok.
+  uint64_t pw_misconfigured_at_end = 0;
 };
 
 struct Report {

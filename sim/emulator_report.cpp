@@ -46,6 +46,7 @@ std::string to_json(const Report& r, int indent) {
   t["unknown_trailers"] = r.totals.unknown_trailers;
   t["packet_hops"] = r.totals.packet_hops;
   t["pw_down_at_end"] = r.totals.pw_down_at_end;
+  t["pw_misconfigured_at_end"] = r.totals.pw_misconfigured_at_end;
   j["services"] = json::array();
   for (auto& s : r.services)
     j["services"].push_back({{"kind", s.kind},

@@ -180,8 +180,11 @@ Report Emulator::Impl::report(double wall) const {
   r.totals.stray_frames = hosts->stray_frames();
   r.totals.unknown_trailers = tracker.unknown_frames();
   r.totals.packet_hops = bb->packet_hops();
-  for (auto& pw : pws)
+  for (auto& pw : pws) {
     r.totals.pw_down_at_end += !pw.up && pw.down_reason != cp::pw_down::standby;
+    r.totals.pw_misconfigured_at_end +=
+        !pw.up && (pw.down_reason == cp::pw_down::mtu_mismatch || pw.down_reason == cp::pw_down::type_mismatch);
+  }
 
   const double dur = double(std::max<uint64_t>(opt.duration_ns, 1));
   for (auto& l : bb->links()) {
@@ -266,7 +269,7 @@ bool Report::ok() const {
   auto [data_flows, sent] = data_sent(*this);
   return totals.duplicated == totals.duplicated_at_switchover && totals.misdelivered == 0 &&
          totals.lost_outside_events == 0 && totals.stray_frames == 0 && totals.unknown_trailers == 0 && drained &&
-         (data_flows == 0 || sent > 0) && publish_errors.empty();
+         (data_flows == 0 || sent > 0) && publish_errors.empty() && totals.pw_misconfigured_at_end == 0;
 }
 
 std::string Report::problems() const {
@@ -280,7 +283,23 @@ std::string Report::problems() const {
     add(fmt::format("the network had not drained {:.3f} ms after the traffic stopped: frames still queued "
                     "(a link too slow for its load?) count as lost",
                     end_ms - duration_ms));
-  if (totals.lost_outside_events) add(fmt::format("{} frames lost outside every event window", totals.lost_outside_events));
+  if (totals.lost_outside_events) {
+    std::string why;
+    for (auto& [reason, n] : router_drops) why += fmt::format("{}{} {}", why.empty() ? "" : ", ", reason, n);
+    add(fmt::format("{} frames lost outside every event window{}", totals.lost_outside_events,
+                    why.empty() ? "" : " (routers dropped: " + why + ")"));
+  }
+  if (totals.pw_misconfigured_at_end)
+    add(fmt::format("{} pseudowires down at the end because their ends disagree (MTU or PW type): the "
+                    "configuration's fault, not the network's",
+                    totals.pw_misconfigured_at_end));
+  // The likely cause when frames were lost or a PW is misconfigured: the
+  // services down at the end, so the user looks at the right object.
+  if (totals.lost_outside_events || totals.pw_misconfigured_at_end)
+    for (auto& s : services)
+      if (s.state.rfind("down", 0) == 0)
+        add(fmt::format("  {} {} is {}: {} of its frames lost, {} not sent (peer unresolved)", s.kind, s.name,
+                        s.state, s.lost, s.unresolved));
   if (totals.duplicated > totals.duplicated_at_switchover)
     add(fmt::format("{} frames duplicated{}", totals.duplicated - totals.duplicated_at_switchover,
                     totals.duplicated_at_switchover ? " (besides the copies of spoke switchovers)" : ""));

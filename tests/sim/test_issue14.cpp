@@ -94,6 +94,34 @@ TEST(Issue14, ARunThatSentNothingIsNotOk) {
   EXPECT_GE(r.warmup_ms, 9000.0);
 }
 
+// A VPWS whose ends signal different MTUs never comes up. The run said
+// only "frames lost outside every event window"; with an event early
+// enough, those losses fell inside its window and the report said ok.
+TEST(Issue14, AMisconfiguredPseudowireIsNotOkEvenUnderAnEvent) {
+  auto topo = topo_of(
+      "routers: [{name: a}, {name: b}, {name: p, role: p}]\n"
+      "links: [{a: a, b: p}, {a: p, b: b}, {a: a, b: b, metric: 100}]\n"
+      "sites: [{name: sa, pe: a}, {name: sb, pe: b, mtu: 1400}, {name: va, pe: a, port: v}, "
+      "{name: vb, pe: b, port: v}]\n"
+      "services: {vpws: [{name: w, sites: [sa, sb]}], vpls: [{name: l, sites: [va, vb]}]}\n");
+  for (bool event : {false, true}) {
+    auto o = run_of(200);
+    if (event) {
+      o.events.push_back(*parse_event("1ms link-down a:p"));
+      o.events.push_back(*parse_event("150ms link-up a:p"));
+    }
+    Report r = run(topo, o);
+    EXPECT_EQ(r.totals.pw_misconfigured_at_end, 2u) << event;
+    EXPECT_FALSE(r.ok()) << event;
+    const std::string p = r.problems();
+    EXPECT_NE(p.find("ends disagree"), std::string::npos) << p;
+    EXPECT_NE(p.find("vpws w is down"), std::string::npos) << p;
+    EXPECT_NE(p.find("mtu_mismatch"), std::string::npos) << p;
+    EXPECT_EQ(p.find("vpls l"), std::string::npos) << p;
+    EXPECT_NE(to_json(r).find("\"pw_misconfigured_at_end\": 2"), std::string::npos);
+  }
+}
+
 // (8) A 1 bit/s link: frames never left, yet the report said the network
 // had drained.
 TEST(Issue14, AStuckNetworkIsNotDrained) {
