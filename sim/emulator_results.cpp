@@ -275,10 +275,16 @@ bool Report::ok() const {
 std::string Report::problems() const {
   std::string out;
   auto add = [&](std::string line) { out += line + "\n"; };
-  if (auto [data_flows, sent] = data_sent(*this); data_flows && !sent)
-    add(fmt::format("no data was sent: the traffic runs {:.3f} ms, data starts after a warm-up of {:.3f} ms "
-                    "(ARP over the longest service path)",
-                    duration_ms, warmup_ms));
+  if (auto [data_flows, sent] = data_sent(*this); data_flows && !sent) {
+    if (warmup_ms >= duration_ms || !totals.unresolved)
+      add(fmt::format("no data was sent: the traffic runs {:.3f} ms, data starts after a warm-up of {:.3f} ms "
+                      "(ARP over the longest service path)",
+                      duration_ms, warmup_ms));
+    else
+      add(fmt::format("no data was sent: after the warm-up of {:.3f} ms no host had resolved its peer "
+                      "({} frames not sent)",
+                      warmup_ms, totals.unresolved));
+  }
   if (!drained)
     add(fmt::format("the network had not drained {:.3f} ms after the traffic stopped: frames still queued "
                     "(a link too slow for its load?) count as lost",

@@ -39,6 +39,9 @@ class Case:
     files: dict = field(default_factory=dict)    # other files beside the topology (name -> text)
     scenario: str = ""                           # a scenario file's name in `files`: run with it
     oam_pings: int = 0                           # lsp_ping actions in the scenario
+    oam_traces: int = 0                          # lsp_trace actions in the scenario
+    misconfigured: set = field(default_factory=set)  # VPWS whose ends signal different MTUs
+    flood_limited: set = field(default_factory=set)  # VPLS with a flood rate some ARPs may exceed
 
     def args(self, workdir=""):
         if self.scenario:
@@ -128,6 +131,7 @@ def generate(seed, max_routers=60):
         pw_id[0] += rng.randint(1, 50)
         return pw_id[0]
 
+    vpws_ends = []
     for i in range(rng.randint(0, 4)):
         a, b = rng.sample(pes, 2)
         mode = rng.choice(["raw", "raw", "tagged"])
@@ -138,6 +142,7 @@ def generate(seed, max_routers=60):
         fl = ", flow_label: true" if rng.random() < 0.2 else ""
         mtu = rng.choice([1500, 1500, 1400, 9000]) if True else 1500
         vpws.append(f"    - {{name: w{i}, pw_id: {next_id()}, sites: [{sa}, {sb}], mtu: {mtu}{cw}{fl}}}")
+        vpws_ends.append((f"w{i}", sb, mtu))
 
     hvpls_used = False
     for i in range(rng.randint(0 if vpws else 1, 3)):
@@ -227,12 +232,41 @@ def generate(seed, max_routers=60):
         _as_graphml(case, rng2, seed, names, roles, explicit_null, link_specs, lines)
     if rng2.random() < 0.3:
         _as_scenario(case, rng2, seed, names, roles, ev, bool(vpws or vpls))
+    if vpws_ends and rng2.random() < 0.1:
+        # One VPWS end signals another MTU: the PW stays down (mtu_mismatch)
+        # and the run must say not ok, naming it, whatever the events.
+        name, site, mtu = rng2.choice(vpws_ends)
+        _set_site_key(case, site, f"mtu: {rng2.choice([m for m in (1400, 1500, 9000) if m != mtu])}")
+        case.misconfigured.add(name)
+    if vpls and rng2.random() < 0.15:
+        # A flood rate: generous (nothing may be dropped for it) or tight
+        # (ARP bursts exceed it: drops counted flood_rate_limited).
+        name = f"v{rng2.randrange(len(vpls))}"
+        rate = rng2.choice([50, 100000])
+        case.yaml = case.yaml.replace(f"    - {{name: {name}, ", f"    - {{name: {name}, flood_rate: {rate}, ", 1)
+        if rate < 1000:
+            case.flood_limited.add(name)
     case.summary = (f"{n} routers ({len(pes)} PE), {len(links)} links, {len(vpws)} VPWS, "
                     f"{len(vpls)} VPLS, {len(ev)} events"
                     + (", GraphML backbone" if f"prop-{seed}.graphml" in case.files else "")
                     + (", scenario file" if case.scenario else "")
-                    + (f", {case.oam_pings} LSP pings" if case.oam_pings else ""))
+                    + (f", {case.oam_pings} LSP pings" if case.oam_pings else "")
+                    + (f", {case.oam_traces} LSP traces" if case.oam_traces else "")
+                    + (f", MTU mismatch on {sorted(case.misconfigured)}" if case.misconfigured else "")
+                    + (f", tight flood rate on {sorted(case.flood_limited)}" if case.flood_limited else ""))
     return case
+
+
+def _set_site_key(case, site, kv):
+    """Adds `kv` to site `site`'s line in the topology (and in nothing else)."""
+    lines = case.yaml.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith(f"  - {{name: {site}, pe: "):
+            lines[i] = line[:-1] + f", {kv}}}"
+            break
+    else:
+        raise AssertionError(f"site {site} not in the topology")
+    case.yaml = "\n".join(lines)
 
 
 def _as_graphml(case, rng, seed, names, roles, explicit_null, link_specs, lines):
@@ -301,6 +335,13 @@ def _as_scenario(case, rng, seed, names, roles, ev, has_services):
         at = rng.randint(case.duration_ms // 10, case.duration_ms // 2)
         events.append(f"  - {{at: {at}ms, lsp_ping: {a}, fec: 10.255.{i // 254}.{i % 254 + 1}/32, count: 3}}")
         case.oam_pings = 1
+    if len(pes) >= 2 and not case.yaml.startswith(f"name: prop-{seed}\nbackbone") and rng.random() < 0.4:
+        a, b = rng.sample(pes, 2)
+        i = names.index(b)
+        at = rng.randint(case.duration_ms // 10, case.duration_ms // 2)
+        mp = ", multipath: true" if rng.random() < 0.5 else ""
+        events.append(f"  - {{at: {at}ms, lsp_trace: {a}, fec: 10.255.{i // 254}.{i % 254 + 1}/32{mp}}}")
+        case.oam_traces = 1
     if events:
         y += ["events:"] + events
     y += ["workload:", f"  hosts_per_site: {case.hosts}", "  memcached_rps: 500/s", "  redis_rate: 5Mbps",
