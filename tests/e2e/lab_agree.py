@@ -138,7 +138,8 @@ def main():
         got_up = mine[0]["status"] == "up"
         dp = nodes.show(pw["router"], "dataplane")
         if got_up and dp is not None:
-            fp = [x for x in dp.get("pseudowires", []) if x.get("pw_id") == pw["pwId"]]
+            fp = [x for x in dp.get("pseudowires", [])
+                  if x.get("pw_id") == pw["pwId"] and x.get("peer") in (loop[pw["peer"]], pw["peer"])]
             if fp and not fp[0].get("up"):
                 got_up = False
                 mine[0]["reason"] = "signalled UP, down in the fast path"

@@ -132,6 +132,13 @@ else
   bad "nodes and topo disagree:"; sed 's/^/    /' <<<"$out"
 fi
 
+# 2b. the checker can disagree: told pe1-p1 is cut while it is up, it must
+# name dept-dc3's PW ends (their paths differ) and exit 1.
+out=$($PY "$HERE/lab_agree.py" "$L2VPN" "$W/lab.json" --fail-link pe1:p1 2>&1); rc=$?
+[[ $rc = 1 && $(grep -c '^DISAGREE *vpws dept-dc3' <<<"$out") = 2 ]] \
+  && ok "lab_agree.py against topo with pe1-p1 failed (the lab has it up): exit 1, $(grep -c '^DISAGREE' <<<"$out") disagreements, e.g. '$(grep -m1 '^DISAGREE' <<<"$out" | tr -s ' ')'" \
+  || bad "lab_agree.py with a failure the lab lacks: exit $rc: $out"
+
 # 3. pe1-p1 cut under a ping stream (every 2 ms, 10 s) across dept-dc3
 ftn_port() {  # router fec -> out port(s) of its FTN entry
   "$L2VPN" ctl --node "$W/$1.sock" --json show state 2>/dev/null | $PY -c '
@@ -212,8 +219,15 @@ else
   for t in redis-server redis-cli memcached; do command -v $t >/dev/null || bad "VPLS: '$t' not installed"; done
   CLI="$PY $HERE/l2_stretch.py"
   D1=${P}pe1-ac-cache; D2=${P}pe2-ac-cache; D3=${P}pe3-ac-cache
-  vpls_up() { [[ $(pw pe1 200 status) = up && $(pw pe2 200 status) = up && $(pw pe3 200 status) = up ]]; }
-  wait_until 60 vpls_up >/dev/null && ok "VPLS cache: PWs UP at pe1, pe2, pe3" || bad "VPLS cache PWs: pe1 $(pw pe1 200 status) pe2 $(pw pe2 200 status) pe3 $(pw pe3 200 status)"
+  vpls_ups() {  # router -> "UP/ALL" of its PWs with vc id 200 (one per far PE)
+    "$L2VPN" ctl --node "$W/$1.sock" --json show l2vpn 2>/dev/null | $PY -c '
+import json,sys
+try: p=[v for v in json.load(sys.stdin).values() if v["vcId"]==200]
+except Exception: p=[]
+print("%d/%d" % (sum(v["status"]=="up" for v in p), len(p)))'; }
+  vpls_up() { [[ $(vpls_ups pe1) = 2/2 && $(vpls_ups pe2) = 2/2 && $(vpls_ups pe3) = 2/2 ]]; }
+  wait_until 60 vpls_up >/dev/null && ok "VPLS cache: 2/2 mesh PWs UP at each of pe1, pe2, pe3" \
+    || bad "VPLS cache mesh PWs UP: pe1 $(vpls_ups pe1) pe2 $(vpls_ups pe2) pe3 $(vpls_ups pe3)"
   if $PY "$HERE/lab_agree.py" "$L2VPN" "$W/lab.json" --vpls >"$W/agree-vpls.out" 2>&1; then ok "VPLS PW ends agree with topo"
   else bad "VPLS PW ends disagree:"; sed 's/^/    /' "$W/agree-vpls.out"; fi
   for e in "$D2 10.8.0.2 2" "$D3 10.8.0.3 3"; do
