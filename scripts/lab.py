@@ -42,8 +42,13 @@ FRR = "/usr/lib/frr"
 CORE_MTU = 1600
 
 
+CLEANUP_HINT = ""  # set once `up` has built something
+
+
 def die(msg, code=1):
     print(f"lab: {msg}", file=sys.stderr)
+    if CLEANUP_HINT:
+        print(f"lab: {CLEANUP_HINT}", file=sys.stderr)
     sys.exit(code)
 
 
@@ -80,6 +85,14 @@ def load(topology, l2vpn):
 def plan(topo, prefix):
     """Namespaces, links with addresses, host attachments, from the topology JSON."""
     routers = {r["name"]: r for r in topo["routers"]}
+    # Each port is a kernel interface of its name: the kernel's limit is 15 characters.
+    long_ports = [f"{l['a']}:{l['aPort']}" for l in topo["links"] if len(l["aPort"]) > 15]
+    long_ports += [f"{l['b']}:{l['bPort']}" for l in topo["links"] if len(l["bPort"]) > 15]
+    long_ports += [f"{s['pe']}:{s['port']}" for s in topo["sites"] if len(s["port"]) > 15]
+    if long_ports:
+        die(f"{topo['source']}: port names longer than 15 characters (the kernel's limit for an interface, "
+            f"which `l2vpn node` names after its port): {', '.join(sorted(set(long_ports)))}; name them "
+            f"(a_port/b_port on links, port on sites)", 2)
     links = []
     for i, l in enumerate(topo["links"]):
         if i >= 16384:
@@ -151,14 +164,16 @@ def up(a):
     topo = load(topology, l2vpn)
     if os.path.exists(pointer(a.prefix)):
         die(f"a lab with prefix '{a.prefix}' exists ({pointer(a.prefix)}): scripts/lab.sh down --prefix {a.prefix}")
+    routers, links, hosts = plan(topo, a.prefix)
     w = os.path.abspath(a.workdir or f"/tmp/{a.prefix}lab")
     os.makedirs(w, exist_ok=True)
     os.chmod(w, 0o777)
-    routers, links, hosts = plan(topo, a.prefix)
     vlan_kernel = has_8021q()
     state = {"prefix": a.prefix, "workdir": w, "topology": topology, "l2vpn": l2vpn, "nodeArgs": a.node_args,
              "routers": {}, "links": links, "hosts": hosts, "vlanShim": not vlan_kernel, "notes": []}
     json.dump(state, open(pointer(a.prefix), "w"))  # from here on, `down` can clean up
+    global CLEANUP_HINT
+    CLEANUP_HINT = f"the lab is half built: scripts/lab.sh down --prefix {a.prefix} removes it"
 
     def save():
         json.dump(state, open(f"{w}/lab.json", "w"), indent=2)

@@ -7,6 +7,7 @@
 #
 # Checked:
 #  0. a bad topology: lab.sh up exits 2 naming the file, and leaves nothing;
+#     a port name longer than an interface name may be (attmpls.yaml): the same;
 #  1. both VPWS services (dept-dc2 PW 102, dept-dc3 PW 103: VLANs 102/103 on
 #     pe1's ce-dept, untagged at pe2/pe3) UP on both ends; the hub's host
 #     pings each spoke; iperf3 TCP across dept-dc2;
@@ -59,6 +60,11 @@ left=$(ip netns list | grep -c '^le-bad-')
 [[ $rc = 2 && $out == *"/tmp/le-bad.yaml"* && $left = 0 ]] && ok "bad topology: exit 2, names the file: '$(head -1 <<<"$out" | cut -c1-140)'" \
   || bad "bad topology: exit $rc, $left namespaces left, '$out'"
 rm -f /tmp/le-bad.yaml
+# attmpls.yaml loads, but two AC ports are longer than an interface name may be
+out=$("$LAB" up "$ROOT/topologies/attmpls.yaml" --prefix le-bad- --l2vpn "$L2VPN" 2>&1); rc=$?
+[[ $rc = 2 && $out == *attmpls.yaml* && $out == *ATLN:ac-atlanta-office* && $(ip netns list | grep -c '^le-bad-') = 0 ]] \
+  && ok "attmpls.yaml: exit 2 before building anything, the ports too long for interface names named" \
+  || bad "attmpls.yaml: exit $rc, '$out'"
 
 t0=$SECONDS
 "$LAB" up "$TOPO" --prefix $P --workdir "$W" --l2vpn "$L2VPN" \
