@@ -241,13 +241,16 @@ print("%d/%d" % (sum(v["status"]=="up" for v in p), len(p)))'; }
     extra=(); [[ $i = 3 ]] && extra=(--replicaof 10.8.0.2 6379)
     mkdir -p "$W/redis$i"
     ip netns exec "$n" redis-server --bind "$ip" --port 6379 --protected-mode no --save "" --appendonly no \
+      --repl-diskless-sync-delay 0 \
       --daemonize yes --dir "$W/redis$i" --pidfile "$W/redis$i.pid" --logfile "$W/redis$i.log" "${extra[@]}"
   done
   sleep 1
   ip netns exec "$D2" $CLI redis-fill 10.8.0.2 k 10000 >/dev/null || bad "redis-fill at dc2"
   link_up() { ip netns exec "$D3" redis-cli -h 10.8.0.3 info replication | grep -q master_link_status:up; }
   wait_until 30 link_up >/dev/null || bad "redis replica in dc3: master link not up"
-  sleep 2
+  offset() { ip netns exec "$1" redis-cli -h "$2" info replication | tr -d '\r' | sed -n "s/^$3://p"; }
+  synced() { local m; m=$(offset "$D2" 10.8.0.2 master_repl_offset); [[ -n $m && $m == "$(offset "$D3" 10.8.0.3 slave_repl_offset)" ]]; }
+  wait_until 30 synced >/dev/null || bad "redis replica in dc3: offset never caught up with the master's"
   if out=$(ip netns exec "$D3" $CLI redis-check 10.8.0.3 k 10000); then ok "redis replica in dc3: $out"
   else bad "redis replica in dc3: $out"; fi
   ip netns exec "$D1" memcached -u root -l 10.8.0.1 -p 11211 -m 64 -d -P "$W/memcached.pid"
