@@ -27,7 +27,20 @@
 # skipped (not root, tools missing). KEEP=1 keeps the lab (scripts/lab.sh down --prefix le-).
 set -uo pipefail
 
-if [[ -z ${LAB_E2E_LOCKED:-} ]] && command -v flock >/dev/null; then
+# Take /tmp/e2e.lock unless a process we run under holds it already
+# (`flock /tmp/e2e.lock ctest ...`): waiting for our own parent's lock would
+# never end.
+lock_is_ours() {
+  local ino holders pid=$$
+  ino=$(stat -c %i /tmp/e2e.lock 2>/dev/null) || return 1
+  holders=" $(awk -v ino="$ino" '$2 == "FLOCK" && $6 ~ (":" ino "$") {print $5}' /proc/locks | tr '\n' ' ')"
+  while [[ -n $pid && $pid != 0 && $pid != 1 ]]; do
+    [[ $holders == *" $pid "* ]] && return 0
+    pid=$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null)
+  done
+  return 1
+}
+if [[ -z ${LAB_E2E_LOCKED:-} ]] && command -v flock >/dev/null && ! lock_is_ours; then
   LAB_E2E_LOCKED=1 exec flock /tmp/e2e.lock bash "$0" "$@"
 fi
 L2VPN=$(readlink -f "${1:-build/bin/l2vpn}")
