@@ -325,19 +325,13 @@ def status(a):
 
 def down(a):
     st = read_state(a.prefix)
+    # Everything the lab started runs in its namespaces (nodes, FRR, the
+    # VLAN shim, whatever was started on the hosts): those processes, by
+    # pid, and no pid file that may name a process long gone and reused.
     pids = []
-    if st:
-        w = st["workdir"]
-        for f in os.listdir(w) if os.path.isdir(w) else []:
-            if f.endswith(".pid"):
-                try:
-                    pids.append(int(open(f"{w}/{f}").read().split()[0]))
-                except (OSError, ValueError, IndexError):
-                    pass
-        pids += [h["shimPid"] for h in st["hosts"] if "shimPid" in h]
     names = [l.split()[0] for l in sh("ip", "netns", "list").stdout.splitlines() if l.strip()]
     mine = [n for n in names if n.startswith(a.prefix)]
-    for n in mine:  # whatever still runs in our namespaces
+    for n in mine:
         pids += [int(p) for p in sh("ip", "netns", "pids", n, check=False).stdout.split()]
     for sig in (signal.SIGTERM, signal.SIGKILL):
         alive = []
