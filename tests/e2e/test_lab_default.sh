@@ -16,7 +16,8 @@
 #  3. pe1-p1 cut during a 2 ms ping stream across dept-dc3: the PW stays UP,
 #     the pings resume (loss and the longest gap in ms), pe1's FTN toward
 #     pe3 moves from to-p1 to to-p2, and the nodes still agree with topo
-#     computed with --fail-link pe1:p1;
+#     computed with --fail-link pe1:p1; then iperf3 TCP from dc3 while p1-pe3
+#     goes down: traffic resumes, pe3's FTN toward pe1 moves to to-p3;
 #  4. pe3's node killed: pe1 shows PW 103 down with a reason; restarted: UP
 #     and pings pass;
 #  5. VPLS `cache`: redis replica in dc3 syncing 10,000 keys from dc2's
@@ -212,6 +213,42 @@ else
   bad "with pe1-p1 cut, nodes and topo disagree:"; sed 's/^/    /' <<<"$out"
 fi
 ip -n ${P}pe1 link set to-p1 up; ip -n ${P}p1 link set to-pe1 up
+
+# 3b. TCP across a cut: iperf3 dc3 -> hub across dept-dc3 while p1-pe3
+# (the PW's link at pe3) goes down; pe3's FTN toward pe1 moves to to-p3.
+PE1=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["routers"]["pe1"]["loopback"])' "$W/lab.json")/32
+back() { [[ $(ftn_port pe1 "$PE3") == *@to-p1* && $(ftn_port pe3 "$PE1") == *@to-p1* ]]; }
+if t=$(wait_until 40 back); then
+  ok "pe1-p1 up again: dept-dc3 back on pe1 p1 pe3 after ${t}s"
+else bad "pe1-p1 up again: pe1's FTN for pe3 '$(ftn_port pe1 "$PE3")', pe3's for pe1 '$(ftn_port pe3 "$PE1")'"; fi
+before3=$(ftn_port pe3 "$PE1")
+ip netns exec "$HUB" iperf3 -s -1 -D -B 10.9.1.1 >/dev/null 2>&1
+sleep 0.5
+ip netns exec "$DC3" iperf3 -c 10.9.1.1 -t 8 -i 0.5 -J >"$W/iperf-cut.json" 2>&1 &
+iperf_pid=$!
+sleep 3
+ip -n ${P}pe3 link set to-p1 down; ip -n ${P}p1 link set to-pe3 down
+wait $iperf_pid
+after3=$(ftn_port pe3 "$PE1")
+read -r zero last mbps retr < <($PY -c '
+import json,sys
+d=json.load(open(sys.argv[1])); iv=[i["sum"]["bits_per_second"] for i in d["intervals"]]
+print(sum(b < 1e6 for b in iv), int(min(iv[-2:])/1e6), int(d["end"]["sum_received"]["bits_per_second"]/1e6), d["end"]["sum_sent"].get("retransmits",0))' "$W/iperf-cut.json" 2>/dev/null)
+if [[ -n ${last:-} && $last -gt 0 && $after3 == *@to-p3* ]]; then
+  ok "iperf3 dc3 -> hub across a p1-pe3 cut: $mbps Mbit/s over 8 s, $retr retransmits, $zero of 16 half-seconds below 1 Mbit/s, the last two at >= $last Mbit/s; pe3's FTN for pe1: $before3 -> $after3"
+  echo "p1-pe3 cut under iperf3 across dept-dc3: $mbps Mbit/s over 8 s, $zero of 16 half-second intervals below 1 Mbit/s, $retr retransmits" >>"$W/figures.txt"
+else
+  bad "iperf3 across the p1-pe3 cut: last intervals ${last:-?} Mbit/s, pe3's FTN for pe1 '$before3' -> '$after3' ($(head -c 200 "$W/iperf-cut.json"))"
+fi
+[[ $(pw pe1 103 status) = up && $(fp_up pe3 103) = true ]] && ok "dept-dc3 UP across the p1-pe3 cut" \
+  || bad "dept-dc3 after the p1-pe3 cut: pe1 $(pw pe1 103 status), pe3 fast path $(fp_up pe3 103)"
+sleep 1
+if out=$($PY "$HERE/lab_agree.py" "$L2VPN" "$W/lab.json" --fail-link p1:pe3 2>&1); then
+  ok "with p1-pe3 cut, nodes agree with 'l2vpn topo --fail-link p1:pe3' ($(grep -E 'dept-dc3 pe3->pe1' <<<"$out" | tr -s ' ' | cut -d' ' -f4-))"
+else
+  bad "with p1-pe3 cut, nodes and topo disagree:"; sed 's/^/    /' <<<"$out"
+fi
+ip -n ${P}pe3 link set to-p1 up; ip -n ${P}p1 link set to-pe3 up
 
 # 4. pe3's node killed; the far PE (pe1) shows PW 103 down; restarted: back
 pid=$(cat "$W/pe3.node.pid")
