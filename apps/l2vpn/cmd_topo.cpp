@@ -2,7 +2,7 @@
 // summary, one router's tables (--router R --show lfib|ftn|pw|vpls), its
 // ForwardingState JSON (--state-json: the file `l2vpn forward --state`
 // reads) or a drawing (--dot / --svg). --fail-link / --fail-router show the
-// state after failures. Input errors exit with 2.
+// state after failures; --json prints it all for scripts (topo_json.hpp). Input errors exit with 2.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -15,6 +15,7 @@
 #include "controlplane/show.hpp"
 #include "controlplane/topology_dot.hpp"
 #include "controlplane/yaml_loader.hpp"
+#include "topo_json.hpp"
 
 namespace l2vpn::app {
 
@@ -25,6 +26,7 @@ struct TopoOptions {
   std::string router;
   std::string show;
   bool state_json = false;
+  bool json = false;  // the whole topology and computed state as JSON
   std::string dot, svg;
   std::vector<std::string> fail_links, fail_routers;
   std::vector<std::string> devices;  // --state-json: "PORT=DEVARGS"
@@ -66,6 +68,11 @@ int run_topo(const TopoOptions& o) {
       fwrite(dot.data(), 1, dot.size(), p);
       if (pclose(p) != 0) return fail("graphviz 'dot' failed writing " + o.svg);
     }
+  }
+  if (o.json) {
+    if (!o.show.empty() || o.state_json) return fail("--json prints everything; not with --show or --state-json");
+    std::cout << topo_json(*topo, *st) << "\n";
+    return 0;
   }
   if (!o.devices.empty() && !o.state_json) return fail("--device belongs to --state-json");
   if (o.state_json) {
@@ -120,6 +127,9 @@ void add_topo_command(CLI::App& app) {
   cmd->add_option("--device", o->devices,
                   "--state-json: give a port its DPDK device, PORT=DEVARGS (e.g. "
                   "ac1=net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap); repeat per port");
+  cmd->add_flag("--json", o->json,
+                "print the topology (loopbacks as loaded, ports, sites, services) and every PW end's state "
+                "with the router path of its LSP as JSON");
   cmd->add_option("--dot", o->dot, "write the topology drawing (Graphviz dot) to FILE");
   cmd->add_option("--svg", o->svg, "write the topology drawing as SVG to FILE (runs dot)");
   cmd->add_option("--fail-link", o->fail_links, "take the link(s) between A and B down (A:B)");
