@@ -2,7 +2,8 @@
 // LDP PDU and message codec (RFC 5036), with the capability TLVs of RFC 5561,
 // the typed wildcard FEC of RFC 5918 and End-of-LIB of RFC 5919 as FRR's
 // ldpd uses them, and the PWid FEC element (FEC 128) with the PW Status TLV
-// of RFC 4447 / RFC 8077 for pseudowires. Pure: bytes in, structs out, and back. Decoding never
+// of RFC 4447 / RFC 8077 for pseudowires, and the VPLS MAC withdraw (an
+// Address Withdraw with a FEC and the MAC List TLV, RFC 4762 6.2). Pure: bytes in, structs out, and back. Decoding never
 // throws: what is wrong comes back as a Problem carrying the status code RFC
 // 5036 names for it, so the session can answer with that notification.
 
