@@ -19,7 +19,8 @@
 #  3. each PE's MAC table holds its own host on its AC and the two others
 #     behind the PWs to their PEs;
 #  4. h3's AC down at pe3: pe3 sends an LDP Address Withdraw with a MAC List
-#     (h3's MAC); tshark on p1 decodes it (message 0x0301, MAC TLV, the MAC)
+#     (h3's MAC); tshark on p1 decodes it (message 0x0301, PWid FEC with PW
+#     id 700, MAC TLV, the MAC)
 #     with no malformed field; pe1 and pe2 flush h3 (their MAC tables no
 #     longer hold it, macsFlushed counts it); AC up: pings to h3 pass again;
 #  5. pe3 killed: pe1 and pe2 show their PW to pe3 DOWN with a reason;
@@ -175,7 +176,7 @@ mesh_up() {
 ping_pair() {  # from to count -> received
   ip netns exec "i17p-h$1" ping -c "$3" -i 0.2 -W 1 "10.9.0.$2" 2>/dev/null | sed -n 's/.* \([0-9]*\) received.*/\1/p'
 }
-all_pairs() {  # count -> "a->b n/count ..." and sets PAIRS_OK
+all_pairs() {  # count -> sets res ("a->b n/count, ...") and PAIRS_OK
   local out="" n
   PAIRS_OK=1
   for a in 1 2 3; do for b in 1 2 3; do
@@ -183,7 +184,7 @@ all_pairs() {  # count -> "a->b n/count ..." and sets PAIRS_OK
     n=$(ping_pair $a $b "$1"); out+="h$a->h$b $n/$1, "
     [[ $n = "$1" ]] || PAIRS_OK=0
   done; done
-  echo "${out%, }"
+  res=${out%, }
 }
 
 # 1. the full mesh
@@ -197,7 +198,7 @@ fi
 for a in 1 2 3; do for b in 1 2 3; do
   [[ $a = "$b" ]] || ip netns exec "i17p-h$a" ping -c 2 -W 1 "10.9.0.$b" >/dev/null 2>&1
 done; done
-res=$(all_pairs 10)
+all_pairs 10
 (( PAIRS_OK )) && ok "every host pings every other: $res" || bad "pings: $res"
 
 # 3. MAC tables: own host on the AC, the others behind the PW to their PE
@@ -244,18 +245,18 @@ grep -q 'l2vpn_vpls_mac_withdraw_in_total{router="pe1"} [1-9]' <<<"$m" \
   && ok "pe1 metrics: $(tr '\n' ' ' <<<"$m")" || bad "pe1 metrics: '$m'"
 if command -v tshark >/dev/null; then
   wait "$(cat "$W/tshark.pid")" 2>/dev/null; rm -f "$W/tshark.pid"
-  dec=$(tshark -r "$W/ldp.pcap" -Y "ldp.msg.type == 0x0301" -T fields -e ip.src -e ip.dst -e ldp.msg.tlv.fec.vc.vcid -e ldp.msg.tlv.mac 2>/dev/null)
+  dec=$(tshark -r "$W/ldp.pcap" -Y "ldp.msg.type == 0x0301" -T fields -e ip.src -e ip.dst -e ldp.msg.tlv.fec.pw.pwid -e ldp.msg.tlv.mac 2>/dev/null)
   mal=$(tshark -r "$W/ldp.pcap" -Y "_ws.malformed" 2>/dev/null | grep -c .)
-  n=$(grep -c '02:00:00:00:09:03' <<<"$dec")
+  n=$(grep -P '\t700\t.*02:00:00:00:09:03' <<<"$dec" | grep -c .)
   if (( n >= 2 && mal == 0 )); then
-    ok "tshark on p1's to-pe3: $n LDP Address Withdraw messages with a MAC TLV holding h3's MAC, 0 malformed ($(head -1 <<<"$dec" | tr '\t' ' '))"
+    ok "tshark on p1's to-pe3: $n LDP Address Withdraw messages, PWid FEC 700 + MAC TLV holding h3's MAC, 0 malformed ($(head -1 <<<"$dec" | tr '\t' ' '))"
   else
     bad "tshark: $n MAC withdraws with h3's MAC, $mal malformed: '$dec'"
   fi
 fi
 ip -n i17p-pe3 link set ce3 up
 sleep 1
-res=$(all_pairs 5)
+all_pairs 5
 (( PAIRS_OK )) && ok "AC up: $res" || bad "AC up: $res"
 
 # 5. pe3 killed: pe1, pe2 show their PW to pe3 down with a reason; restart
@@ -271,7 +272,7 @@ n12=$(ping_pair 1 2 5); n13=$(ping_pair 1 3 3)
 t0=$SECONDS
 start_node pe3
 if wait_until 90 mesh_up >/dev/null; then
-  res=$(all_pairs 5)
+  all_pairs 5
   (( PAIRS_OK )) && ok "pe3 restarted: mesh UP after $((SECONDS - t0))s, $res" || bad "pe3 restarted: $res"
 else
   bad "pe3 restarted: $(for r in "${PES[@]}"; do echo -n "$r[$(pws $r | tr '\n' ' ')] "; done)"
