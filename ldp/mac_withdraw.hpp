@@ -25,7 +25,10 @@ namespace l2vpn::ldp {
 using Mac = std::array<uint8_t, 6>;
 
 // The Address Withdraw with the MAC List TLV for `fec` (sent without its
-// interface parameters, as a Label Withdraw carries it).
+// interface parameters, as a Label Withdraw carries it). On the wire it
+// starts with an empty IPv4 Address List TLV, as FRR's ldpd sends it and
+// needs it (RFC 5036 3.5.6 makes the Address List mandatory); one without
+// is accepted.
 Message mac_withdraw_message(const PwidFec& fec, std::vector<Mac> macs);
 inline bool is_mac_withdraw(const Message& m) {
   return m.type == msg::AddressWithdraw && m.mac_list.has_value();

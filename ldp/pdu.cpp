@@ -499,7 +499,7 @@ std::vector<uint8_t> encode_message(const Message& m) {
       }
       case msg::Address:
       case msg::AddressWithdraw:
-        if (!m.mac_list || !m.addresses.empty()) {
+        {  // a MAC withdraw carries it too, empty (RFC 5036 makes it mandatory; FRR's ldpd needs it)
           Open t(b, tlv::AddressList);
           put16(b, 1);
           for (uint32_t a : m.addresses) put32(b, a);

@@ -64,10 +64,12 @@ TEST(LdpMacWithdraw, RoundTripsEmptyAndFullLists) {
     EXPECT_EQ(d.pdu, p);
     EXPECT_EQ(encode(d.pdu), bytes);
   }
-  // The empty list: the TLV is there with length 0 (U bit set), no Address List.
+  // As FRR's ldpd sends it: an empty IPv4 Address List, the FEC, then the
+  // MAC List TLV (U bit), of length 0 for the empty list.
   Message m = mac_withdraw_message(f, {});
-  auto b = encode_message(m);
-  EXPECT_EQ(std::vector<uint8_t>(b.end() - 4, b.end()), hex("8404 0000"));
+  m.id = 7;
+  EXPECT_EQ(encode_message(m), hex("0301 001e 00000007  0101 0002 0001"
+                                   "0100 000c 80 0005 04 00000000 00000064  8404 0000"));
 }
 
 TEST(LdpMacWithdraw, MalformedMacListLengthsEndTheSession) {
