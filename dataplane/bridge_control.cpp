@@ -171,6 +171,23 @@ unsigned Router::flush_macs(const std::string& bd, std::optional<uint32_t> pseud
   return n;
 }
 
+unsigned Router::withdraw_macs(const std::string& bd, uint32_t from, const std::vector<MacAddr>& macs) {
+  auto it = bridges_.find(bd);
+  if (it == bridges_.end()) return 0;
+  auto& rt = *it->second;
+  unsigned n = 0;
+  if (macs.empty()) {
+    auto id = rt.ids.find(bd_member_name(true, {}, from));
+    n = id == rt.ids.end() ? rt.macs->flush_learned() : rt.macs->flush_learned_except(id->second);
+  } else {
+    std::vector<uint64_t> keys;
+    for (const auto& m : macs) keys.push_back(mac_key(m.data()));
+    n = rt.macs->flush_keys(keys);
+  }
+  rt.flushed += n;
+  return n;
+}
+
 BdStats Router::bd_stats(const std::string& bd) const {
   BdStats s;
   auto it = bridges_.find(bd);

@@ -1,5 +1,7 @@
 #include "dataplane/mac_table.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
@@ -178,6 +180,20 @@ unsigned MacTable::flush_member(uint16_t member) {
 
 unsigned MacTable::flush_learned() {
   return remove_if([&](MacEntry&, uint32_t d) { return !(d & kMacStatic); });
+}
+
+unsigned MacTable::flush_learned_except(uint16_t keep) {
+  return remove_if([&](MacEntry&, uint32_t d) {
+    return !(d & kMacStatic) && (d & kMacMemberMask) != keep;
+  });
+}
+
+unsigned MacTable::flush_keys(const std::vector<uint64_t>& keys) {
+  return remove_if([&](MacEntry& e, uint32_t d) {
+    if (d & kMacStatic) return false;
+    const uint64_t k = e.key.load(std::memory_order_relaxed);
+    return std::find(keys.begin(), keys.end(), k) != keys.end();
+  });
 }
 
 Status MacTable::set_statics(const std::unordered_map<uint64_t, uint16_t>& want) {

@@ -185,6 +185,11 @@ class MacTable {
   // Deletes learned entries behind `member` (LDP MAC withdraw, PW down).
   unsigned flush_member(uint16_t member);
   unsigned flush_learned();
+  // LDP MAC withdraw with an empty MAC List: learned entries behind any
+  // member but `keep` (the sender's PW).
+  unsigned flush_learned_except(uint16_t keep);
+  // LDP MAC withdraw with a MAC List: these learned entries, wherever learned.
+  unsigned flush_keys(const std::vector<uint64_t>& keys);
   // Frees positions whose grace period has passed (`wait`: wait for it).
   void reclaim(bool wait = false);
   size_t pending_free() const { return pending_.size(); }

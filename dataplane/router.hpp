@@ -171,6 +171,10 @@ class Router {
   // LDP MAC withdraw: removes what `bd` learned over PW `pseudowire` (an id
   // of the state), or everything it learned. Returns entries removed.
   unsigned flush_macs(const std::string& bd, std::optional<uint32_t> pseudowire = std::nullopt);
+  // LDP MAC withdraw received over PW `from` (RFC 4762 6.2): with no `macs`,
+  // removes what `bd` learned anywhere but over `from`; else those MACs.
+  // Safe while traffic flows (positions freed after the grace period).
+  unsigned withdraw_macs(const std::string& bd, uint32_t from, const std::vector<MacAddr>& macs);
   // Router-wide cap on learned MACs over all domains (default 2^20).
   void set_global_mac_limit(uint64_t limit) { mac_budget_.limit.store(limit); }
   uint64_t global_macs_learned() const { return mac_budget_.learned.load(); }

@@ -32,6 +32,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   v.local_fecs = {Prefix{0x01010101, 32}};
   v.routes = {Route{Prefix{0x03030303, 32}, {0x0a000002}, false}};
   e.set_routing(v, now);
+  PseudowireConfig vpls;  // a VPLS PW to the peer: MAC withdraws for VSI 100 are known
+  vpls.lsr_id = peer;
+  vpls.pw_id = 100;
+  e.set_pseudowires({vpls}, now);
   Message hello;
   hello.type = msg::Hello;
   hello.transport_address = peer;
@@ -52,6 +56,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   e.tick(now + Time(200000));
   (void)e.take_actions();
   (void)binding_json(e);
+  (void)show_l2vpn(e);
+  for (const auto& ev : e.take_mac_withdraws())
+    if (ev.known != (ev.peer == peer && ev.vsi_id == 100)) std::abort();
   for (const auto& fb : e.bindings().fecs)
     for (const auto& r : fb.remote)
       if (r.label > 0xfffff) std::abort();

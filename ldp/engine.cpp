@@ -418,7 +418,10 @@ void Engine::handle_pdu(Session& s, const Pdu& pdu, Time now) {
           }
           case msg::Address:
           case msg::AddressWithdraw:
-            handle_address(s, m);
+            if (is_mac_withdraw(m))
+              macw_.on_message(s.lsr_id, m, pws_);
+            else
+              handle_address(s, m);
             break;
           case msg::LabelMapping:
           case msg::LabelRequest:

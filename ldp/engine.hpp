@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ldp/bindings.hpp"
+#include "ldp/mac_withdraw.hpp"
 #include "ldp/pdu.hpp"
 #include "ldp/pw.hpp"
 
@@ -120,6 +121,12 @@ class Engine {
   void set_pseudowires(std::vector<PseudowireConfig> pws, Time now);
   // Ends every session with a Shutdown notification (the router stops).
   void shutdown(Time now);
+  // VPLS MAC withdraw (ldp/mac_withdraw.hpp) of `macs` (empty: all but
+  // ours) for VSI `vsi_id` to every peer holding our mapping of that PW id.
+  size_t send_mac_withdraw(uint32_t vsi_id, const std::vector<Mac>& macs, Time now);
+  // The MAC withdraws received since the last call (the runtime flushes).
+  std::vector<MacWithdrawEvent> take_mac_withdraws() { return macw_.take(); }
+  MacWithdrawTable& mac_withdraws() { return macw_; }
 
   // --- what the runtime takes out ---
   std::vector<Action> take_actions();
@@ -138,6 +145,7 @@ class Engine {
   std::optional<uint32_t> peer_of_address(uint32_t next_hop) const;
   const RoutingView& routing() const { return routing_; }
   const PseudowireTable& pseudowires() const { return pws_; }
+  const MacWithdrawTable& mac_withdraws() const { return macw_; }
 
  private:
   struct AdjKey {
@@ -203,6 +211,7 @@ class Engine {
   Bindings bindings_;
   uint64_t bindings_version_ = 0;
   PseudowireTable pws_;
+  MacWithdrawTable macw_;
   Time now_{};
 };
 

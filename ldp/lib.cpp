@@ -218,6 +218,14 @@ void Engine::set_pseudowires(std::vector<PseudowireConfig> pws, Time now) {
   if (pws_.peers() != before) next_targeted_hello_ = now;  // a new PE: discover it now
 }
 
+size_t Engine::send_mac_withdraw(uint32_t vsi_id, const std::vector<Mac>& macs, Time now) {
+  now_ = now;
+  PseudowireTable::Out out;
+  size_t n = macw_.withdraw(vsi_id, macs, pws_, out);
+  send_pw(out);
+  return n;
+}
+
 void Engine::send_pw(PseudowireTable::Out& out) {
   for (auto& [peer, msgs] : out) {
     auto it = sessions_.find(peer);

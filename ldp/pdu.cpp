@@ -273,6 +273,21 @@ std::optional<Problem> read_tlvs(const uint8_t* p, size_t n, Message& m) {
             return Problem{status::BadTlvLength, m.id, m.type, "address list not whole IPv4s"};
           for (size_t k = 2; k < len; k += 4) m.addresses.push_back(load_be32(v + k));
           have_addr = true;
+        } else if (m.type == msg::AddressWithdraw && type == tlv::Fec) {
+          if ((bad = read_fec(v, len, m))) return bad;
+          have_fec = true;
+        } else if (m.type == msg::AddressWithdraw && type == tlv::MacList) {
+          // RFC 4762 6.2.1: whole 48-bit MACs; a length that is not is a lie
+          // about the TLV, which ends the session (as FRR's ldpd does).
+          if (len % 6)
+            return Problem{status::BadTlvLength, m.id, m.type,
+                           fmt::format("MAC List TLV length {} is not a multiple of 6", len)};
+          m.mac_list.emplace();
+          for (size_t k = 0; k < len; k += 6) {
+            std::array<uint8_t, 6> mac;
+            std::copy(v + k, v + k + 6, mac.begin());
+            m.mac_list->push_back(mac);
+          }
         } else {
           known = false;
         }
@@ -332,8 +347,11 @@ std::optional<Problem> read_tlvs(const uint8_t* p, size_t n, Message& m) {
       if (!have_session) return missing("Common Session Parameters");
       break;
     case msg::Address:
-    case msg::AddressWithdraw:
       if (!have_addr) return missing("an Address List");
+      break;
+    case msg::AddressWithdraw:
+      if (m.mac_list && !have_fec) return missing("a FEC for its MAC List");
+      if (!have_addr && !m.mac_list) return missing("an Address List or a MAC List");
       break;
     case msg::LabelMapping:
       if (!have_fec || !m.label) return missing("a FEC and a label");
@@ -480,12 +498,18 @@ std::vector<uint8_t> encode_message(const Message& m) {
         break;
       }
       case msg::Address:
-      case msg::AddressWithdraw: {
-        Open t(b, tlv::AddressList);
-        put16(b, 1);
-        for (uint32_t a : m.addresses) put32(b, a);
+      case msg::AddressWithdraw:
+        {  // a MAC withdraw carries it too, empty (RFC 5036 makes it mandatory; FRR's ldpd needs it)
+          Open t(b, tlv::AddressList);
+          put16(b, 1);
+          for (uint32_t a : m.addresses) put32(b, a);
+        }
+        if (m.type == msg::AddressWithdraw && !m.fecs.empty()) put_fec(b, m.fecs);
+        if (m.type == msg::AddressWithdraw && m.mac_list) {
+          Open t(b, uint16_t(0x8000 | tlv::MacList));  // U bit (RFC 4762 6.2.1)
+          for (const auto& mac : *m.mac_list) b.insert(b.end(), mac.begin(), mac.end());
+        }
         break;
-      }
       case msg::Notification:
       case msg::LabelMapping:
       case msg::LabelRequest:

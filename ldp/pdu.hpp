@@ -2,10 +2,12 @@
 // LDP PDU and message codec (RFC 5036), with the capability TLVs of RFC 5561,
 // the typed wildcard FEC of RFC 5918 and End-of-LIB of RFC 5919 as FRR's
 // ldpd uses them, and the PWid FEC element (FEC 128) with the PW Status TLV
-// of RFC 4447 / RFC 8077 for pseudowires. Pure: bytes in, structs out, and back. Decoding never
+// of RFC 4447 / RFC 8077 for pseudowires, and the VPLS MAC withdraw (an
+// Address Withdraw with a FEC and the MAC List TLV, RFC 4762 6.2). Pure: bytes in, structs out, and back. Decoding never
 // throws: what is wrong comes back as a Problem carrying the status code RFC
 // 5036 names for it, so the session can answer with that notification.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -39,7 +41,8 @@ inline constexpr uint16_t Fec = 0x0100, AddressList = 0x0101, HopCount = 0x0103,
                           RequestId = 0x0600, ReturnedTlvs = 0x0304, DynamicCap = 0x0506,
                           TypedWildcardCap = 0x050B, UnrecognizedNotifCap = 0x0603,
                           DualStack = 0x0701,
-                          PwStatus = 0x096A;  // sent with the U bit: 0x896A
+                          PwStatus = 0x096A,  // sent with the U bit: 0x896A
+                          MacList = 0x0404;   // RFC 4762 6.2.1, in Address Withdraw; U bit set
 }
 // FEC element types (RFC 5036 3.4.1, RFC 4447 5.2, RFC 5918).
 namespace fec_type {
@@ -165,6 +168,10 @@ struct Message {
   // Address, Address Withdraw
   uint16_t address_family = 1;
   std::vector<uint32_t> addresses;
+  // VPLS MAC withdraw (RFC 4762 6.2): an Address Withdraw with a FEC TLV
+  // naming the VPLS and a MAC List TLV (set, possibly empty: "flush every
+  // MAC but those learned from the sender") instead of an Address List.
+  std::optional<std::vector<std::array<uint8_t, 6>>> mac_list;
   // Label messages (and the FEC of an End-of-LIB notification)
   std::vector<FecElement> fecs;
   std::optional<uint32_t> label;

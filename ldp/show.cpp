@@ -141,6 +141,11 @@ nlohmann::json counters_json(const Engine& e) {
   j["sessionsOperational"] = operational;
   j["adjacencies"] = e.adjacencies().size();
   j["fecs"] = e.bindings().fecs.size();
+  const auto& w = e.mac_withdraws().counters();
+  j["macWithdrawIn"] = w.in;
+  j["macWithdrawOut"] = w.out;
+  j["macWithdrawUnknownVsi"] = w.unknown_vsi;
+  j["macsFlushed"] = w.flushed;
   return j;
 }
 

@@ -51,6 +51,10 @@ nlohmann::json l2vpn_json(const Engine& e) {
     } else {
       j["remoteLabel"] = "unassigned";
     }
+    const auto mw = e.mac_withdraws().of(c.lsr_id, c.pw_id);  // VPLS (RFC 4762 6.2)
+    j["macWithdrawIn"] = mw.in;
+    j["macWithdrawOut"] = mw.out;
+    j["macsFlushed"] = mw.flushed;
     out[fmt::format("{}: {}", ip_string(c.lsr_id), c.pw_id)] = std::move(j);
   }
   return out;
@@ -78,6 +82,9 @@ std::string show_l2vpn(const Engine& e) {
                      k.mappings_in, k.mappings_out, k.withdraws_in, k.withdraws_out, k.releases_in,
                      k.releases_out, k.status_in, k.status_out, k.unknown_mappings,
                      k.unknown_status);
+  const auto& w = e.mac_withdraws().counters();
+  out += fmt::format("MAC withdraw in/out {}/{}, unknown VSI {}, MACs flushed {}\n", w.in, w.out,
+                     w.unknown_vsi, w.flushed);
   return out;
 }
 

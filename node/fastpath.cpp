@@ -1,12 +1,14 @@
 #include "node/fastpath.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_mempool.h>
 
 #include <net/if.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -299,8 +301,63 @@ std::string FastPath::answer(const std::string& request) const {
     return out + dp::format_counters(*impl_->router);
   }
   if (request == "show dataplane json") return dp::counters_json(*impl_->router) + "\n";
+  if (request == "show dataplane macs" || request == "show dataplane macs json") return mac_tables(request.size() > 19);
   if (request == "metrics") return dp::prometheus_text({impl_->router.get()});
   return "";
+}
+
+unsigned FastPath::withdraw_macs(const std::string& bd, uint32_t from, const std::vector<MacAddr>& macs) {
+  auto lock = impl_->router->observe_lock();
+  unsigned n = impl_->router->withdraw_macs(bd, from, macs);
+  impl_->router->reclaim();
+  return n;
+}
+
+void FastPath::age_macs() {
+  auto lock = impl_->router->observe_lock();
+  impl_->router->age_macs();
+  impl_->router->reclaim();
+}
+
+std::vector<MacAddr> FastPath::macs_on_ac(const std::string& bd, const std::string& ac) const {
+  auto lock = impl_->router->observe_lock();
+  std::vector<MacAddr> out;
+  const dp::MacTable* t = impl_->router->mac_table(bd);
+  if (!t) return out;
+  for (const auto& e : t->snapshot()) {
+    if (e.is_static) continue;
+    MacAddr mac;
+    for (int i = 0; i < 6; ++i) mac[size_t(i)] = uint8_t(e.key >> (8 * i));
+    if (impl_->router->mac_owner(bd, mac) == "ac:" + ac) out.push_back(mac);
+  }
+  return out;
+}
+
+std::string FastPath::mac_tables(bool json) const {
+  auto lock = impl_->router->observe_lock();
+  const dp::Router& r = *impl_->router;
+  const ForwardingState& s = r.state();
+  nlohmann::json j = nlohmann::json::object();
+  std::string out;
+  for (const auto& bd : s.bridge_domains) {
+    const dp::MacTable* t = r.mac_table(bd.name);
+    auto snap = t ? t->snapshot() : std::vector<dp::MacTable::Snapshot>{};
+    std::sort(snap.begin(), snap.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+    out += fmt::format("bridge domain {} (vsi {}): {} MACs\n", bd.name, bd.vsi_id, snap.size());
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& e : snap) {
+      MacAddr mac;
+      for (int i = 0; i < 6; ++i) mac[size_t(i)] = uint8_t(e.key >> (8 * i));
+      std::string member = r.mac_owner(bd.name, mac).value_or("?"), peer;
+      if (member.rfind("pw:", 0) == 0)
+        if (const Pseudowire* pw = s.find_pseudowire(uint32_t(std::stoul(member.substr(3))))) peer = pw->peer;
+      out += fmt::format("  {}  {}{}{}{}\n", to_string(mac), member, peer.empty() ? "" : " peer ", peer,
+                         e.is_static ? " static" : "");
+      rows.push_back({{"mac", to_string(mac)}, {"member", member}, {"peer", peer}, {"static", e.is_static}});
+    }
+    j[bd.name] = std::move(rows);
+  }
+  return json ? j.dump(2) + "\n" : out;
 }
 
 const std::string& FastPath::file_prefix() const { return impl_->prefix; }

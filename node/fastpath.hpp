@@ -68,15 +68,25 @@ class FastPath {
   void publish(const ForwardingState& state);
   void kernel_changed(const KernelView& k);
   // Control-socket requests it answers: "show dataplane" (counters as
-  // router-style tables), "show dataplane json", "metrics" (Prometheus
-  // text of the router's counters); "" for anything else.
+  // router-style tables), "show dataplane json", "show dataplane macs
+  // [json]" (every bridge domain's MAC table: MAC, member, the PW's peer),
+  // "metrics" (Prometheus text of the router's counters); "" for anything else.
   std::string answer(const std::string& request) const;
+  // Control thread: an LDP MAC withdraw received over PW `from` (a state
+  // id) flushes bridge domain `bd` (dp::Router::withdraw_macs). Returns
+  // how many MACs went.
+  unsigned withdraw_macs(const std::string& bd, uint32_t from, const std::vector<MacAddr>& macs);
+  // Control thread: ages the bridge domains' MAC tables (their aging_seconds).
+  void age_macs();
+  // The MACs bridge domain `bd` learned on its attachment circuit `ac`.
+  std::vector<MacAddr> macs_on_ac(const std::string& bd, const std::string& ac) const;
   const std::string& file_prefix() const;
 
   struct Impl;
 
  private:
   explicit FastPath(std::unique_ptr<Impl> impl);
+  std::string mac_tables(bool json) const;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -42,6 +42,9 @@ sockaddr_in sin_of(uint32_t addr, uint16_t port) {
 
 void nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
+// A MAC List of more than this would not fit one PDU: the empty list instead.
+constexpr size_t kMaxWithdrawMacs = 500;
+
 struct Conn {
   int fd = -1;
   bool connecting = false;
@@ -174,11 +177,67 @@ class Runtime {
         if (link.name == np.ac_interface) c.ac_up = link.up;
       pws.push_back(std::move(c));
     }
+    for (auto& c : vpls_pseudowire_configs(opt_.vpls)) pws.push_back(std::move(c));
+    vpls_acs_changed();
     if (pws_configured_ && pws == pws_) return;
     pws_ = pws;
     pws_configured_ = true;
     engine_.set_pseudowires(std::move(pws), mono_now());
   }
+
+  // RFC 4762 6.2: an AC of a VPLS that goes down may have had hosts behind
+  // it that show up elsewhere: the other PEs flush them. The MAC withdraw
+  // lists the MACs the fast path learned on that AC (flushed here too); when
+  // it knows none, or more than a PDU holds, the list is empty (flush all
+  // but what came from us). An AC the kernel does not show counts as up.
+  void vpls_acs_changed() {
+    for (const auto& v : opt_.vpls)
+      for (const auto& ac : v.acs) {
+        bool up = true;
+        for (const auto& [idx, link] : kernel_.links)
+          if (link.name == ac.port) up = link.up;
+        auto [it, fresh] = vpls_ac_up_.try_emplace(v.name + "/" + ac.name, up);
+        if (fresh || it->second == up) continue;
+        it->second = up;
+        if (up) {
+          std::fprintf(stderr, "%s: VPLS %s: AC %s (%s) up\n", opt_.router.c_str(), v.name.c_str(),
+                       ac.name.c_str(), ac.port.c_str());
+          continue;
+        }
+        std::vector<MacAddr> macs;
+        if (opt_.ac_macs) macs = opt_.ac_macs(v.name, ac.name);
+        if (macs.size() > kMaxWithdrawMacs) macs.clear();
+        if (!macs.empty() && opt_.on_mac_withdraw) opt_.on_mac_withdraw(v.name, 0, macs);
+        size_t n = engine_.send_mac_withdraw(v.vsi_id, std::vector<ldp::Mac>(macs.begin(), macs.end()),
+                                             mono_now());
+        std::fprintf(stderr, "%s: VPLS %s: AC %s (%s) down: MAC withdraw (%s) to %zu peers\n",
+                     opt_.router.c_str(), v.name.c_str(), ac.name.c_str(), ac.port.c_str(),
+                     macs.empty() ? "empty list" : fmt::format("{} MACs", macs.size()).c_str(), n);
+      }
+  }
+
+  // The MAC withdraws the engine received: flush the VPLS's bridge domain
+  // in the fast path; one for a VSI we do not have is logged (the engine
+  // counted it).
+  void apply_mac_withdraws() {
+    for (const auto& ev : engine_.take_mac_withdraws()) {
+      const std::string peer = ldp::ip_string(ev.peer);
+      auto m = ev.known ? vpls_member(opt_.vpls, vpls_first_id(), ev.peer, ev.vsi_id) : std::nullopt;
+      if (!m) {
+        std::fprintf(stderr, "%s: MAC withdraw from %s for VSI %u: no VPLS of that id with that peer, ignored\n",
+                     opt_.router.c_str(), peer.c_str(), ev.vsi_id);
+        continue;
+      }
+      std::vector<MacAddr> macs(ev.macs.begin(), ev.macs.end());
+      unsigned n = opt_.on_mac_withdraw ? opt_.on_mac_withdraw(m->bridge_domain, m->pseudowire, macs) : 0;
+      engine_.mac_withdraws().count_flushed(ev.peer, ev.vsi_id, n);
+      std::fprintf(stderr, "%s: MAC withdraw from %s for VPLS %s (%s): %u MACs flushed\n",
+                   opt_.router.c_str(), peer.c_str(), m->bridge_domain.c_str(),
+                   macs.empty() ? "all but the sender's" : fmt::format("{} MACs", macs.size()).c_str(), n);
+    }
+  }
+
+  uint32_t vpls_first_id() const { return uint32_t(opt_.pseudowires.size() + 1); }
 
   void handle(int fd, uint32_t events, ldp::Time now) {
     if (fd == monitor_.fd()) {
@@ -401,6 +460,7 @@ class Runtime {
       auto st = build_state(opt_.router, opt_.ldp.lsr_id, kernel_, engine_.bindings(),
                             opt_.ldp.interfaces);
       add_pseudowires(st, opt_.pseudowires, engine_.pseudowires().states(), kernel_);
+      add_vpls(st, opt_.vpls, engine_.pseudowires().states(), kernel_, vpls_first_id());
       if (!(st == state_)) {
         state_ = std::move(st);
         ++status_.state_version;
@@ -412,6 +472,7 @@ class Runtime {
         if (hook_) hook_(state_);
       }
     }
+    apply_mac_withdraws();
   }
 
   void serve_ctl(ldp::Time now) {
@@ -456,6 +517,7 @@ class Runtime {
   uint64_t seen_pw_version_ = 0;
   uint64_t built_pw_version_ = 0;
   std::map<std::pair<uint32_t, uint32_t>, std::string> pw_logged_;
+  std::map<std::string, bool> vpls_ac_up_;  // "vpls/site" -> the AC's link as last seen
   uint64_t seen_version_ = 0;
   int ep_ = -1, udp_ = -1, tcp_ = -1, ctl_ = -1;
   std::set<int> joined_;
@@ -513,6 +575,12 @@ std::string prometheus(const ldp::Engine& e, const std::string& router) {
          k.unknown_mappings);
   metric("l2vpn_pw_unknown_status_total", "PW status for PWs we do not have (dropped)", "counter",
          k.unknown_status);
+  const auto& w = e.mac_withdraws().counters();
+  metric("l2vpn_vpls_mac_withdraw_in_total", "VPLS MAC withdraws received (RFC 4762 6.2)", "counter", w.in);
+  metric("l2vpn_vpls_mac_withdraw_out_total", "VPLS MAC withdraws sent", "counter", w.out);
+  metric("l2vpn_vpls_mac_withdraw_unknown_total", "MAC withdraws for a VSI we do not have (ignored)",
+         "counter", w.unknown_vsi);
+  metric("l2vpn_vpls_macs_flushed_total", "MACs flushed on received MAC withdraws", "counter", w.flushed);
   return out;
 }
 

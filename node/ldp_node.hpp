@@ -14,6 +14,7 @@
 #include "ldp/engine.hpp"
 #include "node/kernel.hpp"
 #include "node/pw_state.hpp"
+#include "node/vpls_state.hpp"
 
 namespace l2vpn::node {
 
@@ -23,6 +24,17 @@ struct NodeOptions {
   std::string ctl_path;   // unix socket for `l2vpn ctl --node`; empty: none
   bool verbose = false;   // log sessions and bindings changes to stderr
   std::vector<NodePseudowire> pseudowires;  // VPWS ends on this router
+  // VPLS instances with a site on this router (node/vpls_state.hpp). When
+  // one of their ACs goes down, a MAC withdraw (empty list) goes to every
+  // peer of the mesh; a received one is handed to on_mac_withdraw.
+  std::vector<NodeVpls> vpls;
+  // Flushes bridge domain `bd` for a MAC withdraw received over its PW
+  // `from` (a state id): `macs` empty, all but what was learned over `from`;
+  // else those MACs. Returns how many MACs went (the fast path's).
+  std::function<unsigned(const std::string& bd, uint32_t from, const std::vector<MacAddr>& macs)>
+      on_mac_withdraw;
+  // The MACs bridge domain `bd` learned on its AC `ac` (the fast path's).
+  std::function<std::vector<MacAddr>(const std::string& bd, const std::string& ac)> ac_macs;
   // Called with the kernel's view each time it is re-read (the fast path
   // follows link state).
   std::function<void(const KernelView&)> on_kernel;

@@ -39,4 +39,11 @@ struct NodePseudowire {
 void add_pseudowires(ForwardingState& st, const std::vector<NodePseudowire>& pws,
                      const std::vector<ldp::PseudowireState>& states, const KernelView& k);
 
+// One signalled PW as the state carries it (id `id`, transport from the
+// FTN to its PE, up only with both labels and an LSP), shared with VPLS.
+Pseudowire node_pseudowire(const ForwardingState& st, uint32_t id, const ldp::PseudowireState& s);
+// The port `name` in `st` (made when missing, the kernel's MAC when it has
+// one), its MTU at least `mtu` (clamped to 1500..9600).
+void ensure_ac_port(ForwardingState& st, const std::string& name, uint32_t mtu, const KernelView& k);
+
 }  // namespace l2vpn::node

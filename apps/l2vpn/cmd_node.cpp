@@ -7,10 +7,14 @@
 // an end on this router are signalled as FEC 128 pseudowires over targeted
 // LDP to the other end's PE (ldp/pw.hpp); an UP PW forwards in the fast
 // path between its AC's port (af_packet on that kernel interface, or
-// --bind) and the LSP to the far PE (node/pw_state.hpp).
+// --bind) and the LSP to the far PE (node/pw_state.hpp). Each VPLS with a
+// site here is a full mesh of FEC 128 PWs to its other PEs and a bridge
+// domain in the fast path, with LDP MAC withdraw (node/vpls_state.hpp,
+// ldp/mac_withdraw.hpp, docs/vpls.md).
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -92,6 +96,65 @@ std::vector<node::NodePseudowire> vpws_pseudowires(const cp::Topology& topo, con
   return out;
 }
 
+// The VPLS services with a site on this router (RFC 4762): a full mesh of
+// FEC 128 PWs (PW id = the VSI id, Ethernet, the service's MTU and control
+// word) to every other PE with a site of it (its loopback is the LSR id);
+// the ACs are this router's sites. Sites on an MTU-s (spokes) are not
+// signalled by the node (yet): warned.
+std::vector<node::NodeVpls> vpls_services(const cp::Topology& topo, const std::string& router,
+                                          std::vector<std::string>& warnings) {
+  std::vector<node::NodeVpls> out;
+  for (const auto& svc : topo.vpls) {
+    node::NodeVpls v;
+    v.name = svc.name;
+    v.vsi_id = svc.vsi_id;
+    v.mac_limit = svc.mac_limit;
+    v.aging_seconds = svc.aging_seconds;
+    v.flood_rate_pps = svc.flood_rate_pps;
+    v.mtu = uint16_t(svc.mtu);
+    v.control_word = svc.control_word;
+    // Members: the PEs of the sites not behind an MTU-s, and every hub.
+    std::set<std::string> pes, mtu_s;
+    for (const auto& sp : svc.spokes) {
+      mtu_s.insert(sp.mtu_s);
+      pes.insert(sp.hubs.begin(), sp.hubs.end());
+    }
+    if (mtu_s.count(router)) {
+      warnings.push_back(fmt::format("vpls '{}': this router is an MTU-s; spoke PWs (H-VPLS) are not "
+                                     "signalled by the node", svc.name));
+      continue;
+    }
+    for (const auto& name : svc.sites) {
+      const cp::Site* s = topo.find_site(name);
+      if (!s) continue;
+      if (!mtu_s.count(s->pe)) pes.insert(s->pe);
+      if (s->pe != router) continue;
+      AttachmentCircuit ac;
+      ac.name = s->name;
+      ac.port = s->port.empty() ? "ac-" + s->name : s->port;
+      ac.vlan = s->vlan;
+      ac.mode = s->mode;
+      v.acs.push_back(std::move(ac));
+    }
+    if (v.acs.empty()) continue;
+    if (!svc.spokes.empty())
+      warnings.push_back(fmt::format("vpls '{}': spoke PWs (H-VPLS) are not signalled by the node", svc.name));
+    for (const auto& pe : pes) {
+      if (pe == router) continue;
+      const cp::Router* peer = topo.find_router(pe);
+      auto lsr = peer ? ldp::parse_ip(peer->loopback) : std::nullopt;
+      if (!lsr) {
+        warnings.push_back(fmt::format("vpls '{}': router '{}' has no IPv4 loopback", svc.name, pe));
+        continue;
+      }
+      v.peers.push_back(*lsr);
+    }
+    std::sort(v.peers.begin(), v.peers.end());
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 int run(const NodeCmd& o) {
   auto topo = cp::load_topology(o.topology);
   if (!topo) return fail(topo.error().message, 2);
@@ -131,6 +194,7 @@ int run(const NodeCmd& o) {
   }
   std::vector<std::string> pw_warnings;
   opt.pseudowires = vpws_pseudowires(*topo, o.router, pw_warnings);
+  opt.vpls = vpls_services(*topo, o.router, pw_warnings);
   for (const auto& w : pw_warnings) std::fprintf(stderr, "l2vpn node %s: %s\n", o.router.c_str(), w.c_str());
   std::unique_ptr<node::FastPath> fast;
   if (!o.no_fastpath) {
@@ -138,6 +202,8 @@ int run(const NodeCmd& o) {
     fo.router = o.router;
     fo.ports = opt.ldp.interfaces;
     for (const auto& pw : opt.pseudowires) fo.ac_ports.emplace(pw.ac.port, pw.ac.name);
+    for (const auto& v : opt.vpls)
+      for (const auto& ac : v.acs) fo.ac_ports.emplace(ac.port, ac.name);
     for (const auto& b : o.binds) {
       const auto eq = b.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == b.size())
@@ -155,6 +221,11 @@ int run(const NodeCmd& o) {
     fast = std::move(*started);
     opt.on_kernel = [f = fast.get()](const node::KernelView& k) { f->kernel_changed(k); };
     opt.ctl_extra = [f = fast.get()](const std::string& req) { return f->answer(req); };
+    opt.on_mac_withdraw = [f = fast.get()](const std::string& bd, uint32_t from,
+                                           const std::vector<MacAddr>& macs) {
+      return f->withdraw_macs(bd, from, macs);
+    };
+    opt.ac_macs = [f = fast.get()](const std::string& bd, const std::string& ac) { return f->macs_on_ac(bd, ac); };
   }
   // GET /metrics: what the control socket's `metrics` answers (LDP, then the
   // fast path), asked of the control loop over that socket, so the HTTP
@@ -169,8 +240,12 @@ int run(const NodeCmd& o) {
   if (!metrics) return fail(metrics.error().message);
   std::signal(SIGINT, on_node_signal);
   std::signal(SIGTERM, on_node_signal);
-  std::fprintf(stderr, "l2vpn node %s: LSR id %s, LDP on %zu interfaces, %zu pseudowires, control socket %s%s\n",
+  size_t mesh = 0;
+  for (const auto& v : opt.vpls) mesh += v.peers.size();
+  std::fprintf(stderr, "l2vpn node %s: LSR id %s, LDP on %zu interfaces, %zu pseudowires, %zu VPLS (%zu mesh PWs), "
+               "control socket %s%s\n",
                o.router.c_str(), r->loopback.c_str(), opt.ldp.interfaces.size(), opt.pseudowires.size(),
+               opt.vpls.size(), mesh,
                opt.ctl_path.c_str(),
                fast ? fmt::format(", fast path (DPDK file prefix {})", fast->file_prefix()).c_str()
                     : ", no fast path");
@@ -183,13 +258,19 @@ int run(const NodeCmd& o) {
     auto t = node::LdpTelemetry::start();
     if (t) {
       ldp_tel = std::move(*t);
-      opt.on_tick = [t = ldp_tel.get(), router = o.router](const ldp::Engine& e, ldp::Time now) {
-        t->update(e, router, now);
-      };
     } else {
       std::fprintf(stderr, "l2vpn node %s: %s (LDP stays off telemetry)\n", o.router.c_str(),
                    t.error().message.c_str());
     }
+    // After each tick: the telemetry snapshot; every 5 s the VPLS MAC tables age.
+    opt.on_tick = [t = ldp_tel.get(), f = fast.get(), router = o.router,
+                   aged = ldp::Time{}](const ldp::Engine& e, ldp::Time now) mutable {
+      if (t) t->update(e, router, now);
+      if (now - aged >= ldp::Time(5000)) {
+        f->age_macs();
+        aged = now;
+      }
+    };
   }
   try {
     return node::run_node(opt, &g_node_stop, hook);

@@ -289,6 +289,30 @@ TEST(Bridge, PwDownFlushesWhatWasLearnedOverIt) {
   expect_balanced(*h.router);
 }
 
+// LDP MAC withdraw received over PW 11 (RFC 4762 6.2): an empty list keeps
+// what was learned over PW 11 and flushes the rest; a list flushes those.
+TEST(Bridge, MacWithdrawKeepsTheSendersMacs) {
+  test::RouterHarness h(test::vpls_state());
+  h.inject("core", {test::from_pw(7011, cust(test::bcast(), kA))});
+  h.inject("core", {test::from_pw(7012, cust(test::bcast(), kB))});
+  h.inject("ac1", {Frame().bytes(cust(test::bcast(), kC)).mbuf()});
+  ASSERT_EQ(h.router->mac_table("blue")->learned(), 3u);
+  EXPECT_EQ(h.router->withdraw_macs("blue", 11, {kB}), 1u);
+  EXPECT_FALSE(h.router->mac_owner("blue", kB).has_value());
+  EXPECT_EQ(h.router->mac_owner("blue", kC), "ac:a1");
+  h.inject("core", {test::from_pw(7012, cust(test::bcast(), kB))});
+  EXPECT_EQ(h.router->withdraw_macs("blue", 11, {}), 2u);
+  EXPECT_EQ(h.router->mac_owner("blue", kA), "pw:11");
+  EXPECT_FALSE(h.router->mac_owner("blue", kB).has_value());
+  EXPECT_FALSE(h.router->mac_owner("blue", kC).has_value());
+  EXPECT_EQ(h.router->bd_stats("blue").flushed, 3u);
+  EXPECT_EQ(h.router->withdraw_macs("nosuch", 11, {}), 0u);
+  // Traffic goes on: the flushed MACs are learned again.
+  h.inject("ac1", {Frame().bytes(cust(test::bcast(), kC)).mbuf()});
+  EXPECT_EQ(h.router->mac_owner("blue", kC), "ac:a1");
+  expect_balanced(*h.router);
+}
+
 TEST(Bridge, MacTableSurvivesUpdatesAndRemovedDomainGoes) {
   test::RouterHarness h(test::vpls_state());
   h.inject("ac1", {Frame().bytes(cust(test::bcast(), kA)).mbuf()});

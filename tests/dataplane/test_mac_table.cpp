@@ -69,6 +69,22 @@ TEST(MacTable, LearnKnownMoveAndStatic) {
   EXPECT_EQ(t->statics(), 0u);
 }
 
+// LDP MAC withdraw (RFC 4762 6.2): an empty list flushes all but the
+// sender's member; a list flushes those MACs only; statics stay.
+TEST(MacTable, WithdrawAllButTheSenderOrAList) {
+  auto t = make(64);
+  for (uint32_t i = 0; i < 6; ++i) ASSERT_EQ(learn(*t, key(i), uint16_t(1 + i % 3), 0), LearnResult::learned);
+  ASSERT_TRUE(t->set_statics({{key(50), 2}}).ok());
+  EXPECT_EQ(t->flush_keys({key(0), key(4), key(50), key(99)}), 2u);
+  EXPECT_EQ(t->find(key(0)), kMacMiss);
+  EXPECT_EQ(t->find(key(1)), 2u);
+  EXPECT_EQ(t->flush_learned_except(3), 2u);  // keys 1 (member 2) and 3 (member 1)
+  EXPECT_EQ(t->find(key(2)), 3u);
+  EXPECT_EQ(t->find(key(5)), 3u);
+  EXPECT_EQ(t->find(key(50)), kMacStatic | 2u);
+  EXPECT_EQ(t->learned(), 2u);
+}
+
 TEST(MacTable, LimitsDomainAndGlobal) {
   MacBudget budget;
   budget.limit = 5;
