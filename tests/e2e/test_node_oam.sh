@@ -12,7 +12,7 @@
 #  2. `traceroute mpls ldp`: P1 and P2 "label switched", PE2 egress; the hops,
 #     the labels each received and the downstream labels are the nodes' LFIBs
 #     (PE1's FTN, P1's and P2's ILM);
-#  3. tshark on PE1's core link decodes the echo requests and replies
+#  3. tshark on the PE1-P1 link decodes the echo requests and replies
 #     (mpls_echo) with no malformed field and no expert warning;
 #  4. scapy-built echo requests sent into P1 get RFC 8029's return codes:
 #     3 (valid FEC, through to PE2), 8 (TTL expiry in transit at P1), 10 (the
@@ -109,8 +109,9 @@ l_p1=$(local_label p1 $FEC); l_p2=$(local_label p2 $FEC)
 summary pe1 >"$W/pe1.lfib"; summary p1 >"$W/p1.lfib"; summary p2 >"$W/p2.lfib"
 echo "LFIB for $FEC: $(grep "ftn $FEC" "$W/pe1.lfib") | p1 $(grep "ilm $l_p1 " "$W/p1.lfib") | p2 $(grep "ilm $l_p2 " "$W/p2.lfib")"
 
-# 3 (capture first): tshark on PE1's to-p1 while 1 and 2 run
-ip netns exec i18-pe1 tshark -q -i to-p1 -f "ether proto 0x8847 or udp port 3503" -w "$W/oam.pcapng" -a duration:25 \
+# 3 (capture first): tshark on the pe1-p1 link, at P1 (to-pe1: the fast path of PE1 sends
+# with qdisc bypass, which packet sockets on its own side do not see), while 1 and 2 run
+ip netns exec i18-p1 tshark -q -i to-pe1 -f "ether proto 0x8847 or udp port 3503" -w "$W/oam.pcapng" -a duration:25 \
   >/dev/null 2>&1 &
 tshark_pid=$!
 sleep 2
@@ -142,10 +143,11 @@ wait $tshark_pid 2>/dev/null
 # 3. tshark
 n_req=$(tshark -r "$W/oam.pcapng" -Y 'mpls_echo.msg_type == 1' 2>/dev/null | wc -l)
 n_rep=$(tshark -r "$W/oam.pcapng" -Y 'mpls_echo.msg_type == 2' 2>/dev/null | wc -l)
-rcs=$(tshark -r "$W/oam.pcapng" -Y 'mpls_echo.msg_type == 2' -T fields -e mpls_echo.return_code 2>/dev/null | sort | uniq -c | tr -s ' \n' ' ')
+rcs=$(tshark -r "$W/oam.pcapng" -Y 'mpls_echo.msg_type == 2' -T fields -e mpls_echo.return_code 2>/dev/null | sort -n | uniq -c |
+  awk '{printf " %s x%s", $2, $1}')
 errs=$(tshark -r "$W/oam.pcapng" -Y '_ws.malformed || _ws.expert.severity >= "warning"' 2>/dev/null | wc -l)
 (( n_req >= 13 && n_rep >= 13 && errs == 0 )) \
-  && ok "tshark on pe1's to-p1: $n_req echo requests, $n_rep replies (return codes:$rcs), no malformed field or warning" \
+  && ok "tshark on the pe1-p1 link (at p1): $n_req echo requests, $n_rep replies (return codes:$rcs), no malformed field or warning" \
   || bad "tshark: $n_req requests, $n_rep replies, $errs malformed/warnings"
 
 # 4. scapy-built requests into P1: RFC 8029 return codes
