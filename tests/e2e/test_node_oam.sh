@@ -130,6 +130,14 @@ print(j["sent"], j["egress"], ",".join(sorted({x["from"] for x in r})) or "-",
 grep -q "replying router is an egress for the FEC at stack-depth 1" "$W/ping.txt" && grep -q "Success rate is 100 percent (5/5)" "$W/ping.txt" \
   && ok "ping's text: per-reply return codes and 'Success rate is 100 percent (5/5)'" || bad "ping's text: $(cat "$W/ping.txt")"
 
+# Bad input: a FEC without an LSP, a prefix that is not one: exit 1, named.
+out=$(nodectl pe1 ping mpls ldp 10.255.0.99/32 --count 1 2>&1); rc=$?
+[[ $rc = 1 && $out == *"pe1 has no LSP to 10.255.0.99/32"* ]] && ok "ping to a FEC without an LSP: exit 1, '$out'" \
+  || bad "ping mpls ldp 10.255.0.99/32: exit $rc, '$out'"
+out=$(nodectl pe1 traceroute mpls ldp 10.255.0.300/32 2>&1); rc=$?
+[[ $rc = 1 && $out == *"'10.255.0.300/32' is not an IPv4 prefix"* ]] && ok "traceroute to a bad prefix: exit 1, named" \
+  || bad "traceroute mpls ldp 10.255.0.300/32: exit $rc, '$out'"
+
 # 2. traceroute, hop by hop against the LFIBs
 nodectl pe1 traceroute mpls ldp $FEC | tee "$W/trace.txt"
 got=$(nodectl pe1 traceroute mpls ldp $FEC --json | paths_of)
