@@ -299,7 +299,8 @@ struct OamNode::Impl {
   }
 
   // Over IP through the kernel: from our LSR id, UDP 3503, to the request's
-  // source address and port; the Reply TOS when the request asked for one.
+  // source address and port; the Reply TOS when the request asked for one,
+  // the Router Alert option for reply mode 3.
   bool send_reply(const oam::Reply& r) {
     const oam::Bytes payload = oam::encode(r.packet);
     sockaddr_in dst{};
@@ -331,7 +332,12 @@ struct OamNode::Impl {
       const int tos = r.ip.tos;
       std::memcpy(CMSG_DATA(c), &tos, sizeof(tos));
     }
-    return sendmsg(sock, &mh, 0) == ssize_t(payload.size());
+    // Reply mode 3: the Router Alert option (RFC 2113) on this one datagram.
+    static constexpr uint8_t kRouterAlert[4] = {0x94, 0x04, 0, 0};
+    if (r.ip.router_alert) setsockopt(sock, IPPROTO_IP, IP_OPTIONS, kRouterAlert, sizeof(kRouterAlert));
+    const bool sent = sendmsg(sock, &mh, 0) == ssize_t(payload.size());
+    if (r.ip.router_alert) setsockopt(sock, IPPROTO_IP, IP_OPTIONS, nullptr, 0);
+    return sent;
   }
 
   // ------------------------------------------------------------ initiators

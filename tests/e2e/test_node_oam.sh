@@ -17,7 +17,8 @@
 #  4. scapy-built echo requests sent into P1 get RFC 8029's return codes:
 #     3 (valid FEC, through to PE2), 8 (TTL expiry in transit at P1), 10 (the
 #     FEC of another label: mapping mismatch), 4 (a FEC nobody binds: no
-#     mapping), 11 (a label P1 does not have: no label entry);
+#     mapping), 11 (a label P1 does not have: no label entry); reply mode 3:
+#     the reply carries the Router Alert option;
 #  5. a flood of echo requests expiring at P1 is rate-limited there (its
 #     `show oam` counter) while a ping across P1 still gets 5 of 5;
 #  6. OSPF cost of P1-PE2 made equal to P1-P2-PE2: P1 has two ECMP branches
@@ -161,10 +162,10 @@ errs=$(tshark -r "$W/oam.pcapng" -Y '_ws.malformed || _ws.expert.severity >= "wa
 # 4. scapy-built requests into P1: RFC 8029 return codes
 P1_MAC=$(mac_of p1 to-pe1); PE1_MAC=$(mac_of pe1 to-p1)
 ip netns exec i18-pe1 $PY "$HERE/oam_probe.py" codes to-p1 "$P1_MAC" "$PE1_MAC" 10.255.0.1 \
-  "$l_p1:255:$FEC" "$l_p1:1:$FEC" "$l_p1:1:10.255.0.3/32" "$l_p1:1:10.255.0.99/32" "999999:64:$FEC" >"$W/codes.txt"
+  "$l_p1:255:$FEC" "$l_p1:1:$FEC" "$l_p1:1:10.255.0.3/32" "$l_p1:1:10.255.0.99/32" "999999:64:$FEC" "$l_p1:255:$FEC:3" >"$W/codes.txt"
 cat "$W/codes.txt"
 check_code() {  # case rc from what
-  grep -q "^$1 $2 [0-9]* $3$" "$W/codes.txt" && ok "scapy: $4: return code $2 from $3" \
+  grep -q "^$1 $2 [0-9]* $3 " "$W/codes.txt" && ok "scapy: $4: return code $2 from $3" \
     || bad "scapy: $4: $(grep "^$1 " "$W/codes.txt") (want return code $2 from $3)"
 }
 check_code "$l_p1:255:$FEC" 3 10.255.0.4 "valid FEC, label $l_p1 TTL 255 (egress for the FEC)"
@@ -172,6 +173,9 @@ check_code "$l_p1:1:$FEC" 8 10.255.0.2 "TTL expiry in transit at P1 (label switc
 check_code "$l_p1:1:10.255.0.3/32" 10 10.255.0.2 "label $l_p1 with P2's FEC (mapping for this FEC is not the given label)"
 check_code "$l_p1:1:10.255.0.99/32" 4 10.255.0.2 "a FEC nobody binds (no mapping for the FEC)"
 check_code "999999:64:$FEC" 11 10.255.0.2 "label 999999 (no label entry at stack-depth 1)"
+grep -q "^$l_p1:255:$FEC:3 3 [0-9]* 10.255.0.4 router-alert$" "$W/codes.txt" && grep -q "^$l_p1:255:$FEC 3 .* -$" "$W/codes.txt" \
+  && ok "scapy: reply mode 3: the reply carries the Router Alert option (mode 2: without)" \
+  || bad "scapy: reply mode 3: $(grep "^$l_p1:255:$FEC:3 " "$W/codes.txt") (want rc 3 from 10.255.0.4 with router-alert)"
 
 # 5. flood into P1 (every request's TTL expires there) while pinging across P1
 rl0=$(oamc p1 rateLimited); in0=$(oamc p1 requestsIn)
