@@ -246,7 +246,12 @@ struct OamNode::Impl {
     if (!view || view_state != state_version || view_inputs != inputs_version) {
       view.reset();
       if (state) {
-        auto v = oam::view_from_state(*state, inputs);
+        // PW peers are named by their LSR id in the node's state (node/pw_state.cpp).
+        oam::StateViewInputs in = inputs;
+        for (const auto& [name, address] : opt.loopback_by_router) in.loopback_by_router.emplace(name, address);
+        for (const Pseudowire& pw : state->pseudowires)
+          if (uint32_t a = 0; oam::parse_ipv4(pw.peer, a)) in.loopback_by_router.emplace(pw.peer, a);
+        auto v = oam::view_from_state(*state, in);
         if (v) view = std::move(*v);
         else std::fprintf(stderr, "%s: OAM responder: %s\n", opt.router.c_str(), v.error().message.c_str());
       }
