@@ -51,7 +51,9 @@ void Router::mpls_input(const Tables& t, Worker& w, rte_mbuf* m) {
     switch (ilm_kind(slot)) {
       case IlmKind::miss:
         L2VPN_TRACE(w, m, TraceStage::ilm, IlmKind::miss, label, 0);
-        return drop(w, m, DropReason::ilm_miss);
+        // An echo request under a label we do not have: RFC 8029's "no
+        // label entry" (11) is the responder's to say.
+        return oam_or_drop(w, m, off, OamPuntReason::local, DropReason::ilm_miss);
       case IlmKind::forward:
       case IlmKind::ecmp: {
         auto& c = label_counter(w, label);

@@ -37,6 +37,10 @@ OamPayload classify_ipv4(const uint8_t* p, uint32_t len) {
   return OamPayload::none;
 }
 
+bool lsp_ping_to_loopback_net(const uint8_t* p, uint32_t len) {
+  return classify_ipv4(p, len) == OamPayload::lsp_ping && p[16] == 127;
+}
+
 OamPayload classify_labelled(const uint8_t* p, uint32_t len) {
   uint32_t off = 0;
   for (unsigned i = 0;; ++i) {

@@ -42,5 +42,9 @@ OamPayload classify_ipv4(const uint8_t* p, uint32_t len);
 // (at most 8 entries), then an IPv4 packet or an ACH (channel 0x0021 IPv4,
 // 0x0007 raw BFD).
 OamPayload classify_labelled(const uint8_t* p, uint32_t len);
+// An LSP ping to 127/8 (an echo request after PHP, RFC 8029's destination):
+// on a port the kernel shares, the kernel drops it as a martian, so the
+// punt takes it (`l2vpn node`); a reply to our address stays the kernel's.
+bool lsp_ping_to_loopback_net(const uint8_t* p, uint32_t len);
 
 }  // namespace l2vpn::dp

@@ -235,6 +235,13 @@ void Router::process(unsigned worker, uint16_t in_port, rte_mbuf** pkts, uint16_
       ++ps.punted;
       send(w, kp.tap, m);
     } else if (kp.shared) {
+      // An echo request to 127/8 after PHP (the kernel drops it): the OAM punt's.
+      if (oam_ && m->data_len > kEtherHeaderLen &&
+          load_be16(rte_pktmbuf_mtod(m, const uint8_t*) + 12) == kEtherTypeIpv4 &&
+          lsp_ping_to_loopback_net(rte_pktmbuf_mtod(m, const uint8_t*) + kEtherHeaderLen,
+                                   m->data_len - kEtherHeaderLen) &&
+          oam_punt(w, m, kEtherHeaderLen, OamPuntReason::unlabelled)) [[unlikely]]
+        continue;
       // IPv4, ARP, the IGP, LDP: the kernel received its own copy.
       ++ps.to_kernel;
       ++w.stats.to_kernel;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 
 #include <net/if.h>
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -361,5 +363,52 @@ std::string FastPath::mac_tables(bool json) const {
 }
 
 const std::string& FastPath::file_prefix() const { return impl_->prefix; }
+
+Status FastPath::enable_oam(const dp::OamPuntConfig& config) { return impl_->router->enable_oam_punt(config); }
+
+std::vector<FastPath::Punted> FastPath::drain_oam(unsigned max) {
+  std::vector<Punted> out;
+  rte_mbuf* frames[32];
+  dp::OamPuntReason reasons[32];
+  while (out.size() < max) {
+    const unsigned n = impl_->router->drain_oam(frames, reasons, std::min(32u, unsigned(max - out.size())));
+    if (n == 0) break;
+    for (unsigned i = 0; i < n; ++i) {
+      Punted p;
+      p.reason = reasons[i];
+      p.frame.resize(rte_pktmbuf_pkt_len(frames[i]));
+      const void* d = rte_pktmbuf_read(frames[i], 0, uint32_t(p.frame.size()), p.frame.data());
+      if (d && d != p.frame.data()) std::memcpy(p.frame.data(), d, p.frame.size());
+      rte_pktmbuf_free(frames[i]);
+      if (d) out.push_back(std::move(p));
+    }
+  }
+  return out;
+}
+
+bool FastPath::send_oam(const std::string& port, std::span<const uint8_t> frame) {
+  const int idx = impl_->router->port_index(port);
+  if (idx < 0 || frame.size() > UINT16_MAX) return false;
+  rte_mbuf* m = rte_pktmbuf_alloc(impl_->pool);
+  if (!m) return false;
+  auto* d = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, uint16_t(frame.size())));
+  if (!d) {
+    rte_pktmbuf_free(m);
+    return false;
+  }
+  std::memcpy(d, frame.data(), frame.size());
+  return impl_->router->send_oam(uint16_t(idx), m);
+}
+
+bool FastPath::port_up(const std::string& port) const {
+  const int idx = impl_->router->port_index(port);
+  return idx >= 0 && impl_->router->port_up(uint16_t(idx));
+}
+
+FastPath::OamCounters FastPath::oam_counters() const {
+  const dp::RouterStats st = impl_->router->stats();
+  return {st.oam_punted, st.oam_sent, st.drop(dp::DropReason::oam_rate_limited),
+          st.drop(dp::DropReason::oam_queue_full)};
+}
 
 }  // namespace l2vpn::node

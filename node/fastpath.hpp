@@ -15,11 +15,13 @@
 
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "contract/forwarding_state.hpp"
 #include "contract/result.hpp"
+#include "dataplane/oam_punt.hpp"
 #include "node/kernel.hpp"
 
 namespace l2vpn::node {
@@ -81,6 +83,24 @@ class FastPath {
   // The MACs bridge domain `bd` learned on its attachment circuit `ac`.
   std::vector<MacAddr> macs_on_ac(const std::string& bd, const std::string& ac) const;
   const std::string& file_prefix() const;
+
+  // MPLS OAM (node/oam_node.hpp): turns the fast path's punt on (before
+  // anything is drained or sent); whole frames it punted, oldest first
+  // (one thread only); a whole frame to leave on `port` at the worker's next
+  // flush (any thread; false when the port is unknown or the ring full);
+  // is the port up; the punt's counters.
+  Status enable_oam(const dp::OamPuntConfig& config);
+  struct Punted {
+    dp::OamPuntReason reason{};
+    std::vector<uint8_t> frame;
+  };
+  std::vector<Punted> drain_oam(unsigned max);
+  bool send_oam(const std::string& port, std::span<const uint8_t> frame);
+  bool port_up(const std::string& port) const;
+  struct OamCounters {
+    uint64_t punted = 0, sent = 0, rate_limited = 0, queue_full = 0;
+  };
+  OamCounters oam_counters() const;
 
   struct Impl;
 

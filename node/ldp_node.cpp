@@ -485,6 +485,7 @@ class Runtime {
     if (n > 0) {
       std::string req(buf, size_t(n));
       while (!req.empty() && (req.back() == '\n' || req.back() == '\r')) req.pop_back();
+      if (opt_.ctl_take && opt_.ctl_take(fd, req)) return;
       status_.state = &state_;
       std::string ans = control_answer(engine_, opt_.router, req, now, status_);
       if (opt_.ctl_extra) {
@@ -608,7 +609,7 @@ std::string control_answer(const ldp::Engine& e, const std::string& router,
     return j.dump(2) + "\n";
   }
   return fmt::format("error: unknown request '{}' (show ldp neighbor|discovery|binding|counters "
-                     "[json], show l2vpn [json], show state json, show dataplane [json], metrics)\n", request);
+                     "[json], show l2vpn [json], show state json, show dataplane [json], show oam [json], ping|traceroute mpls ldp PREFIX/LEN, metrics)\n", request);
 }
 
 std::string control_request(const std::string& path, const std::string& request) {

@@ -42,6 +42,10 @@ struct NodeOptions {
   // the answer, or "" to say it is unknown; for "metrics", what follows
   // LDP's metrics.
   std::function<std::string(const std::string&)> ctl_extra;
+  // Control-socket requests answered later, off the loop (`ping mpls ...`):
+  // returns true when it took the connection `fd` (it writes the answer and
+  // closes it), false to leave the request to the others.
+  std::function<bool(int fd, const std::string&)> ctl_take;
   // Called on the loop's thread after each tick (every 100 ms) once the
   // engine's actions are carried out: the telemetry snapshot
   // (node/ldp_telemetry.hpp). Must not keep the engine.

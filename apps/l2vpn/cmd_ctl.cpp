@@ -299,14 +299,14 @@ void add_ctl_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("ctl", "show and change a running l2vpn process (sim, run, forward)");
   auto* target = cmd->add_option_group("target", "the process to look into");
   target->add_option("--file-prefix", o->prefix, "the process's DPDK --file-prefix (it prints it at start)");
-  target->add_option("--node", o->node, "an `l2vpn node` control socket (show ldp ..., show l2vpn, show dataplane)");
+  target->add_option("--node", o->node, "an `l2vpn node` control socket (show ldp ..., show l2vpn, show dataplane, show oam, ping/traceroute mpls)");
   target->require_option(1);
   cmd->add_flag("--json", o->json, "print JSON for scripts");
   cmd->require_subcommand(1);
 
   auto* show = cmd->add_subcommand("show", "router-style tables: routers | lfib R | pw R | vpls R | counters R | "
                                            "drops R | state R | ldp neighbor|discovery|binding (--node; "
-                                           "also summary with --file-prefix of a node), l2vpn, dataplane (--node)");
+                                           "also summary with --file-prefix of a node), l2vpn, dataplane, oam (--node)");
   show->add_option("table", o->what, "routers, lfib, pw, vpls, counters, drops, state")->required();
   show->add_option("router", o->router, "router name (see `show routers`)");
   show->callback([o] {
@@ -319,6 +319,8 @@ void add_ctl_command(CLI::App& app) {
     }
     exit_code = run_show(*o);
   });
+
+  add_node_oam_commands(*cmd, &o->node, &o->json);
 
   auto* event = cmd->add_subcommand("event", "send an event to `l2vpn run` (e.g. \"link-down p1:p2\")");
   event->add_option("text", o->event, "the event")->required();

@@ -13,6 +13,8 @@
 // ldp/mac_withdraw.hpp, docs/vpls.md).
 #include <csignal>
 #include <cstdio>
+#include <functional>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -25,6 +27,7 @@
 #include "node/fastpath.hpp"
 #include "node/ldp_node.hpp"
 #include "node/ldp_telemetry.hpp"
+#include "node/oam_node.hpp"
 
 namespace l2vpn::app {
 
@@ -47,6 +50,7 @@ struct NodeCmd {
   bool no_fastpath = false;
   std::string file_prefix, eal, memory = "nohuge";
   unsigned idle_sleep_us = 100;
+  uint32_t oam_rate = 100, oam_burst = 32;  // the OAM punt's limit (docs/oam.md)
 };
 
 int fail(const std::string& msg, int code = 1) {
@@ -197,6 +201,7 @@ int run(const NodeCmd& o) {
   opt.vpls = vpls_services(*topo, o.router, pw_warnings);
   for (const auto& w : pw_warnings) std::fprintf(stderr, "l2vpn node %s: %s\n", o.router.c_str(), w.c_str());
   std::unique_ptr<node::FastPath> fast;
+  std::unique_ptr<node::OamNode> oam_node;  // after fast: stops first
   if (!o.no_fastpath) {
     node::FastPathOptions fo;
     fo.router = o.router;
@@ -220,12 +225,29 @@ int run(const NodeCmd& o) {
     if (!started) return fail(started.error().message, usage ? 2 : 1);
     fast = std::move(*started);
     opt.on_kernel = [f = fast.get()](const node::KernelView& k) { f->kernel_changed(k); };
-    opt.ctl_extra = [f = fast.get()](const std::string& req) { return f->answer(req); };
     opt.on_mac_withdraw = [f = fast.get()](const std::string& bd, uint32_t from,
                                            const std::vector<MacAddr>& macs) {
       return f->withdraw_macs(bd, from, macs);
     };
     opt.ac_macs = [f = fast.get()](const std::string& bd, const std::string& ac) { return f->macs_on_ac(bd, ac); };
+    // MPLS OAM (node/oam_node.hpp): the responder on the fast path's punt,
+    // `ping mpls` / `traceroute mpls` on the control socket.
+    node::OamNodeOptions oo;
+    oo.router = o.router;
+    oo.lsr_id = *lsr;
+    for (const auto& tr : topo->routers)
+      if (auto a = ldp::parse_ip(tr.loopback)) oo.loopback_by_router[tr.name] = *a;
+    oo.punt.rate_pps = o.oam_rate;
+    oo.punt.burst = o.oam_burst;
+    auto oam = node::OamNode::start(*fast, oo);
+    if (!oam) return fail(oam.error().message);
+    oam_node = std::move(*oam);
+    opt.ctl_take = [n = oam_node.get()](int fd, const std::string& req) { return n->take(fd, req); };
+    opt.ctl_extra = [f = fast.get(), n = oam_node.get()](const std::string& req) {
+      if (req == "metrics") return f->answer(req) + n->answer(req);
+      std::string a = f->answer(req);
+      return a.empty() ? n->answer(req) : a;
+    };
   }
   // GET /metrics: what the control socket's `metrics` answers (LDP, then the
   // fast path), asked of the control loop over that socket, so the HTTP
@@ -250,10 +272,15 @@ int run(const NodeCmd& o) {
                fast ? fmt::format(", fast path (DPDK file prefix {})", fast->file_prefix()).c_str()
                     : ", no fast path");
   node::StateHook hook;
-  if (fast) hook = [f = fast.get()](const ForwardingState& st) { f->publish(st); };
+  if (fast)
+    hook = [f = fast.get(), n = oam_node.get()](const ForwardingState& st) {
+      f->publish(st);
+      n->set_state(st);
+    };
   // LDP on the fast path's DPDK telemetry socket (/l2vpn/ldp/*): snapshots
   // published by the loop after each tick, read by DPDK's telemetry thread.
   std::unique_ptr<node::LdpTelemetry> ldp_tel;
+  std::function<void(const ldp::Engine&, ldp::Time)> ldp_tick;
   if (fast) {
     auto t = node::LdpTelemetry::start();
     if (t) {
@@ -263,8 +290,8 @@ int run(const NodeCmd& o) {
                    t.error().message.c_str());
     }
     // After each tick: the telemetry snapshot; every 5 s the VPLS MAC tables age.
-    opt.on_tick = [t = ldp_tel.get(), f = fast.get(), router = o.router,
-                   aged = ldp::Time{}](const ldp::Engine& e, ldp::Time now) mutable {
+    ldp_tick = [t = ldp_tel.get(), f = fast.get(), router = o.router,
+                aged = ldp::Time{}](const ldp::Engine& e, ldp::Time now) mutable {
       if (t) t->update(e, router, now);
       if (now - aged >= ldp::Time(5000)) {
         f->age_macs();
@@ -272,6 +299,21 @@ int run(const NodeCmd& o) {
       }
     };
   }
+  // The OAM responder's view of LDP: the neighbour on each core port (its
+  // link adjacency) and our local label of each FEC.
+  if (ldp_tick || oam_node)
+    opt.on_tick = [ldp_tick, n = oam_node.get()](const ldp::Engine& e, ldp::Time now) {
+      if (ldp_tick) ldp_tick(e, now);
+      if (!n) return;
+      std::map<std::string, uint32_t> by_port;
+      for (const auto& a : e.adjacencies())
+        if (!a.interface.empty()) by_port[a.interface] = a.lsr_id;
+      std::map<uint32_t, oam::LdpPrefixFec> by_label;
+      for (const auto& f : e.bindings().fecs)
+        if (f.local_label && *f.local_label >= kFirstUnreservedLabel)
+          by_label[*f.local_label] = oam::LdpPrefixFec{f.fec.address, f.fec.length};
+      n->set_ldp(std::move(by_port), std::move(by_label));
+    };
   try {
     return node::run_node(opt, &g_node_stop, hook);
   } catch (const std::exception& e) {
@@ -335,6 +377,14 @@ void add_node_command(CLI::App& app) {
   cmd->add_option("--idle-sleep-us", o->idle_sleep_us,
                   "the worker sleeps this long between polls once idle (0: busy polling)")
       ->check(CLI::Range(0u, 100000u));
+  cmd->add_option("--oam-rate", o->oam_rate,
+                  "MPLS OAM frames (LSP ping, TTL expiry) the fast path punts per second at most; over it they "
+                  "are dropped and counted (show oam: rate-limited)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000000u));
+  cmd->add_option("--oam-burst", o->oam_burst, "bursts of OAM frames the punt takes above the rate")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 100000u));
   cmd->callback([o] { exit_code = run(*o); });
 }
 

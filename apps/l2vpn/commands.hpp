@@ -15,6 +15,9 @@ void add_ctl_command(CLI::App& app);      // cmd_ctl.cpp: show and change a runn
 void add_bench_command(CLI::App& app);
 void add_node_command(CLI::App& app);     // cmd_node.cpp: one router as its own process, speaking LDP
 // cmd_node.cpp: `ctl --node SOCKET show ldp ...`: one request to a node's control socket.
-int run_node_show(const std::string& socket, const std::string& request, bool json);    // cmd_bench.cpp: traffic generator and RFC 2544 runner
+int run_node_show(const std::string& socket, const std::string& request, bool json);
+// ctl_oam_node.cpp: `ctl --node SOCKET ping|traceroute mpls ldp PREFIX/LEN ...`
+// (RFC 8029 initiators in an `l2vpn node`, node/oam_node.hpp).
+void add_node_oam_commands(CLI::App& ctl, const std::string* node, const bool* json);    // cmd_bench.cpp: traffic generator and RFC 2544 runner
 
 }  // namespace l2vpn::app

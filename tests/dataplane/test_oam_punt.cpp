@@ -152,6 +152,37 @@ TEST(OamPunt, TakesEchoRequestsThatExpireOrEndHere) {
   expect_counters_add_up(*h.router);
 }
 
+// `l2vpn node`: an echo request under a label we do not have (the responder
+// answers 11, no label entry), and one to 127/8 after PHP on a port the
+// kernel shares (the kernel would drop it as a martian); a reply to our own
+// address stays the kernel's, other misses are still ilm_miss drops.
+TEST(OamPunt, TakesRequestsUnderUnknownLabelsAndTo127OnKernelPorts) {
+  test::RouterHarness h(lsr());
+  ASSERT_TRUE(h.router->enable_oam_punt(on()).ok());
+  h.router->set_port_kernel(uint16_t(h.router->port_index("core0")), mac(0x10));
+  const Bytes req = echo_request();
+  oam::RequestSpec to_us;
+  to_us.fecs = {oam::LdpPrefixFec{0x0aff0003, 32}};
+  to_us.dst = 0x0aff0002;  // not 127/8: an echo reply to our address looks like this to the punt
+  const Bytes reply_like = oam::build_request(to_us);
+  EXPECT_TRUE(lsp_ping_to_loopback_net(req.data(), uint32_t(req.size())));
+  EXPECT_FALSE(lsp_ping_to_loopback_net(reply_like.data(), uint32_t(reply_like.size())));
+  h.inject("core0", {
+      labelled({lse::make(555, 0, true, 64)}, req),               // not in the ILM: punted
+      labelled({lse::make(555, 0, true, 64)}, Bytes(60, 0x45)),  // not in the ILM, not OAM: ilm_miss
+      unlabelled(kEtherTypeIpv4, req),                            // to 127.0.0.1 after PHP: punted
+      unlabelled(kEtherTypeIpv4, reply_like),                     // to us: the kernel's
+  });
+  const auto got = drain(*h.router);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].second, OamPuntReason::local);
+  EXPECT_EQ(got[1].second, OamPuntReason::unlabelled);
+  const RouterStats st = h.router->stats();
+  EXPECT_EQ(st.oam_punted, 2u);
+  EXPECT_EQ(st.drop(DropReason::ilm_miss), 1u);
+  EXPECT_EQ(st.to_kernel, 1u);
+}
+
 TEST(OamPunt, TakesVccvFromThePwAch) {
   test::RouterHarness h(test::vpws_state());
   ASSERT_TRUE(h.router->enable_oam_punt(on()).ok());

@@ -21,6 +21,7 @@
 #  3. the PEs' PW counters show imposition (tx) and disposition (rx);
 #  4. tshark on p1's link to pe1 decodes MPLS (LSP label, PW label, control
 #     word) with the hosts' Ethernet/ICMP inside, no malformed frame;
+#  3b. LSP ping pe1 -> pe2's loopback: 3 of 3 "egress for the FEC";
 #  5. pe2's AC down: PW DOWN, pings fail, pe1 counts pw_down; up: recovers;
 #  6. pe2 killed: pings fail; restarted: the PW comes back and pings pass.
 # Exit 0: passed; 1: a check failed; 77: skipped. KEEP=1 keeps /tmp/i17v.
@@ -264,6 +265,12 @@ tx1=$(fp_pw pe1 tx_packets); rx2=$(fp_pw pe2 rx_packets); tx2=$(fp_pw pe2 tx_pac
 (( tx1 >= 20 && rx2 >= 20 && tx2 >= 20 && rx1 >= 20 )) \
   && ok "PW counters: pe1 imposed $tx1 / disposed $rx1, pe2 imposed $tx2 / disposed $rx2" \
   || bad "PW counters: pe1 tx $tx1 rx $rx1, pe2 tx $tx2 rx $rx2"
+
+# 3b. LSP ping between PEs that hold PWs (docs/oam.md "In `l2vpn node`"):
+# pe2's OAM view includes its PW FECs; 3 of 3 "egress for the FEC".
+out=$("$L2VPN" ctl --node "$W/pe1.sock" ping mpls ldp 10.255.0.3/32 --count 3 --json 2>&1); rc=$?
+[[ $rc = 0 && $out == *'"egress": 3'* ]] && ok "ping mpls ldp 10.255.0.3/32 from pe1 (PEs with PWs): 3 of 3 egress" \
+  || bad "ping mpls ldp from pe1 to pe2: exit $rc, $out"
 
 # 5. pe2's AC down: the PW goes down, traffic stops; up: it recovers
 ip -n i17v-pe2 link set ce2 down
